@@ -1,0 +1,619 @@
+//! aggregate: takes coded interviews one at a time, gives per-group [`Aggregates`].
+//!
+//! Evidence is counted in interviews, not words: a code's prevalence in a persona is the
+//! share of its interviews with at least one unnegated, unvetoed mention by a participant.
+//! The [`Aggregator`] is a fold: it keeps counts, one quote candidate per interview and code,
+//! and word counts per group; never the passages themselves. Pure: no files, no threads.
+
+mod quotes;
+pub mod stats;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+pub use quotes::{trim as trim_quote, Quote};
+
+use crate::lexicon::Lexicon;
+use crate::model::{Family, UNASSIGNED};
+use crate::pipeline::{is_evidence_role, CodedInterview};
+
+/// Fisher p-value below which a code difference is called a difference.
+pub const DIFFERENCE_P: f64 = 0.05;
+/// |z| above which a word is called distinctive (two-sided 95%).
+pub const DISTINCTIVE_Z: f64 = 1.96;
+/// Interviews per side below which the report says the sample is too small to tell.
+pub const SMALL_SAMPLE: usize = 5;
+/// Prevalence a code needs in every group to be golden.
+pub const GOLDEN_PREVALENCE: f64 = 0.5;
+/// Quotes kept per code and group.
+pub const QUOTES_PER_CODE: usize = 3;
+
+/// Everything the reports show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Aggregates {
+    /// Study title.
+    pub study: String,
+    /// The attribute interviews are grouped by (`persona` by default).
+    pub group_by: String,
+    /// Lexicon fingerprint.
+    pub lexicon: String,
+    /// Interviews coded.
+    pub interviews: usize,
+    /// One entry per group, by name.
+    pub personas: Vec<Persona>,
+    /// Codes prevalent in every group.
+    pub golden: Vec<Golden>,
+    /// Codes that occur in the same passages.
+    pub cooccurrence: Vec<Cooccurrence>,
+    /// The codebook: every code with evidence anywhere.
+    pub codebook: Vec<CodebookEntry>,
+    /// Thresholds used for the statements the report makes.
+    pub thresholds: Thresholds,
+}
+
+/// The thresholds behind the report's claims.
+#[derive(Debug, Clone, Serialize)]
+pub struct Thresholds {
+    /// See [`DIFFERENCE_P`].
+    pub difference_p: f64,
+    /// See [`DISTINCTIVE_Z`].
+    pub distinctive_z: f64,
+    /// See [`SMALL_SAMPLE`].
+    pub small_sample: usize,
+    /// See [`GOLDEN_PREVALENCE`].
+    pub golden_prevalence: f64,
+}
+
+/// A code in the codebook.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodebookEntry {
+    /// `family.name`.
+    pub code: String,
+    /// The family.
+    pub family: Family,
+    /// Parent code.
+    pub parent: String,
+    /// Label.
+    pub label: String,
+    /// Description.
+    pub description: String,
+}
+
+/// One group (a persona, or a value of the `--by` attribute).
+#[derive(Debug, Clone, Serialize)]
+pub struct Persona {
+    /// Group name.
+    pub name: String,
+    /// Interviews in the group.
+    pub interviews: usize,
+    /// Participant passages in the group.
+    pub passages: usize,
+    /// Per family: interviews with evidence of any of its codes.
+    pub families: Vec<FamilyStats>,
+    /// Codes with any mention, by prevalence then mentions.
+    pub codes: Vec<CodeStats>,
+    /// What sets the group apart from the rest.
+    pub distinctive: Distinctive,
+    /// Job statements.
+    pub jobs: Vec<JobRow>,
+    /// Canvas sections with no evidence.
+    pub gaps: Vec<Family>,
+    /// Known-unknowns passages (the `uncertainty` family's quotes).
+    pub known_unknowns: Vec<Quote>,
+    /// New codes as interviews accumulate.
+    pub saturation: Saturation,
+}
+
+/// A family's evidence in a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyStats {
+    /// The family.
+    pub family: Family,
+    /// Interviews with evidence.
+    pub interviews: usize,
+    /// interviews / group interviews.
+    pub prevalence: f64,
+}
+
+/// A code's evidence in a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeStats {
+    /// `family.name`.
+    pub code: String,
+    /// The family.
+    pub family: Family,
+    /// Label.
+    pub label: String,
+    /// Interviews with evidence (an unnegated mention).
+    pub interviews: usize,
+    /// interviews / group interviews.
+    pub prevalence: f64,
+    /// Passages with evidence.
+    pub mentions: usize,
+    /// Passages where every mention was negated (not evidence).
+    pub negated: usize,
+    /// Passages with evidence whose question used the code.
+    pub prompted: usize,
+    /// Share of evidence passages whose mentions are all hedged.
+    pub hedged: f64,
+    /// Best quotes, from different interviews.
+    pub quotes: Vec<Quote>,
+}
+
+/// What sets a group apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distinctive {
+    /// Codes whose prevalence differs from the rest, tested with Fisher's exact test.
+    pub codes: Vec<DistinctiveCode>,
+    /// Words over-represented, by weighted log-odds with an informative Dirichlet prior.
+    pub terms: Vec<DistinctiveTerm>,
+    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews.
+    pub small_sample: bool,
+}
+
+/// A code difference between a group and the rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistinctiveCode {
+    /// `family.name`.
+    pub code: String,
+    /// Interviews in the group with evidence.
+    pub interviews: usize,
+    /// Prevalence in the group.
+    pub prevalence: f64,
+    /// Prevalence in the rest.
+    pub rest_prevalence: f64,
+    /// Fisher's exact two-sided p-value.
+    pub p_value: f64,
+    /// Effect size: log odds ratio with the Haldane–Anscombe correction.
+    pub log_odds_ratio: f64,
+    /// Whether p < [`DIFFERENCE_P`]: called a difference.
+    pub significant: bool,
+    /// `higher` or `lower` than the rest.
+    pub direction: &'static str,
+}
+
+/// A distinctive word of a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistinctiveTerm {
+    /// The word (its most frequent form).
+    pub term: String,
+    /// Occurrences in the group.
+    pub count: u64,
+    /// Log-odds ratio (delta).
+    pub log_odds: f64,
+    /// z-score.
+    pub z: f64,
+    /// Two-sided p-value of z.
+    pub p_value: f64,
+}
+
+/// A job statement in a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    /// Interview id.
+    pub interview: String,
+    /// Participant.
+    pub participant: String,
+    /// Passage index.
+    pub passage: usize,
+    /// "When ..." part.
+    pub situation: Option<String>,
+    /// What they want.
+    pub motivation: String,
+    /// What for.
+    pub outcome: Option<String>,
+}
+
+/// Saturation: distinct codes found as interviews accumulate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saturation {
+    /// Interview ids in the order they were counted.
+    pub order: Vec<String>,
+    /// Cumulative distinct codes after each interview.
+    pub cumulative: Vec<usize>,
+    /// New codes each interview added.
+    pub new_codes: Vec<usize>,
+    /// `saturated` (the last two interviews added nothing), `climbing`, or `too few`.
+    pub status: &'static str,
+}
+
+/// A code prevalent in every group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Golden {
+    /// `family.name`.
+    pub code: String,
+    /// Lowest prevalence across groups.
+    pub min_prevalence: f64,
+    /// Prevalence per group, in group order.
+    pub prevalence: Vec<f64>,
+}
+
+/// Two codes in the same passages.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cooccurrence {
+    /// First code.
+    pub a: String,
+    /// Second code.
+    pub b: String,
+    /// Passages with both.
+    pub count: usize,
+    /// both / either.
+    pub jaccard: f64,
+}
+
+#[derive(Default)]
+struct CodeAcc {
+    interviews: usize,
+    mentions: usize,
+    negated: usize,
+    prompted: usize,
+    hedged: usize,
+    candidates: Vec<Quote>,
+}
+
+#[derive(Default)]
+struct GroupAcc {
+    interviews: usize,
+    passages: usize,
+    codes: BTreeMap<usize, CodeAcc>,
+    families: BTreeMap<Family, usize>,
+    words: HashMap<Box<str>, u64>,
+    total_words: u64,
+    jobs: Vec<JobRow>,
+    order: Vec<(String, BTreeSet<usize>)>,
+}
+
+/// Folds coded interviews into aggregates.
+pub struct Aggregator<'a> {
+    lexicon: &'a Lexicon,
+    by: String,
+    groups: BTreeMap<String, GroupAcc>,
+    pairs: HashMap<(usize, usize), usize>,
+    code_passages: HashMap<usize, usize>,
+    interviews: usize,
+}
+
+impl<'a> Aggregator<'a> {
+    /// An aggregator grouping by `by` (`persona`, or any manifest attribute).
+    pub fn new(lexicon: &'a Lexicon, by: &str) -> Aggregator<'a> {
+        Aggregator {
+            lexicon,
+            by: by.to_string(),
+            groups: BTreeMap::new(),
+            pairs: HashMap::new(),
+            code_passages: HashMap::new(),
+            interviews: 0,
+        }
+    }
+
+    /// Adds one interview.
+    pub fn add(&mut self, interview: &CodedInterview) {
+        self.interviews += 1;
+        let key = interview.meta.attribute(&self.by).unwrap_or(UNASSIGNED).to_string();
+        let group = self.groups.entry(key).or_default();
+        group.interviews += 1;
+        let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
+        let mut best: HashMap<usize, Quote> = HashMap::new();
+        for cp in &interview.passages {
+            if !is_evidence_role(cp.passage.role) {
+                continue;
+            }
+            group.passages += 1;
+            group.total_words += cp.stems.len() as u64;
+            for s in &cp.stems {
+                match group.words.get_mut(s) {
+                    Some(n) => *n += 1,
+                    None => {
+                        group.words.insert(s.clone(), 1);
+                    }
+                }
+            }
+            let text = interview.text(&cp.passage);
+            let mut here: Vec<usize> = Vec::new();
+            for tag in &cp.tags {
+                let acc = group.codes.entry(tag.code).or_default();
+                if tag.is_evidence() {
+                    acc.mentions += 1;
+                    acc.prompted += usize::from(tag.prompted);
+                    acc.hedged += usize::from(tag.hedged());
+                    evidence_codes.insert(tag.code);
+                    here.push(tag.code);
+                    let s = quotes::score(tag, text.split_whitespace().count());
+                    if best.get(&tag.code).is_none_or(|q| q.score < s) {
+                        best.insert(
+                            tag.code,
+                            quotes::make(&interview.meta.id, &interview.meta.participant, &cp.passage, text, tag, s),
+                        );
+                    }
+                } else if tag.negated() {
+                    acc.negated += 1;
+                }
+            }
+            for (i, &a) in here.iter().enumerate() {
+                *self.code_passages.entry(a).or_default() += 1;
+                for &b in &here[i + 1..] {
+                    *self.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
+                }
+            }
+            for job in &cp.jobs {
+                group.jobs.push(JobRow {
+                    interview: interview.meta.id.clone(),
+                    participant: interview.meta.participant.clone(),
+                    passage: cp.passage.index,
+                    situation: job.situation.clone(),
+                    motivation: job.motivation.clone(),
+                    outcome: job.outcome.clone(),
+                });
+            }
+        }
+        let mut families = BTreeSet::new();
+        for &c in &evidence_codes {
+            group.codes.entry(c).or_default().interviews += 1;
+            families.insert(self.lexicon.codes()[c].family());
+        }
+        for f in families {
+            *group.families.entry(f).or_default() += 1;
+        }
+        for (code, q) in best {
+            group.codes.entry(code).or_default().candidates.push(q);
+        }
+        let order_key = interview
+            .meta
+            .attribute("date")
+            .map(|d| format!("{d}\u{0}{}", interview.meta.id))
+            .unwrap_or_else(|| interview.meta.id.clone());
+        group.order.push((order_key, evidence_codes));
+    }
+
+    /// Computes the statistics and selects the quotes.
+    pub fn finish(self, study: &str) -> Aggregates {
+        let codes = self.lexicon.codes();
+        let names: Vec<String> = self.groups.keys().cloned().collect();
+        let totals: HashMap<usize, usize> = {
+            let mut t = HashMap::new();
+            for g in self.groups.values() {
+                for (c, acc) in &g.codes {
+                    *t.entry(*c).or_default() += acc.interviews;
+                }
+            }
+            t
+        };
+        let mut corpus_words: HashMap<&str, u64> = HashMap::new();
+        let mut corpus_total = 0u64;
+        for g in self.groups.values() {
+            corpus_total += g.total_words;
+            for (w, n) in &g.words {
+                *corpus_words.entry(w).or_default() += n;
+            }
+        }
+        let mut personas = Vec::new();
+        for (name, g) in &self.groups {
+            let n = g.interviews;
+            let rest_n = self.interviews - n;
+            let mut code_stats: Vec<CodeStats> = g
+                .codes
+                .iter()
+                .map(|(&c, acc)| {
+                    let mut candidates = acc.candidates.clone();
+                    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.interview.cmp(&b.interview)));
+                    candidates.truncate(QUOTES_PER_CODE);
+                    CodeStats {
+                        code: codes[c].id.to_string(),
+                        family: codes[c].family(),
+                        label: codes[c].label.clone(),
+                        interviews: acc.interviews,
+                        prevalence: ratio(acc.interviews, n),
+                        mentions: acc.mentions,
+                        negated: acc.negated,
+                        prompted: acc.prompted,
+                        hedged: ratio(acc.hedged, acc.mentions),
+                        quotes: candidates,
+                    }
+                })
+                .collect();
+            code_stats.sort_by(|a, b| {
+                b.interviews.cmp(&a.interviews).then(b.mentions.cmp(&a.mentions)).then(a.code.cmp(&b.code))
+            });
+            let mut distinctive_codes: Vec<DistinctiveCode> = Vec::new();
+            if rest_n > 0 {
+                for (&c, total) in &totals {
+                    let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
+                    let cc = (*total as u64).saturating_sub(a);
+                    let (b, d) = ((n as u64).saturating_sub(a), (rest_n as u64).saturating_sub(cc));
+                    let f = stats::fisher_exact(a, b, cc, d);
+                    let prevalence = ratio(a as usize, n);
+                    let rest_prevalence = ratio(cc as usize, rest_n);
+                    if prevalence == rest_prevalence {
+                        continue;
+                    }
+                    distinctive_codes.push(DistinctiveCode {
+                        code: codes[c].id.to_string(),
+                        interviews: a as usize,
+                        prevalence,
+                        rest_prevalence,
+                        p_value: f.p_two_sided,
+                        log_odds_ratio: stats::haldane_log_odds_ratio(a, b, cc, d),
+                        significant: f.p_two_sided < DIFFERENCE_P,
+                        direction: if prevalence > rest_prevalence { "higher" } else { "lower" },
+                    });
+                }
+            }
+            distinctive_codes.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.code.cmp(&b.code)));
+            distinctive_codes.truncate(20);
+            let terms = if rest_n > 0 { distinctive_terms(g, &corpus_words, corpus_total) } else { Vec::new() };
+            let families: Vec<FamilyStats> = Family::ALL
+                .iter()
+                .map(|&f| {
+                    let k = g.families.get(&f).copied().unwrap_or(0);
+                    FamilyStats { family: f, interviews: k, prevalence: ratio(k, n) }
+                })
+                .collect();
+            let gaps = families.iter().filter(|f| f.interviews == 0).map(|f| f.family).collect();
+            let known_unknowns = code_stats
+                .iter()
+                .filter(|c| c.family == Family::Uncertainty)
+                .flat_map(|c| c.quotes.iter().cloned())
+                .take(6)
+                .collect();
+            personas.push(Persona {
+                name: name.clone(),
+                interviews: n,
+                passages: g.passages,
+                families,
+                codes: code_stats,
+                distinctive: Distinctive {
+                    codes: distinctive_codes,
+                    terms,
+                    small_sample: n < SMALL_SAMPLE || rest_n < SMALL_SAMPLE,
+                },
+                jobs: g.jobs.clone(),
+                gaps,
+                known_unknowns,
+                saturation: saturation(&g.order),
+            });
+        }
+        let golden = golden(&personas);
+        let mut cooccurrence: Vec<Cooccurrence> = self
+            .pairs
+            .iter()
+            .map(|(&(a, b), &count)| {
+                let either = self.code_passages[&a] + self.code_passages[&b] - count;
+                Cooccurrence {
+                    a: codes[a].id.to_string(),
+                    b: codes[b].id.to_string(),
+                    count,
+                    jaccard: ratio(count, either),
+                }
+            })
+            .collect();
+        cooccurrence.sort_by(|x, y| y.count.cmp(&x.count).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
+        cooccurrence.truncate(25);
+        let used: BTreeSet<usize> = self.groups.values().flat_map(|g| g.codes.keys().copied()).collect();
+        let codebook = used
+            .into_iter()
+            .map(|c| CodebookEntry {
+                code: codes[c].id.to_string(),
+                family: codes[c].family(),
+                parent: codes[c].parent.to_string(),
+                label: codes[c].label.clone(),
+                description: codes[c].description.clone(),
+            })
+            .collect();
+        let _ = names;
+        Aggregates {
+            study: study.to_string(),
+            group_by: self.by,
+            lexicon: self.lexicon.fingerprint().to_string(),
+            interviews: self.interviews,
+            personas,
+            golden,
+            cooccurrence,
+            codebook,
+            thresholds: Thresholds {
+                difference_p: DIFFERENCE_P,
+                distinctive_z: DISTINCTIVE_Z,
+                small_sample: SMALL_SAMPLE,
+                golden_prevalence: GOLDEN_PREVALENCE,
+            },
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Function words that log-odds would otherwise rank (their variance is tiny).
+const STOP: &[&str] = &[
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "is", "it", "that", "this", "i",
+    "we", "you", "they", "he", "she", "our", "my", "your", "their", "be", "was", "were", "are", "so", "like", "just",
+    "know", "mean", "yeah", "um", "uh", "oh", "do", "have", "has", "had", "not", "no", "what", "there", "them", "us",
+    "me", "if", "then", "about", "from", "as", "by", "can", "would", "could", "get", "got", "go", "one", "all", "out",
+    "up", "it'", "that'", "i'm", "don't", "we'r", "they'r", "okay", "right", "realli", "kind", "thing", "think", "it",
+    "s", "t",
+];
+
+fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u64) -> Vec<DistinctiveTerm> {
+    let n_i = g.total_words;
+    let n_j = corpus_total.saturating_sub(n_i);
+    if n_i == 0 || n_j == 0 {
+        return Vec::new();
+    }
+    // Prior: the whole study's word distribution, scaled to a tenth of its size.
+    let a0 = corpus_total as f64 * 0.1;
+    let mut out: Vec<DistinctiveTerm> = g
+        .words
+        .iter()
+        .filter(|(w, &y)| y >= 3 && w.chars().any(char::is_alphabetic) && !STOP.contains(&&***w))
+        .map(|(w, &y_i)| {
+            let total = corpus.get(&**w).copied().unwrap_or(y_i);
+            let a_w = stats::informative_prior(total, corpus_total, a0);
+            let lo = stats::log_odds_dirichlet(y_i, n_i, total - y_i, n_j, a_w, a0);
+            DistinctiveTerm {
+                term: w.to_string(),
+                count: y_i,
+                log_odds: lo.delta,
+                z: lo.z,
+                p_value: stats::two_sided_p_from_z(lo.z),
+            }
+        })
+        .filter(|t| t.z > DISTINCTIVE_Z)
+        .collect();
+    out.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.term.cmp(&b.term)));
+    out.truncate(15);
+    out
+}
+
+fn saturation(order: &[(String, BTreeSet<usize>)]) -> Saturation {
+    let mut sorted: Vec<&(String, BTreeSet<usize>)> = order.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut seen = BTreeSet::new();
+    let (mut cumulative, mut new_codes) = (Vec::new(), Vec::new());
+    for (_, codes) in &sorted {
+        let before = seen.len();
+        seen.extend(codes.iter().copied());
+        new_codes.push(seen.len() - before);
+        cumulative.push(seen.len());
+    }
+    let status = if sorted.len() < 4 {
+        "too few"
+    } else if new_codes[new_codes.len() - 2..].iter().all(|&n| n == 0) {
+        "saturated"
+    } else {
+        "climbing"
+    };
+    Saturation {
+        order: sorted.iter().map(|(k, _)| k.rsplit('\u{0}').next().unwrap_or(k).to_string()).collect(),
+        cumulative,
+        new_codes,
+        status,
+    }
+}
+
+fn golden(personas: &[Persona]) -> Vec<Golden> {
+    if personas.len() < 2 {
+        return Vec::new();
+    }
+    let mut all: BTreeSet<&str> = BTreeSet::new();
+    for p in personas {
+        all.extend(p.codes.iter().map(|c| c.code.as_str()));
+    }
+    let mut out: Vec<Golden> = all
+        .into_iter()
+        .filter_map(|code| {
+            let prevalence: Vec<f64> = personas
+                .iter()
+                .map(|p| p.codes.iter().find(|c| c.code == code).map_or(0.0, |c| c.prevalence))
+                .collect();
+            let min = prevalence.iter().copied().fold(f64::INFINITY, f64::min);
+            (min >= GOLDEN_PREVALENCE).then(|| Golden { code: code.to_string(), min_prevalence: min, prevalence })
+        })
+        .collect();
+    out.sort_by(|a, b| b.min_prevalence.total_cmp(&a.min_prevalence).then(a.code.cmp(&b.code)));
+    out
+}

@@ -1,0 +1,150 @@
+//! Quote selection: per code, the best passage of each interview (unprompted, unnegated,
+//! readable length first), trimmed at sentence boundaries with an ellipsis.
+
+use serde::Serialize;
+
+use crate::code::Tag;
+use crate::model::Passage;
+
+/// Words above which a quote is trimmed to the sentences around the mention.
+const TRIM_ABOVE: usize = 70;
+/// Words a trimmed quote aims for.
+const TRIM_TARGET: usize = 55;
+
+/// A quote, ready for a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    /// Interview id.
+    pub interview: String,
+    /// Participant.
+    pub participant: String,
+    /// Passage index within the interview.
+    pub passage: usize,
+    /// Speaker label.
+    pub speaker: Option<String>,
+    /// Text to show (trimmed with "…" where cut).
+    pub text: String,
+    /// Char offset of the passage in the document text.
+    pub start: usize,
+    /// Char end of the passage in the document text.
+    pub end: usize,
+    /// Start time in seconds, when known.
+    pub time: Option<f64>,
+    /// Whether the interviewer used a term of the code just before.
+    pub prompted: bool,
+    #[serde(skip)]
+    pub(super) score: f64,
+}
+
+/// Scores a passage as a quote for a tag: higher is better.
+pub(super) fn score(tag: &Tag, words: usize) -> f64 {
+    let mut s = 0.0;
+    if !tag.prompted {
+        s += 2.0;
+    }
+    if tag.intensified() {
+        s += 0.5;
+    }
+    if tag.hedged() {
+        s -= 0.5;
+    }
+    s += match words {
+        0..=7 => -2.0,
+        8..=14 => -0.5,
+        15..=90 => 1.0,
+        _ => 0.5,
+    };
+    s + tag.mentions.iter().filter(|m| m.counts()).count().min(3) as f64 * 0.1
+}
+
+/// Builds the quote for `passage` (whose text is `text`), trimmed around the tag's first
+/// counting mention.
+pub(super) fn make(interview: &str, participant: &str, passage: &Passage, text: &str, tag: &Tag, score: f64) -> Quote {
+    let focus = tag.mentions.iter().find(|m| m.counts()).map_or(0, |m| m.bytes.start);
+    Quote {
+        interview: interview.to_string(),
+        participant: participant.to_string(),
+        passage: passage.index,
+        speaker: passage.speaker.clone(),
+        text: trim(text, focus),
+        start: passage.span.chars.start,
+        end: passage.span.chars.end,
+        time: passage.time.map(|t| t.start),
+        prompted: tag.prompted,
+        score,
+    }
+}
+
+/// Trims `text` to whole sentences around byte `focus`, tidying whitespace.
+pub fn trim(text: &str, focus: usize) -> String {
+    let tidy = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.split_whitespace().count() <= TRIM_ABOVE {
+        return tidy(text);
+    }
+    let sentences = sentence_ranges(text);
+    let Some(k) = sentences.iter().position(|r| r.end > focus) else {
+        return tidy(text);
+    };
+    let (mut lo, mut hi) = (k, k + 1);
+    let words = |lo: usize, hi: usize| -> usize {
+        sentences[lo..hi].iter().map(|r| text[r.clone()].split_whitespace().count()).sum()
+    };
+    while words(lo, hi) < TRIM_TARGET {
+        let grow_right = hi < sentences.len();
+        let grow_left = lo > 0;
+        if grow_right && (words(lo, hi + 1) <= TRIM_TARGET + 15 || !grow_left) {
+            hi += 1;
+        } else if grow_left && words(lo - 1, hi) <= TRIM_TARGET + 15 {
+            lo -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut out = String::new();
+    if lo > 0 {
+        out.push_str("… ");
+    }
+    out.push_str(&tidy(&text[sentences[lo].start..sentences[hi - 1].end]));
+    if hi < sentences.len() {
+        out.push_str(" …");
+    }
+    out
+}
+
+fn sentence_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 == b.len() || b[i + 1].is_ascii_whitespace()) {
+            out.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_only_tidied() {
+        assert_eq!(trim("We  worry\n about it.", 0), "We worry about it.");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_sentences_around_the_focus() {
+        let filler = "This sentence has exactly eight words in it. ".repeat(10);
+        let text = format!("{filler}Downtime is the thing that scares me most. {filler}");
+        let focus = text.find("Downtime").unwrap_or(0);
+        let q = trim(&text, focus);
+        assert!(q.starts_with("… ") && q.ends_with(" …"), "{q}");
+        assert!(q.contains("Downtime is the thing that scares me most."));
+        let n = q.split_whitespace().count();
+        assert!((TRIM_TARGET - 10..=TRIM_TARGET + 17).contains(&n), "{n}");
+    }
+}

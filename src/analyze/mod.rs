@@ -1,0 +1,200 @@
+//! analyze: takes text, gives tokens with offsets, normalized forms and stems.
+//!
+//! One [`Analyzer`] serves coding and the search index, so a search for "worried" and the
+//! risk code that "worried" triggered agree. The pipeline, per passage:
+//!
+//! 1. [`tokenize`]: HF `tokenizers`' BERT pre-tokenizer splits the *original* text into word
+//!    and punctuation runs (byte spans into the source; contractions such as `don't` are
+//!    joined back into one word);
+//! 2. [`normalize`]: each word is normalized on its own (NFKC, lowercase, apostrophe folding),
+//!    so offsets always point into the original text and never need re-alignment;
+//! 3. [`stem`]: Snowball stems through a per-thread word → stem cache.
+//!
+//! Invariant: every token's byte range lies inside the input, on char boundaries, in order,
+//! without overlap; its char range counts the same text in Unicode scalar values.
+
+mod normalize;
+mod stem;
+mod tokenize;
+
+use std::ops::Range;
+
+pub use stem::Language;
+
+/// What a token is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Letters (and digits mixed with letters).
+    Word,
+    /// Digits only.
+    Number,
+    /// A punctuation character: clause boundaries for negation scopes.
+    Punct,
+}
+
+/// One token of an analyzed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Byte range into the analyzed text.
+    pub bytes: Range<usize>,
+    /// Character range into the analyzed text.
+    pub chars: Range<usize>,
+    /// Word, number or punctuation.
+    pub kind: TokenKind,
+    norm: Range<u32>,
+    stem: Range<u32>,
+}
+
+/// An analyzed text: its tokens, and the normalized forms and stems they point to.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    buf: String,
+    /// The tokens, in text order.
+    pub tokens: Vec<Token>,
+}
+
+impl Analysis {
+    /// The token's normalized form (NFKC, lowercased, apostrophes folded).
+    pub fn norm(&self, token: &Token) -> &str {
+        &self.buf[token.norm.start as usize..token.norm.end as usize]
+    }
+
+    /// The token's stem (equal to the normalized form for numbers and punctuation).
+    pub fn stem(&self, token: &Token) -> &str {
+        &self.buf[token.stem.start as usize..token.stem.end as usize]
+    }
+
+    /// The word and number tokens only, with their index among all tokens.
+    pub fn words(&self) -> impl Iterator<Item = (usize, &Token)> {
+        self.tokens.iter().enumerate().filter(|(_, t)| t.kind != TokenKind::Punct)
+    }
+}
+
+/// The one analyzer: normalization, pre-tokenization with offsets, and stemming.
+#[derive(Debug)]
+pub struct Analyzer {
+    language: Language,
+    normalizer: normalize::Normalizer,
+}
+
+impl Analyzer {
+    /// An analyzer for `language`.
+    pub fn new(language: Language) -> Analyzer {
+        Analyzer { language, normalizer: normalize::Normalizer::new() }
+    }
+
+    /// The stemming language.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// Analyzes `text`.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let mut out = Analysis::default();
+        self.analyze_into(text, &mut out);
+        out
+    }
+
+    /// Analyzes `text` into `out`, reusing its buffers.
+    pub fn analyze_into(&self, text: &str, out: &mut Analysis) {
+        out.buf.clear();
+        out.tokens.clear();
+        let ascii = text.is_ascii();
+        let mut chars_before = 0usize;
+        let mut bytes_before = 0usize;
+        let mut word = String::new();
+        tokenize::pre_tokenize(text, |range, kind| {
+            let chars = if ascii {
+                range.clone()
+            } else {
+                chars_before += text[bytes_before..range.start].chars().count();
+                bytes_before = range.start;
+                let len = text[range.clone()].chars().count();
+                chars_before..chars_before + len
+            };
+            word.clear();
+            self.normalizer.normalize_into(&text[range.clone()], &mut word);
+            let norm_start = out.buf.len() as u32;
+            out.buf.push_str(&word);
+            let norm = norm_start..out.buf.len() as u32;
+            let stem = if kind == TokenKind::Word {
+                let stem_start = out.buf.len() as u32;
+                stem::stem_into(self.language, &word, &mut out.buf);
+                stem_start..out.buf.len() as u32
+            } else {
+                norm.clone()
+            };
+            out.tokens.push(Token { bytes: range, chars, kind, norm, stem });
+        });
+    }
+
+    /// Normalizes and stems one word as it would be in running text (for lexicon terms).
+    pub fn stem_word(&self, word: &str) -> String {
+        let mut buf = String::new();
+        self.normalizer.normalize_into(word, &mut buf);
+        let mut stem = String::new();
+        stem::stem_into(self.language, &buf, &mut stem);
+        stem
+    }
+
+    /// Normalizes one word without stemming (for exact and prefix lexicon terms).
+    pub fn normalize_word(&self, word: &str) -> String {
+        let mut buf = String::new();
+        self.normalizer.normalize_into(word, &mut buf);
+        buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(text: &str) -> String {
+        let a = Analyzer::new(Language::English).analyze(text);
+        a.tokens
+            .iter()
+            .map(|t| format!("{}|{}|{}@{}", &text[t.bytes.clone()], a.norm(t), a.stem(t), t.chars.start))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn words_punctuation_and_stems() {
+        assert_eq!(
+            render("We're worried, really."),
+            "We're|we're|we'r@0 worried|worried|worri@6 ,|,|,@13 really|really|realli@15 .|.|.@21"
+        );
+    }
+
+    #[test]
+    fn curly_apostrophes_fold_and_offsets_count_chars() {
+        // "Don’t" has a 3-byte apostrophe: the next token's char offset is 6, its byte offset 8.
+        let text = "Don’t panic";
+        let a = Analyzer::new(Language::English).analyze(text);
+        assert_eq!(a.tokens.len(), 2);
+        assert_eq!(a.norm(&a.tokens[0]), "don't");
+        assert_eq!(a.tokens[1].bytes, 8..13);
+        assert_eq!(a.tokens[1].chars, 6..11);
+    }
+
+    #[test]
+    fn nfkc_applies_per_token() {
+        let a = Analyzer::new(Language::English).analyze("ﬁnance ＣＦＯ");
+        assert_eq!(a.norm(&a.tokens[0]), "finance");
+        assert_eq!(a.norm(&a.tokens[1]), "cfo");
+    }
+
+    #[test]
+    fn numbers_are_not_stemmed() {
+        let a = Analyzer::new(Language::English).analyze("in 2024");
+        assert_eq!(a.tokens[1].kind, TokenKind::Number);
+        assert_eq!(a.stem(&a.tokens[1]), "2024");
+    }
+
+    #[test]
+    fn inflections_share_a_stem() {
+        let an = Analyzer::new(Language::English);
+        assert_eq!(an.stem_word("worried"), an.stem_word("worry"));
+        assert_eq!(an.stem_word("Worrying"), an.stem_word("worries"));
+    }
+}

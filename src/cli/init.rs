@@ -1,0 +1,70 @@
+//! `pith init DIR`: scaffold a study folder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::Outcome;
+
+/// Arguments of `pith init`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to create (or fill).
+    dir: PathBuf,
+}
+
+const CONFIG: &str = r#"# pith study settings. Every key is optional.
+
+# Title shown at the top of the reports (default: the folder name).
+# title = "Cooling discovery interviews, spring"
+
+# Stemming language: english, french, german, spanish, italian, portuguese, dutch, ...
+language = "english"
+
+# Speaker names of the interviewers. Without this, labels such as Interviewer, Moderator,
+# Researcher or Q are interviewers, else the speaker who asks most of the questions.
+interviewers = ["Interviewer"]
+
+# Folders (or files) of study lexicons, relative to this file. They add codes to the built-in
+# lexicons, replace built-in codes with the same id, or switch them off (disabled = true).
+# lexicons = ["lexicons"]
+"#;
+
+const MANIFEST: &str = "transcript,participant,persona,speaker\nexample.txt,P01,Unassigned persona,Alex\n";
+
+const EXAMPLE: &str = "Interviewer: Thanks for joining. What are you responsible for day to day?
+Alex: I run operations for our two sites, so capacity, the on-call rota and the change windows.
+Interviewer: What keeps you up at night?
+Alex: Downtime, honestly. An outage in the middle of quarter close would be on me.
+";
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir.join("transcripts"))
+        .with_context(|| format!("cannot create {}", dir.join("transcripts").display()))?;
+    let mut err = std::io::stderr().lock();
+    for (path, text) in [
+        (dir.join("pith.toml"), CONFIG),
+        (dir.join("participants.csv"), MANIFEST),
+        (dir.join("transcripts/example.txt"), EXAMPLE),
+    ] {
+        if path.exists() {
+            let _ = writeln!(err, "pith: kept existing {}", path.display());
+            continue;
+        }
+        write_new(&path, text)?;
+        let _ = writeln!(err, "pith: wrote {}", path.display());
+    }
+    let _ = writeln!(
+        err,
+        "pith: next: put transcripts in {}, then `pith run {}`",
+        dir.join("transcripts").display(),
+        dir.display()
+    );
+    Ok(Outcome::Done)
+}
+
+fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+    pith::fsutil::write_atomic(path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
+}

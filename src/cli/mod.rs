@@ -1,0 +1,156 @@
+//! The only code that knows clap, stdout, stderr and exit codes. Each subcommand has its own
+//! file with its arguments and a `run` function; this module dispatches and turns errors
+//! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped).
+
+mod code;
+mod init;
+mod lexicon;
+mod run;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use pith::analyze::Analyzer;
+use pith::lexicon::{Lexicon, LexiconErrors};
+use pith::study::Study;
+use pith::{Diagnostic, Error, Severity};
+
+/// pith: code customer interview transcripts into evidence for persona work.
+#[derive(Debug, Parser)]
+#[command(name = "pith", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// Stop at the first transcript that cannot be read.
+    #[arg(long, global = true)]
+    strict: bool,
+    /// Print no warnings, only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scaffold a study: pith.toml, participants.csv and transcripts/ with an example.
+    Init(init::Args),
+    /// Code every transcript and write the reports (the main job).
+    Run(run::Args),
+    /// Print every passage with its codes (JSON lines or CSV).
+    Code(code::Args),
+    /// Check lexicons, or explain what a text would be coded as.
+    #[command(subcommand)]
+    Lexicon(lexicon::Command),
+}
+
+/// How a command ended.
+pub enum Outcome {
+    /// Everything done.
+    Done,
+    /// Done, but some inputs were skipped.
+    Partial,
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(cli: Cli) -> u8 {
+    if let Some(n) = cli.threads {
+        // Fails only if a pool was built already, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+    let ctx = Context { strict: cli.strict, quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Code(args) => code::run(&ctx, args),
+        Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
+    };
+    match result {
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Partial) => 2,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return 0;
+            }
+            let mut msg = String::new();
+            for (i, cause) in e.chain().enumerate() {
+                if i > 0 {
+                    msg.push_str(": ");
+                }
+                msg.push_str(&cause.to_string());
+            }
+            let _ = writeln!(io::stderr(), "pith: error: {msg}");
+            1
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// Settings every command shares.
+pub struct Context {
+    /// `--strict`.
+    pub strict: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl Context {
+    /// Prints diagnostics to stderr; returns whether any input was skipped.
+    pub fn report_diagnostics(&self, diagnostics: &[Diagnostic]) -> bool {
+        let mut err = io::stderr().lock();
+        let mut skipped = false;
+        for d in diagnostics {
+            skipped |= d.severity == Severity::Skipped;
+            if d.severity == Severity::Skipped || !self.quiet {
+                let _ = writeln!(err, "pith: {d}");
+            }
+        }
+        skipped
+    }
+
+    /// With `--strict`, the first skipped input is an error.
+    pub fn check_strict(&self, diagnostics: &[Diagnostic]) -> Result<(), Error> {
+        match diagnostics.iter().find(|d| self.strict && d.severity == Severity::Skipped) {
+            Some(d) => Err(Error::Strict(d.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A study opened with its analyzer and compiled lexicon: what most commands start from.
+pub struct Opened {
+    /// The study.
+    pub study: Study,
+    /// Its analyzer.
+    pub analyzer: Analyzer,
+    /// Built-in plus study lexicons.
+    pub lexicon: Lexicon,
+}
+
+/// Opens a study and compiles its lexicons; a broken lexicon is an error naming file:line.
+pub fn open_study(ctx: &Context, path: &Path) -> anyhow::Result<Opened> {
+    let study = Study::open(path).with_context(|| format!("cannot open study {}", path.display()))?;
+    let analyzer = Analyzer::new(study.language()?);
+    let lexicon = load_lexicon(ctx, &analyzer, &study.lexicon_paths())?;
+    Ok(Opened { study, analyzer, lexicon })
+}
+
+/// Loads built-in lexicons plus `extra`; prints warnings unless quiet.
+pub fn load_lexicon(ctx: &Context, analyzer: &Analyzer, extra: &[PathBuf]) -> anyhow::Result<Lexicon> {
+    let lexicon = Lexicon::load(analyzer, extra).map_err(|errors| {
+        anyhow::anyhow!("broken lexicon, nothing was written:\n{}", LexiconErrors::render(&errors))
+    })?;
+    if !ctx.quiet {
+        for w in &lexicon.warnings {
+            let _ = writeln!(io::stderr(), "pith: {}: warning: {}", w.location, w.message);
+        }
+    }
+    Ok(lexicon)
+}

@@ -1,0 +1,121 @@
+//! code: takes a passage's text and analysis plus the compiled [`Lexicon`], gives its [`Tag`]s.
+//!
+//! A tag is one code in one passage, with every mention (term, where, and its context:
+//! negated, hedged, intensified, vetoed). A tag is **evidence** when at least one mention is
+//! neither negated nor vetoed. It is **prompted** when a term of the same code appeared in the
+//! interviewer question just before. Pure: no files, no threads.
+
+mod context;
+mod jobs;
+
+use std::ops::Range;
+
+pub use context::{Cue, CueKind};
+pub use jobs::{extract_jobs, JobStatement};
+
+use crate::analyze::Analysis;
+use crate::lexicon::{Lexicon, Match};
+
+/// One mention of a code: a term match and its context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Index of the matched term in the code's terms.
+    pub term: usize,
+    /// Byte range in the passage text.
+    pub bytes: Range<usize>,
+    /// The negation cue whose scope covers the mention.
+    pub negation: Option<Cue>,
+    /// A hedge in the mention's sentence.
+    pub hedge: Option<Cue>,
+    /// An intensifier in the mention's sentence.
+    pub intensifier: Option<Cue>,
+    /// The exclusion that vetoed this mention.
+    pub vetoed_by: Option<usize>,
+}
+
+impl Mention {
+    /// Whether the mention counts as evidence.
+    pub fn counts(&self) -> bool {
+        self.negation.is_none() && self.vetoed_by.is_none()
+    }
+}
+
+/// One code in one passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    /// Index of the code in [`Lexicon::codes`].
+    pub code: usize,
+    /// The mentions, in text order (vetoed ones included, for explanations).
+    pub mentions: Vec<Mention>,
+    /// A term of the same code appeared in the preceding interviewer question.
+    pub prompted: bool,
+}
+
+impl Tag {
+    /// At least one mention counts as evidence.
+    pub fn is_evidence(&self) -> bool {
+        self.mentions.iter().any(Mention::counts)
+    }
+
+    /// Every unvetoed mention is negated.
+    pub fn negated(&self) -> bool {
+        let mut live = self.mentions.iter().filter(|m| m.vetoed_by.is_none()).peekable();
+        live.peek().is_some() && live.all(|m| m.negation.is_some())
+    }
+
+    /// Every counting mention is hedged.
+    pub fn hedged(&self) -> bool {
+        let mut live = self.mentions.iter().filter(|m| m.counts()).peekable();
+        live.peek().is_some() && live.all(|m| m.hedge.is_some())
+    }
+
+    /// Some counting mention is intensified.
+    pub fn intensified(&self) -> bool {
+        self.mentions.iter().any(|m| m.counts() && m.intensifier.is_some())
+    }
+
+    /// Whether the tag should be reported at all (something other than vetoed matches).
+    pub fn is_reported(&self) -> bool {
+        self.mentions.iter().any(|m| m.vetoed_by.is_none())
+    }
+}
+
+/// The codes a question mentions (any unvetoed match, negated or not): what makes an answer prompted.
+pub fn question_codes(lexicon: &Lexicon, text: &str, analysis: &Analysis) -> Vec<usize> {
+    let mut codes: Vec<usize> =
+        lexicon.matcher().find(text, analysis).into_iter().filter(|m| m.vetoed_by.is_none()).map(|m| m.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
+/// Codes `text` (analyzed as `analysis`); `question` lists the codes of the preceding question.
+pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question: &[usize]) -> Vec<Tag> {
+    let matches = lexicon.matcher().find(text, analysis);
+    tags_from_matches(text, analysis, matches, question)
+}
+
+fn tags_from_matches(text: &str, analysis: &Analysis, matches: Vec<Match>, question: &[usize]) -> Vec<Tag> {
+    let ctx = context::Context::new(text, analysis);
+    let mut tags: Vec<Tag> = Vec::new();
+    for m in matches {
+        let mention = Mention {
+            term: m.term,
+            negation: ctx.negation(&m.tokens),
+            hedge: ctx.hedge(&m.tokens),
+            intensifier: ctx.intensifier(&m.tokens),
+            vetoed_by: m.vetoed_by,
+            bytes: m.bytes,
+        };
+        match tags.iter_mut().find(|t| t.code == m.code) {
+            Some(tag) => tag.mentions.push(mention),
+            None => tags.push(Tag { code: m.code, mentions: vec![mention], prompted: question.contains(&m.code) }),
+        }
+    }
+    tags.retain(Tag::is_reported);
+    tags.sort_by_key(|t| t.code);
+    tags
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! Errors (a run cannot go on) and diagnostics (one input was skipped or needs a look).
+//!
+//! Fatal problems are [`Error`] values; a problem with one transcript or one manifest row
+//! is a [`Diagnostic`] that travels next to the result, so one bad file never stops the rest.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A location in an input file: path and, where known, 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+}
+
+impl Location {
+    /// A location in `path` at `line`.
+    pub fn new(path: impl Into<PathBuf>, line: Option<usize>) -> Location {
+        Location { path: path.into(), line }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path.display(), line),
+            None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
+
+/// Everything that stops a command before it can do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The study folder is missing or not a folder.
+    #[error("{}: not a study folder ({reason})", path.display())]
+    NotAStudy {
+        /// The folder given.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
+    /// `pith.toml` is invalid.
+    #[error("{location}: {message}")]
+    Config {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// `participants.csv` cannot be used at all (a bad row is a diagnostic instead).
+    #[error("{location}: {message}")]
+    Manifest {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// One or more lexicon files are broken; nothing was written.
+    #[error("{}", crate::lexicon::LexiconErrors::render(.0))]
+    Lexicon(Vec<crate::lexicon::LexiconError>),
+    /// The search index failed.
+    #[error("index {}: {source}", path.display())]
+    Index {
+        /// The index folder.
+        path: PathBuf,
+        /// What tantivy said.
+        source: tantivy::TantivyError,
+    },
+    /// A search query does not parse.
+    #[error("query {query:?} does not parse: {reason}")]
+    Query {
+        /// The query as typed.
+        query: String,
+        /// Where and why.
+        reason: String,
+    },
+    /// The study was never indexed.
+    #[error("{} has no index yet: run `pith index {}` first", study.display(), study.display())]
+    NotIndexed {
+        /// The study folder.
+        study: PathBuf,
+    },
+    /// Another pith process is writing to the study.
+    #[error("study {} is locked by pid {pid} (lock file {})", study.display(), lock.display())]
+    Locked {
+        /// The study folder.
+        study: PathBuf,
+        /// The process holding the lock.
+        pid: u32,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A transcript could not be read and `--strict` asked to stop at the first one.
+    #[error("{0}")]
+    Strict(Diagnostic),
+    /// An option given to the library is invalid (unknown attribute, bad format name).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
+        Error::Io { path: path.as_ref().to_path_buf(), source }
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing; nothing was skipped (a file decoded as Windows-1252, a manifest row
+    /// with no transcript).
+    Warning,
+    /// An input was skipped: the run finishes, with exit status 2.
+    Skipped,
+}
+
+/// A problem with one input that did not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Warning or skipped.
+    pub severity: Severity,
+    /// Where.
+    pub location: Location,
+    /// What is wrong, in words a researcher can act on.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An input that was skipped.
+    pub fn skipped(location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Skipped, location, message: message.into() }
+    }
+
+    /// A warning.
+    pub fn warning(location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, location, message: message.into() }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Skipped => "skipped",
+        };
+        write!(f, "{}: {what}: {}", self.location, self.message)
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,43 @@
+//! pith turns interview transcripts into coded, searchable evidence for persona work.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! transcripts → ingest → segment → analyze → code → aggregate → report
+//!              (turns)  (passages) (tokens)  (tags) (per persona) (md, json)
+//! ```
+//!
+//! [`study`] opens a study folder, [`lexicon`] compiles the lexicons, [`pipeline`] runs the
+//! stages over every transcript in parallel, [`aggregate`] folds the coded interviews into
+//! per-persona tables and [`report`] writes them.
+//!
+//! ```
+//! use pith::{analyze::{Analyzer, Language}, lexicon::Lexicon, model::Transcript, pipeline, segment};
+//!
+//! let analyzer = Analyzer::new(Language::English);
+//! let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons are valid");
+//! let transcript = pith::ingest::read(
+//!     "interview.txt".as_ref(),
+//!     b"Interviewer: What worries you?\nDebbie: Downtime. We can't afford an outage.\n",
+//! ).expect("readable").transcript;
+//! let passages = segment::segment(&transcript, &segment::RoleRules::default());
+//! let coded = pipeline::code_passages(&lexicon, &analyzer, &transcript.document, passages);
+//! let codes: Vec<&str> = coded[1].tags.iter().map(|t| lexicon.codes()[t.code].id.as_str()).collect();
+//! assert!(codes.contains(&"risk.downtime"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod aggregate;
+pub mod analyze;
+pub mod code;
+pub mod error;
+pub mod fsutil;
+pub mod ingest;
+pub mod lexicon;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod segment;
+pub mod study;
+
+pub use error::{Diagnostic, Error, Result, Severity};

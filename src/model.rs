@@ -1,0 +1,258 @@
+//! The nouns every stage shares: interviews, passages, roles, spans, codes and tags.
+//!
+//! Nothing here does work; stages take and give these values.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// Where a piece of text sits in an interview's document text, both in bytes (what Rust
+/// slices with) and in characters (Unicode scalar values: what the JSON contract, Python and the
+/// QDA tools count). The two are never mixed in one field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Byte range into the document text.
+    pub bytes: Range<usize>,
+    /// Character range into the document text.
+    pub chars: Range<usize>,
+}
+
+/// Who is speaking in a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The interviewee: the only role whose passages are coded as evidence.
+    Participant,
+    /// The researcher asking the questions.
+    Interviewer,
+    /// No speaker label, or a label pith could not place.
+    Unknown,
+}
+
+impl Role {
+    /// The lowercase name used in outputs and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Participant => "participant",
+            Role::Interviewer => "interviewer",
+            Role::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the lowercase name (as printed by [`Role::as_str`]).
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "participant" => Some(Role::Participant),
+            "interviewer" => Some(Role::Interviewer),
+            "unknown" => Some(Role::Unknown),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A time range in seconds from the start of the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TimeRange {
+    /// Start, in seconds.
+    pub start: f64,
+    /// End, in seconds, when the source gives one.
+    pub end: Option<f64>,
+}
+
+/// The eight code families of the method (PRODUCT.md). A closed set: lexicon files name one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// A need to fulfil, a problem to solve, an opportunity to take.
+    Need,
+    /// What can go wrong: fear, uncertainty, doubt, personal and professional risk.
+    Risk,
+    /// How they win: KPIs, success, recognition.
+    Reward,
+    /// Role, accountabilities, daily and weekly work.
+    Responsibility,
+    /// Jobs to be done: goals and the outcomes they serve.
+    Job,
+    /// What made them start looking for a solution.
+    Trigger,
+    /// Influencers, suppliers, partners, competitors, the buying unit.
+    Ecosystem,
+    /// Known unknowns: what they say they don't know.
+    Uncertainty,
+}
+
+impl Family {
+    /// Every family, in canvas order.
+    pub const ALL: [Family; 8] = [
+        Family::Responsibility,
+        Family::Reward,
+        Family::Risk,
+        Family::Need,
+        Family::Job,
+        Family::Trigger,
+        Family::Ecosystem,
+        Family::Uncertainty,
+    ];
+
+    /// The family's name, as in code ids and lexicon files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Need => "need",
+            Family::Risk => "risk",
+            Family::Reward => "reward",
+            Family::Responsibility => "responsibility",
+            Family::Job => "job",
+            Family::Trigger => "trigger",
+            Family::Ecosystem => "ecosystem",
+            Family::Uncertainty => "uncertainty",
+        }
+    }
+
+    /// A heading for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Family::Need => "Needs",
+            Family::Risk => "Risks",
+            Family::Reward => "Rewards",
+            Family::Responsibility => "Responsibilities",
+            Family::Job => "Jobs to be done",
+            Family::Trigger => "Triggers",
+            Family::Ecosystem => "Ecosystem",
+            Family::Uncertainty => "Known unknowns",
+        }
+    }
+
+    /// Parses a family name.
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A code id, `family.name` (for example `risk.downtime`), or a bare family for a parent node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CodeId(Box<str>);
+
+impl CodeId {
+    /// Checks the shape `family[.name[.name...]]` with a known family and lowercase ASCII parts.
+    pub fn parse(s: &str) -> Option<CodeId> {
+        let mut parts = s.split('.');
+        Family::parse(parts.next()?)?;
+        let ok_part = |p: &str| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        };
+        if parts.all(ok_part) {
+            Some(CodeId(s.into()))
+        } else {
+            None
+        }
+    }
+
+    /// The family this code belongs to (its id's first part).
+    pub fn family(&self) -> Family {
+        let head = self.0.split('.').next().unwrap_or_default();
+        // `parse` is the only constructor and it checked the family.
+        Family::parse(head).unwrap_or(Family::Need)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The chain of ancestors from the family down to this code: `risk`, `risk.downtime`.
+    pub fn ancestry(&self) -> impl Iterator<Item = &str> {
+        self.0.match_indices('.').map(|(i, _)| &self.0[..i]).chain(std::iter::once(&*self.0))
+    }
+}
+
+impl fmt::Display for CodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One speaker turn as a reader found it, before roles are assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    /// The speaker label as written (`Maya`, `A1`, `SPEAKER_00`), if any.
+    pub speaker: Option<String>,
+    /// The turn's text as a byte range into the document text (label excluded).
+    pub text: Range<usize>,
+    /// Time range, when the source has one.
+    pub time: Option<TimeRange>,
+    /// The 1-based line of the source where the turn starts (for messages).
+    pub line: usize,
+}
+
+/// What a reader gives: the document text and the turns in it.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    /// The interview's document text: the decoded file for text formats, pith's
+    /// `Speaker: text` rendering for structured ones. All offsets point into it.
+    pub document: String,
+    /// The turns, in order; their ranges are disjoint and ascending.
+    pub turns: Vec<Turn>,
+    /// Attributes the source carries about itself (front matter: title, date, ...).
+    pub attributes: Vec<(String, String)>,
+}
+
+/// A passage: the unit pith codes, indexes and quotes. One speaker turn, or a part of a long one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    /// Position within the interview, from 0.
+    pub index: usize,
+    /// Speaker label as written.
+    pub speaker: Option<String>,
+    /// Participant, interviewer or unknown.
+    pub role: Role,
+    /// Where the passage's text sits in the document text.
+    pub span: Span,
+    /// Time range, when known.
+    pub time: Option<TimeRange>,
+    /// Index of the interviewer passage that preceded this one (the prompting question).
+    pub question: Option<usize>,
+}
+
+/// Interview-level facts from the manifest and the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterviewMeta {
+    /// Stable id: the transcript's path under the transcripts folder, without extension.
+    pub id: String,
+    /// Path of the source, relative to the study folder, with `/` separators.
+    pub source: String,
+    /// Participant name or code.
+    pub participant: String,
+    /// Proto-persona the interviewee was recruited as (`unassigned` without a manifest row).
+    pub persona: String,
+    /// Every further manifest column, and the source's own attributes.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl InterviewMeta {
+    /// The value of an attribute, `persona` and `participant` included.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        match key {
+            "persona" => Some(&self.persona),
+            "participant" => Some(&self.participant),
+            "interview" => Some(&self.id),
+            _ => self.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str()),
+        }
+    }
+}
+
+/// Persona name used when the manifest says nothing.
+pub const UNASSIGNED: &str = "unassigned";

@@ -1,0 +1,133 @@
+//! pipeline: the only place that knows the stage order and the threads.
+//!
+//! Per transcript, in parallel (rayon): read → segment → analyze → code. Nothing is shared
+//! between interviews but the `&Lexicon` and the `&Analyzer`. A transcript that cannot be
+//! read becomes a [`Diagnostic`] and the others go on.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::analyze::{Analysis, Analyzer};
+use crate::code::{self, JobStatement, Tag};
+use crate::error::{Diagnostic, Location};
+use crate::ingest;
+use crate::lexicon::Lexicon;
+use crate::model::{InterviewMeta, Passage, Role, Transcript};
+use crate::segment;
+use crate::study::Study;
+
+/// A passage with its codes and job statements.
+#[derive(Debug, Clone)]
+pub struct CodedPassage {
+    /// The passage.
+    pub passage: Passage,
+    /// Its tags (participant and unknown-role passages only; empty for interviewer turns).
+    pub tags: Vec<Tag>,
+    /// Job statements found in it.
+    pub jobs: Vec<JobStatement>,
+    /// Stems of its words (for distinctive-term statistics), participant passages only.
+    pub stems: Vec<Box<str>>,
+}
+
+/// One interview, read and coded.
+#[derive(Debug, Clone)]
+pub struct CodedInterview {
+    /// Who, which persona, from which file.
+    pub meta: InterviewMeta,
+    /// The document text and turns.
+    pub transcript: Transcript,
+    /// The passages, coded.
+    pub passages: Vec<CodedPassage>,
+}
+
+impl CodedInterview {
+    /// A passage's text.
+    pub fn text(&self, p: &Passage) -> &str {
+        &self.transcript.document[p.span.bytes.clone()]
+    }
+}
+
+/// Whether a role's passages are coded as evidence.
+pub fn is_evidence_role(role: Role) -> bool {
+    role != Role::Interviewer
+}
+
+/// One transcript's outcome: coded with its warnings, or skipped with the reason.
+pub type Processed = Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
+
+/// Reads, segments and codes one transcript.
+pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path) -> Processed {
+    let bytes =
+        std::fs::read(path).map_err(|e| Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")))?;
+    let read = ingest::read(path, &bytes).map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
+    let warnings =
+        read.warnings.into_iter().map(|w| Diagnostic::warning(Location::new(path, w.line), w.message)).collect();
+    let mut meta = study.meta_for(path);
+    for (k, v) in &read.transcript.attributes {
+        if meta.attribute(k).is_none() {
+            meta.attributes.push((k.clone(), v.clone()));
+        }
+    }
+    let passages = segment::segment(&read.transcript, &study.role_rules(path));
+    let coded = code_passages(lexicon, analyzer, &read.transcript.document, passages);
+    Ok((CodedInterview { meta, transcript: read.transcript, passages: coded }, warnings))
+}
+
+/// Analyzes and codes the passages of one document.
+pub fn code_passages(
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    document: &str,
+    passages: Vec<Passage>,
+) -> Vec<CodedPassage> {
+    let mut analysis = Analysis::default();
+    let mut question_codes: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut out = Vec::with_capacity(passages.len());
+    for passage in passages {
+        let text = &document[passage.span.bytes.clone()];
+        analyzer.analyze_into(text, &mut analysis);
+        if passage.role == Role::Interviewer {
+            question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems: Vec::new() });
+            continue;
+        }
+        let q: &[usize] = passage
+            .question
+            .and_then(|qi| question_codes.iter().rev().find(|(i, _)| *i == qi))
+            .map_or(&[], |(_, c)| c.as_slice());
+        let tags = code::code_passage(lexicon, text, &analysis, q);
+        let jobs = code::extract_jobs(text);
+        let stems = analysis.words().map(|(_, t)| analysis.stem(t).into()).collect();
+        out.push(CodedPassage { passage, tags, jobs, stems });
+    }
+    out
+}
+
+/// What a whole-study run gives.
+pub struct Run {
+    /// The coded interviews, sorted by id.
+    pub interviews: Vec<CodedInterview>,
+    /// Problems found (opening the study included).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Codes every transcript of the study in parallel.
+pub fn run(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Run {
+    let results: Vec<Processed> =
+        study.transcripts.par_iter().map(|path| process(study, lexicon, analyzer, path)).collect();
+    let mut diagnostics = study.diagnostics.clone();
+    let mut interviews = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok((interview, mut warnings)) => {
+                diagnostics.append(&mut warnings);
+                interviews.push(interview);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    interviews.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
+    Run { interviews, diagnostics }
+}

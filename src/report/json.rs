@@ -1,0 +1,20 @@
+//! `report.json`: the aggregates as the documented contract (PRODUCT.md).
+
+use crate::aggregate::Aggregates;
+use crate::error::{Error, Result};
+
+/// Version of the report.json schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub(super) fn render(agg: &Aggregates) -> Result<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        #[serde(flatten)]
+        aggregates: &'a Aggregates,
+    }
+    let mut out = serde_json::to_vec_pretty(&Doc { schema_version: SCHEMA_VERSION, aggregates: agg })
+        .map_err(|e| Error::Invalid(format!("cannot render report.json: {e}")))?;
+    out.push(b'\n');
+    Ok(out)
+}

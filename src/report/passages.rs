@@ -1,0 +1,199 @@
+//! `pith code` output: one row per passage (JSON lines or CSV), or one per interview with
+//! its document text (`--documents`). Offsets are characters into the document text.
+
+use serde::Serialize;
+
+use crate::lexicon::Lexicon;
+use crate::model::{Family, Role};
+use crate::pipeline::CodedInterview;
+
+/// One matched term of a code in a passage.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermRow {
+    /// The term as written in the lexicon.
+    pub term: String,
+    /// The matched text.
+    pub text: String,
+    /// Char offset in the document text.
+    pub start: usize,
+    /// Char end in the document text.
+    pub end: usize,
+    /// The negation cue, if the mention is negated.
+    pub negated_by: Option<String>,
+    /// The hedge in its sentence, if any.
+    pub hedged_by: Option<String>,
+    /// The exclusion that vetoed it, if any.
+    pub vetoed_by: Option<String>,
+}
+
+/// One code in a passage.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeRow {
+    /// `family.name`.
+    pub code: String,
+    /// Its family.
+    pub family: Family,
+    /// Every mention negated: not evidence.
+    pub negated: bool,
+    /// The interviewer used a term of this code just before.
+    pub prompted: bool,
+    /// Every counting mention hedged.
+    pub hedged: bool,
+    /// Some counting mention intensified.
+    pub intensified: bool,
+    /// Counts as evidence for prevalence.
+    pub evidence: bool,
+    /// The distinct terms that matched, as written in the lexicon.
+    pub terms: Vec<String>,
+    /// Each match with its position and context.
+    pub matches: Vec<TermRow>,
+}
+
+/// One passage, as `pith code --format jsonl` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassageRow<'a> {
+    /// Interview id.
+    pub interview: &'a str,
+    /// Participant.
+    pub participant: &'a str,
+    /// Persona.
+    pub persona: &'a str,
+    /// Index within the interview.
+    pub passage: usize,
+    /// Speaker label.
+    pub speaker: Option<&'a str>,
+    /// Role.
+    pub role: Role,
+    /// Exactly the document text between `start` and `end`.
+    pub text: &'a str,
+    /// Char offset in the document text.
+    pub start: usize,
+    /// Char end in the document text.
+    pub end: usize,
+    /// Start time in seconds, if known.
+    pub time: Option<f64>,
+    /// The interviewer turn before it.
+    pub question: Option<&'a str>,
+    /// Its codes.
+    pub codes: Vec<CodeRow>,
+}
+
+/// One interview with its document text, as `pith code --documents` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentRow<'a> {
+    /// Interview id.
+    pub interview: &'a str,
+    /// Source path relative to the study.
+    pub source: &'a str,
+    /// The document text all offsets point into.
+    pub document: &'a str,
+}
+
+/// The document row of an interview.
+pub fn document_row(interview: &CodedInterview) -> DocumentRow<'_> {
+    DocumentRow {
+        interview: &interview.meta.id,
+        source: &interview.meta.source,
+        document: &interview.transcript.document,
+    }
+}
+
+/// The passage rows of an interview.
+pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> impl Iterator<Item = PassageRow<'a>> {
+    let doc = &interview.transcript.document;
+    interview.passages.iter().map(move |cp| {
+        let p = &cp.passage;
+        let text = &doc[p.span.bytes.clone()];
+        let chars_at = |byte: usize| p.span.chars.start + text[..byte].chars().count();
+        let codes = cp
+            .tags
+            .iter()
+            .map(|tag| {
+                let code = &lexicon.codes()[tag.code];
+                let mut terms: Vec<String> = Vec::new();
+                let matches = tag
+                    .mentions
+                    .iter()
+                    .map(|m| {
+                        let term = code.terms.get(m.term).map_or_else(String::new, |t| t.source.clone());
+                        if m.vetoed_by.is_none() && !terms.contains(&term) {
+                            terms.push(term.clone());
+                        }
+                        TermRow {
+                            term,
+                            text: text[m.bytes.clone()].to_string(),
+                            start: chars_at(m.bytes.start),
+                            end: chars_at(m.bytes.end),
+                            negated_by: m.negation.as_ref().map(|c| c.text.clone()),
+                            hedged_by: m.hedge.as_ref().map(|c| c.text.clone()),
+                            vetoed_by: m.vetoed_by.and_then(|v| code.exclusions.get(v)).map(|t| t.source.clone()),
+                        }
+                    })
+                    .collect();
+                CodeRow {
+                    code: code.id.to_string(),
+                    family: code.family(),
+                    negated: tag.negated(),
+                    prompted: tag.prompted,
+                    hedged: tag.hedged(),
+                    intensified: tag.intensified(),
+                    evidence: tag.is_evidence(),
+                    terms,
+                    matches,
+                }
+            })
+            .collect();
+        PassageRow {
+            interview: &interview.meta.id,
+            participant: &interview.meta.participant,
+            persona: &interview.meta.persona,
+            passage: p.index,
+            speaker: p.speaker.as_deref(),
+            role: p.role,
+            text,
+            start: p.span.chars.start,
+            end: p.span.chars.end,
+            time: p.time.map(|t| t.start),
+            question: p.question.and_then(|q| interview.passages.get(q)).map(|q| &doc[q.passage.span.bytes.clone()]),
+            codes,
+        }
+    })
+}
+
+/// The CSV header of `pith code --format csv`.
+pub const CSV_HEADER: [&str; 12] = [
+    "interview",
+    "participant",
+    "persona",
+    "passage",
+    "speaker",
+    "role",
+    "start",
+    "end",
+    "time",
+    "question",
+    "codes",
+    "text",
+];
+
+impl PassageRow<'_> {
+    /// The row as CSV fields (codes as `code` or `code!negated`, `;`-separated).
+    pub fn csv_fields(&self) -> [String; 12] {
+        let codes: Vec<String> =
+            self.codes.iter().map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.clone() }).collect();
+        [
+            self.interview.to_string(),
+            self.participant.to_string(),
+            self.persona.to_string(),
+            self.passage.to_string(),
+            self.speaker.unwrap_or("").to_string(),
+            self.role.to_string(),
+            self.start.to_string(),
+            self.end.to_string(),
+            self.time.map(|t| t.to_string()).unwrap_or_default(),
+            self.question.unwrap_or("").to_string(),
+            codes.join(";"),
+            self.text.to_string(),
+        ]
+    }
+}

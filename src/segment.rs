@@ -1,0 +1,243 @@
+//! segment: takes a [`Transcript`] and the study's role rules, gives `Vec<Passage>`.
+//!
+//! One passage per speaker turn; a turn longer than [`SPLIT_ABOVE`] words is split at
+//! sentence boundaries into passages of about 60–120 words, so that a quote stays quotable.
+//! Roles come from the study's interviewer names, then label conventions (Interviewer, Q,
+//! Moderator, ...), then the speaker who asks most of the questions.
+//!
+//! Invariant: passages are disjoint spans in source order; their char spans count the same
+//! text as their byte spans; slicing the document text by either gives the passage text.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::ingest::speaker::is_interviewer_label;
+use crate::model::{Passage, Role, Span, Transcript};
+
+/// Turns longer than this many words are split.
+pub const SPLIT_ABOVE: usize = 150;
+/// Smallest piece a long turn is split into, in words.
+const PIECE_MIN: usize = 60;
+/// Largest piece a long turn is split into, in words (unless one sentence is longer).
+const PIECE_MAX: usize = 120;
+
+/// What decides who is the interviewer.
+#[derive(Debug, Clone, Default)]
+pub struct RoleRules {
+    /// Speaker names the study says are interviewers (case-insensitive).
+    pub interviewers: Vec<String>,
+    /// Speaker labels the manifest says are the participant(s) (case-insensitive).
+    pub participants: Vec<String>,
+}
+
+/// Assigns a role to every speaker label of the transcript.
+pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<String, Role> {
+    let eq = |list: &[String], name: &str| list.iter().any(|n| n.trim().eq_ignore_ascii_case(name.trim()));
+    let mut roles: HashMap<String, Role> = HashMap::new();
+    let mut questions: HashMap<&str, (usize, usize)> = HashMap::new();
+    for turn in &transcript.turns {
+        let Some(name) = turn.speaker.as_deref() else { continue };
+        let text = transcript.document[turn.text.clone()].trim_end();
+        let e = questions.entry(name).or_default();
+        e.0 += 1;
+        e.1 += usize::from(text.ends_with('?'));
+        let role = if eq(&rules.interviewers, name) {
+            Role::Interviewer
+        } else if eq(&rules.participants, name) {
+            Role::Participant
+        } else if is_interviewer_label(name) {
+            Role::Interviewer
+        } else {
+            Role::Unknown
+        };
+        roles.entry(name.to_string()).or_insert(role);
+    }
+    let has_interviewer = roles.values().any(|r| *r == Role::Interviewer);
+    if !has_interviewer && roles.len() >= 2 {
+        // The speaker with the largest share of turns that are questions, if any asks at all.
+        let asker = questions
+            .iter()
+            .filter(|(name, (_, q))| *q > 0 && roles.get(**name) == Some(&Role::Unknown))
+            .max_by(|a, b| {
+                let share = |(n, q): (usize, usize)| q as f64 / n.max(1) as f64;
+                share(*a.1).total_cmp(&share(*b.1)).then(a.0.cmp(b.0))
+            })
+            .map(|(name, _)| name.to_string());
+        if let Some(name) = asker {
+            roles.insert(name, Role::Interviewer);
+        }
+    }
+    for role in roles.values_mut() {
+        if *role == Role::Unknown {
+            *role = Role::Participant;
+        }
+    }
+    roles
+}
+
+/// Splits the transcript into passages.
+pub fn segment(transcript: &Transcript, rules: &RoleRules) -> Vec<Passage> {
+    let roles = assign_roles(transcript, rules);
+    let doc = &transcript.document;
+    let mut passages: Vec<Passage> = Vec::new();
+    let mut chars = CharCounter::default();
+    let mut last_question: Option<usize> = None;
+    for turn in &transcript.turns {
+        let role = turn.speaker.as_ref().and_then(|s| roles.get(s)).copied().unwrap_or(Role::Unknown);
+        let question = if role == Role::Interviewer { None } else { last_question };
+        for piece in split_turn(doc, turn.text.clone()) {
+            let span = Span { chars: chars.to(doc, piece.start)..chars.to(doc, piece.end), bytes: piece };
+            passages.push(Passage {
+                index: passages.len(),
+                speaker: turn.speaker.clone(),
+                role,
+                span,
+                time: turn.time,
+                question,
+            });
+        }
+        if role == Role::Interviewer {
+            last_question = passages.len().checked_sub(1);
+        }
+    }
+    passages
+}
+
+/// Converts ascending byte offsets to char offsets without rescanning.
+#[derive(Default)]
+struct CharCounter {
+    byte: usize,
+    char: usize,
+}
+
+impl CharCounter {
+    fn to(&mut self, doc: &str, byte: usize) -> usize {
+        if byte < self.byte {
+            *self = CharCounter::default();
+        }
+        self.char += doc[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.char
+    }
+}
+
+/// Byte ranges of the pieces of one turn (the whole turn when it is short).
+fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let text = &doc[range.clone()];
+    let words = text.split_whitespace().count();
+    if words <= SPLIT_ABOVE {
+        return vec![range];
+    }
+    // Sentence ends: after . ! ? (and closing quotes/brackets) followed by whitespace.
+    let mut sentences: Vec<(Range<usize>, usize)> = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'.' | b'!' | b'?') {
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?') {
+                end += 1;
+            }
+            if end == bytes.len() || bytes[end].is_ascii_whitespace() {
+                let s = &text[start..end];
+                sentences.push((start..end, s.split_whitespace().count()));
+                start = end;
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    if start < text.len() && !text[start..].trim().is_empty() {
+        sentences.push((start..text.len(), text[start..].split_whitespace().count()));
+    }
+    let mut pieces: Vec<Range<usize>> = Vec::new();
+    let mut current: Option<(Range<usize>, usize)> = None;
+    for (k, (s, n)) in sentences.iter().enumerate() {
+        let (r, count) = current.get_or_insert((s.start..s.end, 0));
+        r.end = s.end;
+        *count += n;
+        let next = sentences.get(k + 1).map_or(0, |x| x.1);
+        let remaining: usize = sentences[k + 1..].iter().map(|x| x.1).sum();
+        if *count >= PIECE_MIN && (*count + next > PIECE_MAX) && remaining >= PIECE_MIN / 2 {
+            pieces.push(r.clone());
+            current = None;
+        }
+    }
+    if let Some((r, _)) = current {
+        pieces.push(r);
+    }
+    pieces
+        .into_iter()
+        .filter_map(|r| {
+            let piece = &text[r.clone()];
+            let lead = piece.len() - piece.trim_start().len();
+            let trail = piece.len() - piece.trim_end().len();
+            (lead + trail < piece.len()).then(|| range.start + r.start + lead..range.start + r.end - trail)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Turn;
+
+    fn transcript(doc: &str, turns: &[(&str, Range<usize>)]) -> Transcript {
+        Transcript {
+            document: doc.to_string(),
+            turns: turns
+                .iter()
+                .map(|(s, r)| Turn { speaker: Some(s.to_string()), text: r.clone(), time: None, line: 1 })
+                .collect(),
+            attributes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn roles_from_rules_labels_and_questions() {
+        let doc = "Why? Because. How so? Like this.";
+        let t = transcript(doc, &[("Ann", 0..4), ("Bo", 5..13), ("Ann", 14..21), ("Bo", 22..32)]);
+        let roles = assign_roles(&t, &RoleRules::default());
+        assert_eq!(roles["Ann"], Role::Interviewer);
+        assert_eq!(roles["Bo"], Role::Participant);
+        let rules = RoleRules { interviewers: vec!["bo".into()], participants: vec![] };
+        assert_eq!(assign_roles(&t, &rules)["Bo"], Role::Interviewer);
+        assert_eq!(assign_roles(&t, &rules)["Ann"], Role::Participant);
+    }
+
+    #[test]
+    fn passages_slice_back_and_carry_their_question() {
+        let doc = "Q: Was it hard?\nÉmile: Très dur, oui.";
+        let answer = doc.find("Très").unwrap_or(0);
+        let t = transcript(doc, &[("Q", 3..15), ("Émile", answer..doc.len())]);
+        let p = segment(&t, &RoleRules::default());
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].role, Role::Interviewer);
+        assert_eq!(p[1].question, Some(0));
+        let chars: Vec<char> = doc.chars().collect();
+        let by_chars: String = chars[p[1].span.chars.clone()].iter().collect();
+        assert_eq!(by_chars, &doc[p[1].span.bytes.clone()]);
+        assert_eq!(by_chars, "Très dur, oui.");
+    }
+
+    #[test]
+    fn long_turns_split_at_sentences_into_quotable_pieces() {
+        let sentence = "We had to move twelve racks over one weekend and nobody slept much at all. ";
+        let body = sentence.repeat(30); // 30 sentences x 15 words = 450 words
+        let doc = format!("Tom: {}", body.trim_end());
+        let t = transcript(&doc, &[("Tom", 5..doc.len())]);
+        let p = segment(&t, &RoleRules::default());
+        assert!(p.len() >= 4, "{} pieces", p.len());
+        let mut total = 0;
+        for x in &p {
+            let text = &doc[x.span.bytes.clone()];
+            let n = text.split_whitespace().count();
+            total += n;
+            assert!((PIECE_MIN..=PIECE_MAX).contains(&n), "{n} words");
+            assert!(text.ends_with('.') && text.starts_with("We"));
+        }
+        assert_eq!(total, 450);
+    }
+}

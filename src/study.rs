@@ -1,0 +1,325 @@
+//! study: takes a study folder, gives a [`Study`]: settings (`pith.toml`), the typed manifest
+//! (`participants.csv`) and the list of transcripts. Reads files; never writes.
+//!
+//! A bare folder of transcripts is a study too: without `transcripts/`, the folder itself
+//! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::analyze::Language;
+use crate::error::{Diagnostic, Error, Location, Result};
+use crate::ingest;
+use crate::model::{InterviewMeta, UNASSIGNED};
+use crate::segment::RoleRules;
+
+/// The settings file's name.
+pub const CONFIG_FILE: &str = "pith.toml";
+/// The manifest's name.
+pub const MANIFEST_FILE: &str = "participants.csv";
+/// pith's own state folder inside a study.
+pub const STATE_DIR: &str = ".pith";
+/// Default report folder inside a study.
+pub const OUT_DIR: &str = "out";
+
+/// `pith.toml`, as typed by the researcher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Stemming language (`english`, `fr`, ...).
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Speaker names of the interviewers.
+    #[serde(default)]
+    pub interviewers: Vec<String>,
+    /// Folders or files of study lexicons, relative to the study (default `lexicons`).
+    #[serde(default = "default_lexicons")]
+    pub lexicons: Vec<PathBuf>,
+    /// Study title for reports.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+fn default_language() -> String {
+    "english".into()
+}
+
+fn default_lexicons() -> Vec<PathBuf> {
+    vec![PathBuf::from("lexicons")]
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { language: default_language(), interviewers: Vec::new(), lexicons: default_lexicons(), title: None }
+    }
+}
+
+/// One row of `participants.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestRow {
+    /// Transcript reference as written: a path relative to the transcripts folder, or a file stem.
+    pub transcript: String,
+    /// Participant name or code.
+    pub participant: Option<String>,
+    /// Proto-persona.
+    pub persona: Option<String>,
+    /// The participant's speaker label in the transcript, when given.
+    pub speaker: Option<String>,
+    /// Every other column, in file order.
+    pub attributes: Vec<(String, String)>,
+    /// 1-based line in the manifest.
+    pub line: usize,
+}
+
+/// A study folder, opened.
+#[derive(Debug)]
+pub struct Study {
+    /// The study folder.
+    pub root: PathBuf,
+    /// Where the transcripts are (`root/transcripts`, or `root` itself).
+    pub transcripts_dir: PathBuf,
+    /// Settings.
+    pub config: Config,
+    /// Manifest rows.
+    pub manifest: Vec<ManifestRow>,
+    /// Transcript files, sorted.
+    pub transcripts: Vec<PathBuf>,
+    /// Warnings found while opening (unmatched manifest rows, transcripts without a row).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Study {
+    /// Opens the study at `root`.
+    pub fn open(root: &Path) -> Result<Study> {
+        let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+        if !meta.is_dir() {
+            return Err(Error::NotAStudy { path: root.to_path_buf(), reason: "not a folder" });
+        }
+        let config = read_config(&root.join(CONFIG_FILE))?;
+        let nested = root.join("transcripts");
+        let bare = !nested.is_dir();
+        let transcripts_dir = if bare { root.to_path_buf() } else { nested };
+        let manifest_path = root.join(MANIFEST_FILE);
+        let mut diagnostics = Vec::new();
+        let manifest =
+            if manifest_path.is_file() { read_manifest(&manifest_path, &mut diagnostics)? } else { Vec::new() };
+        let mut transcripts = Vec::new();
+        collect_transcripts(&transcripts_dir, &transcripts_dir, bare, &mut transcripts)?;
+        transcripts.sort();
+        let mut study = Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics };
+        study.check_manifest(&manifest_path);
+        Ok(study)
+    }
+
+    /// The stemming language.
+    pub fn language(&self) -> Result<Language> {
+        Language::parse(&self.config.language).ok_or_else(|| Error::Config {
+            location: Location::new(self.root.join(CONFIG_FILE), None),
+            message: format!("unknown language {:?}", self.config.language),
+        })
+    }
+
+    /// Study lexicon paths that exist (the default `lexicons/` may be absent).
+    pub fn lexicon_paths(&self) -> Vec<PathBuf> {
+        self.config
+            .lexicons
+            .iter()
+            .map(|p| self.root.join(p))
+            .filter(|p| p.exists() || !p.ends_with("lexicons"))
+            .collect()
+    }
+
+    /// Path of a transcript relative to the transcripts folder, with `/` separators.
+    pub fn relative(&self, path: &Path) -> String {
+        slash_path(path.strip_prefix(&self.transcripts_dir).unwrap_or(path))
+    }
+
+    /// Path of a transcript relative to the study folder, with `/` separators.
+    pub fn source(&self, path: &Path) -> String {
+        slash_path(path.strip_prefix(&self.root).unwrap_or(path))
+    }
+
+    /// The manifest row for a transcript: by relative path, else by file stem, case-insensitively.
+    pub fn row_for(&self, path: &Path) -> Option<&ManifestRow> {
+        let rel = self.relative(path).to_lowercase();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let rel_no_ext = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
+        self.manifest.iter().find(|r| r.transcript.to_lowercase() == rel).or_else(|| {
+            self.manifest.iter().find(|r| {
+                let t = r.transcript.to_lowercase();
+                t == rel_no_ext || t == stem
+            })
+        })
+    }
+
+    /// Interview facts for a transcript: id, source, participant, persona, attributes.
+    pub fn meta_for(&self, path: &Path) -> InterviewMeta {
+        let rel = self.relative(path);
+        let id = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
+        let row = self.row_for(path);
+        InterviewMeta {
+            participant: row.and_then(|r| r.participant.clone()).unwrap_or_else(|| id.clone()),
+            persona: row.and_then(|r| r.persona.clone()).unwrap_or_else(|| UNASSIGNED.to_string()),
+            attributes: row.map(|r| r.attributes.clone()).unwrap_or_default(),
+            source: self.source(path),
+            id,
+        }
+    }
+
+    /// Role rules for a transcript: the study's interviewers and the manifest's speaker label.
+    pub fn role_rules(&self, path: &Path) -> RoleRules {
+        RoleRules {
+            interviewers: self.config.interviewers.clone(),
+            participants: self.row_for(path).and_then(|r| r.speaker.clone()).into_iter().collect(),
+        }
+    }
+
+    fn check_manifest(&mut self, manifest_path: &Path) {
+        if self.manifest.is_empty() {
+            return;
+        }
+        let mut used = vec![false; self.manifest.len()];
+        let mut unmatched = Vec::new();
+        for t in &self.transcripts {
+            match self.row_for(t) {
+                Some(row) => {
+                    if let Some(i) = self.manifest.iter().position(|r| std::ptr::eq(r, row)) {
+                        used[i] = true;
+                    }
+                }
+                None => unmatched.push(t.clone()),
+            }
+        }
+        for t in unmatched {
+            self.diagnostics.push(Diagnostic::warning(
+                Location::new(&t, None),
+                format!("no row in {MANIFEST_FILE}: persona is {UNASSIGNED}"),
+            ));
+        }
+        for (row, used) in self.manifest.iter().zip(used) {
+            if !used {
+                self.diagnostics.push(Diagnostic::warning(
+                    Location::new(manifest_path, Some(row.line)),
+                    format!("no transcript matches {:?}", row.transcript),
+                ));
+            }
+        }
+    }
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn read_config(path: &Path) -> Result<Config> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    toml::from_str(&text).map_err(|e| Error::Config {
+        location: Location::new(path, e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)),
+        message: e.message().trim().to_string(),
+    })
+}
+
+/// Column names with a meaning of their own (case-insensitive); the rest are attributes.
+const TRANSCRIPT_COLUMNS: &[&str] = &["transcript", "file", "filename", "interview"];
+
+fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (text, warning) = ingest::decode(&bytes);
+    if let Some(w) = warning {
+        diagnostics.push(Diagnostic::warning(Location::new(path, w.line), w.message));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Manifest { location: Location::new(path, Some(1)), message: e.to_string() })?
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let Some(t_col) = find(TRANSCRIPT_COLUMNS) else {
+        return Err(Error::Manifest {
+            location: Location::new(path, Some(1)),
+            message: format!("no `transcript` column (header is: {})", headers.join(", ")),
+        });
+    };
+    let p_col = find(&["participant", "name", "participant_id"]);
+    let persona_col = find(&["persona", "proto-persona", "proto_persona"]);
+    let s_col = find(&["speaker", "speaker_label"]);
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize);
+                diagnostics.push(Diagnostic::skipped(Location::new(path, line), format!("bad row: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|v| !v.is_empty()).map(str::to_string);
+        let Some(transcript) = get(Some(t_col)) else {
+            if record.iter().any(|v| !v.is_empty()) {
+                diagnostics.push(Diagnostic::skipped(Location::new(path, Some(line)), "row has no transcript"));
+            }
+            continue;
+        };
+        if let Some(first) = seen.insert(transcript.to_lowercase(), line) {
+            diagnostics.push(Diagnostic::skipped(
+                Location::new(path, Some(line)),
+                format!("duplicate row for {transcript:?} (first on line {first}); this row is ignored"),
+            ));
+            seen.insert(transcript.to_lowercase(), first);
+            continue;
+        }
+        let special = [Some(t_col), p_col, persona_col, s_col];
+        let attributes = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !special.contains(&Some(*i)))
+            .filter_map(|(i, h)| record.get(i).filter(|v| !v.is_empty()).map(|v| (h.clone(), v.to_string())))
+            .collect();
+        rows.push(ManifestRow {
+            transcript,
+            participant: get(p_col),
+            persona: get(persona_col),
+            speaker: get(s_col),
+            attributes,
+            line,
+        });
+    }
+    Ok(rows)
+}
+
+/// Folders a bare study skips: pith's own state, reports and study lexicons.
+const SKIP_DIRS: &[&str] = &[STATE_DIR, OUT_DIR, "lexicons", "target", "node_modules"];
+
+fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if ft.is_dir() {
+            if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
+                collect_transcripts(root, &path, bare, out)?;
+            }
+        } else if ingest::is_transcript_path(&path) {
+            let readme = name.to_ascii_lowercase().starts_with("readme");
+            if !(bare && dir == root && readme) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
