@@ -1,1 +1,10 @@
-//! The one integration-test binary (ripgrep-style): one module per area.
+//! The one integration-test binary (ripgrep-style): one module per area, shared helpers in `util`.
+
+mod util;
+
+mod cli;
+mod code;
+mod index;
+mod ingest;
+mod report;
+mod sample;

@@ -1,0 +1,139 @@
+//! Helpers for integration tests: a temporary study folder and a `pith` runner whose
+//! `stdout()` asserts success before returning (ripgrep's convention).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled sample study.
+pub fn sample_study() -> PathBuf {
+    repo().join("examples/cooling-study")
+}
+
+/// `../shared/corpus`, or `None` (with a message) when `../shared` is absent, as in a user's clone.
+pub fn shared_corpus() -> Option<PathBuf> {
+    let p = repo().join("../shared/corpus");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipping: ../shared/corpus is not beside the repository (CI always has it)");
+        None
+    }
+}
+
+/// A temporary study folder, removed on drop.
+pub struct TempStudy {
+    dir: tempfile::TempDir,
+}
+
+impl TempStudy {
+    /// An empty study folder.
+    pub fn new() -> TempStudy {
+        TempStudy { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A copy of the sample study.
+    pub fn sample() -> TempStudy {
+        let t = TempStudy::new();
+        copy_dir(&sample_study(), t.path());
+        t
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, contents).expect("write");
+        p
+    }
+
+    /// Reads a file as text.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+}
+
+/// Copies a folder recursively, skipping pith's own state and outputs.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name == ".pith" || name == "out" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A `pith` invocation.
+pub struct Pith {
+    cmd: Command,
+}
+
+/// Starts a `pith` command with the given arguments.
+pub fn pith<I, S>(args: I) -> Pith
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pith"));
+    cmd.args(args);
+    Pith { cmd }
+}
+
+impl Pith {
+    /// Runs and returns the raw output.
+    pub fn output(mut self) -> Output {
+        self.cmd.output().expect("run pith")
+    }
+
+    /// Runs, asserts exit status 0, returns stdout.
+    pub fn stdout(self) -> String {
+        let out = self.output();
+        assert!(
+            out.status.success(),
+            "pith failed with {:?}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Runs, asserts the given exit status, returns (stdout, stderr).
+    pub fn status(self, code: i32) -> (String, String) {
+        let out = self.output();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(code), "stderr:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "pith panicked:\n{stderr}");
+        (String::from_utf8_lossy(&out.stdout).to_string(), stderr)
+    }
+}
+
+/// Parses JSON lines.
+pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
+    s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+}
+
+/// Slices `text` by character offsets (Unicode scalar values), as the JSON contract counts.
+pub fn char_slice(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end - start).collect()
+}
