@@ -2,8 +2,12 @@
 //!
 //! One passage per speaker turn; a turn longer than [`SPLIT_ABOVE`] words is split at
 //! sentence boundaries into passages of about 60–120 words, so that a quote stays quotable.
-//! Roles come from the study's interviewer names, then label conventions (Interviewer, Q,
-//! Moderator, ...), then the speaker who asks most of the questions.
+//! Roles come from the study's interviewer names, then the manifest's participant speaker
+//! label, then label conventions (`Interviewer 1`, `Q`, `MODERATOR`, `Host` are interviewers;
+//! `A`, `Participant`, `Interviewee` are participants), then, when no interviewer is found
+//! that way, the speaker who asks the most questions. Every other speaker is a participant, so
+//! group interviews (several participants) need nothing special. Turns without a speaker have
+//! role unknown.
 //!
 //! Invariant: passages are disjoint spans in source order; their char spans count the same
 //! text as their byte spans; slicing the document text by either gives the passage text.
@@ -11,7 +15,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::ingest::speaker::is_interviewer_label;
+use crate::ingest::speaker::{is_interviewer_label, is_participant_label};
 use crate::model::{Passage, Role, Span, Transcript};
 
 /// Turns longer than this many words are split.
@@ -40,13 +44,15 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
         let text = transcript.document[turn.text.clone()].trim_end();
         let e = questions.entry(name).or_default();
         e.0 += 1;
-        e.1 += usize::from(text.ends_with('?'));
+        e.1 += usize::from(text.contains('?'));
         let role = if eq(&rules.interviewers, name) {
             Role::Interviewer
         } else if eq(&rules.participants, name) {
             Role::Participant
         } else if is_interviewer_label(name) {
             Role::Interviewer
+        } else if is_participant_label(name) {
+            Role::Participant
         } else {
             Role::Unknown
         };
@@ -54,13 +60,14 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
     }
     let has_interviewer = roles.values().any(|r| *r == Role::Interviewer);
     if !has_interviewer && roles.len() >= 2 {
-        // The speaker with the largest share of turns that are questions, if any asks at all.
+        // The speaker who asks the most questions (then the largest share of turns that are
+        // questions), if any asks at all.
         let asker = questions
             .iter()
             .filter(|(name, (_, q))| *q > 0 && roles.get(**name) == Some(&Role::Unknown))
             .max_by(|a, b| {
                 let share = |(n, q): (usize, usize)| q as f64 / n.max(1) as f64;
-                share(*a.1).total_cmp(&share(*b.1)).then(a.0.cmp(b.0))
+                a.1 .1.cmp(&b.1 .1).then(share(*a.1).total_cmp(&share(*b.1))).then(b.0.cmp(a.0))
             })
             .map(|(name, _)| name.to_string());
         if let Some(name) = asker {

@@ -3,15 +3,22 @@
 //!
 //! A bare folder of transcripts is a study too: without `transcripts/`, the folder itself
 //! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
+//!
+//! Which files are transcripts: every file whose extension names a format pith reads; files
+//! without an extension whose content sniffs as text, subtitles, JSON or a zip; and files in a
+//! transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names them
+//! as skipped. Anything else (`.csv`, `.toml`, `.xlsx`, images) is ignored without a word.
+//! Manifest rows match transcripts by relative path or file stem, case-insensitively.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::analyze::Language;
 use crate::error::{Diagnostic, Error, Location, Result};
-use crate::ingest;
+use crate::ingest::{self, PathKind};
 use crate::model::{InterviewMeta, UNASSIGNED};
 use crate::segment::RoleRules;
 
@@ -300,6 +307,16 @@ fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<M
 /// Folders a bare study skips: pith's own state, reports and study lexicons.
 const SKIP_DIRS: &[&str] = &[STATE_DIR, OUT_DIR, "lexicons", "target", "node_modules"];
 
+/// Files without an extension that are never transcripts.
+const NOT_TRANSCRIPTS: &[&str] = &["license", "licence", "copying", "notice", "authors", "changelog", "makefile"];
+
+/// Whether a file without an extension holds text (or a zip) that a reader could take.
+fn sniffs_as_transcript(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(8192);
+    let read = std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
+    read.is_ok() && !head.is_empty() && ingest::Format::sniff(&head).is_some()
+}
+
 fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
@@ -314,9 +331,15 @@ fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBu
             if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
                 collect_transcripts(root, &path, bare, out)?;
             }
-        } else if ingest::is_transcript_path(&path) {
-            let readme = name.to_ascii_lowercase().starts_with("readme");
-            if !(bare && dir == root && readme) {
+        } else {
+            let lower = name.to_ascii_lowercase();
+            let readme = lower.starts_with("readme");
+            let wanted = match ingest::path_kind(&path) {
+                PathKind::Transcript | PathKind::Unsupported => true,
+                PathKind::Sniff => !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && sniffs_as_transcript(&path),
+                PathKind::Other => false,
+            };
+            if wanted && !(bare && dir == root && readme) {
                 out.push(path);
             }
         }
