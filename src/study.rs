@@ -148,17 +148,33 @@ impl Study {
         slash_path(path.strip_prefix(&self.root).unwrap_or(path))
     }
 
-    /// The manifest row for a transcript: by relative path, else by file stem, case-insensitively.
+    /// The manifest row for a transcript, case-insensitively: by relative path (with or
+    /// without `transcripts/` in front and with or without the extension), else by file stem.
     pub fn row_for(&self, path: &Path) -> Option<&ManifestRow> {
         let rel = self.relative(path).to_lowercase();
         let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
-        let rel_no_ext = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
-        self.manifest.iter().find(|r| r.transcript.to_lowercase() == rel).or_else(|| {
-            self.manifest.iter().find(|r| {
-                let t = r.transcript.to_lowercase();
-                t == rel_no_ext || t == stem
+        let rel_no_ext = rel.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(rel.as_str(), |(a, _)| a);
+        let norm = |r: &ManifestRow| {
+            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
+            let t = t.trim_start_matches("./");
+            t.strip_prefix("transcripts/").unwrap_or(t).to_string()
+        };
+        let no_ext = |t: &str| t.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(t, |(a, _)| a).to_string();
+        self.manifest
+            .iter()
+            .find(|r| norm(r) == rel)
+            .or_else(|| {
+                self.manifest.iter().find(|r| {
+                    let t = norm(r);
+                    t == rel_no_ext || no_ext(&t) == rel_no_ext
+                })
             })
-        })
+            .or_else(|| {
+                self.manifest.iter().find(|r| {
+                    let t = norm(r);
+                    !t.contains('/') && (t == stem || no_ext(&t) == stem)
+                })
+            })
     }
 
     /// Interview facts for a transcript: id, source, participant, persona, attributes.

@@ -97,6 +97,7 @@ struct Summary {
     speakers: BTreeSet<String>,
     with_interviewer: usize,
     skipped: Vec<String>,
+    elapsed: std::time::Duration,
 }
 
 #[test]
@@ -118,6 +119,7 @@ fn reads_the_whole_shared_corpus() {
             continue;
         }
         let bytes = std::fs::read(path).expect("read");
+        let started = std::time::Instant::now();
         let summary = summaries.entry(source.clone()).or_default();
         let read = match ingest::read(path, &bytes) {
             Ok(r) => r,
@@ -153,6 +155,7 @@ fn reads_the_whole_shared_corpus() {
                 break;
             }
         }
+        summary.elapsed += started.elapsed();
         summary.files += 1;
         summary.passages += passages.len();
         summary.with_interviewer += usize::from(has_interviewer);
@@ -164,12 +167,13 @@ fn reads_the_whole_shared_corpus() {
     );
     for (source, s) in &summaries {
         eprintln!(
-            "{source:<40} {:>6} {:>9} {:>9} {:>12} {:>8}",
+            "{source:<40} {:>6} {:>9} {:>9} {:>12} {:>8} {:>8.2}",
             s.files,
             s.passages,
             s.speakers.len(),
             s.with_interviewer,
-            s.skipped.len()
+            s.skipped.len(),
+            s.elapsed.as_secs_f64()
         );
         for why in &s.skipped {
             eprintln!("    skipped {why}");
@@ -451,4 +455,28 @@ fn every_passage_slices_back_out_of_its_document() {
     assert_eq!(dana[0]["question"], "What do you monitor every day?");
     let bo = rows.iter().find(|r| r["interview"] == "nested/no-extension" && r["speaker"] == "Bo").expect("Bo");
     assert_eq!((bo["persona"].as_str(), bo["role"].as_str()), (Some("Frank"), Some("participant")));
+}
+
+#[test]
+fn manifest_rows_match_by_path_or_stem_case_insensitively() {
+    let study = TempStudy::new();
+    for rel in ["transcripts/nested/P1.txt", "transcripts/other/p2.md", "transcripts/p3.vtt", "transcripts/p4.txt"] {
+        study.write(rel, "Interviewer: Why?\nAna: Because.\n");
+    }
+    study.write(
+        "participants.csv",
+        "transcript,persona\nTranscripts/Nested/p1.TXT,Debbie\nP2,Frank\np3,Frank\nnested/p9.txt,Debbie\n",
+    );
+    let opened = pith::study::Study::open(study.path()).expect("study");
+    let persona = |rel: &str| opened.meta_for(&study.path().join(rel)).persona;
+    assert_eq!(persona("transcripts/nested/P1.txt"), "Debbie");
+    assert_eq!(persona("transcripts/other/p2.md"), "Frank");
+    assert_eq!(persona("transcripts/p3.vtt"), "Frank");
+    assert_eq!(persona("transcripts/p4.txt"), "unassigned");
+    let warnings: Vec<String> = opened.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("p4.txt: warning: no row in participants.csv")), "{warnings:?}");
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("participants.csv:5: warning: no transcript matches \"nested/p9.txt\"")));
 }

@@ -97,6 +97,9 @@ fn strip_tags(line: &str) -> (Option<String>, String) {
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
+    if !out.contains('&') {
+        return (voice, out);
+    }
     let decoded = out
         .replace("&nbsp;", " ")
         .replace("&lt;", "<")

@@ -113,11 +113,18 @@ impl Format {
         if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) && second.contains("-->") {
             return Some(Format::Srt);
         }
-        // JSON, possibly after Markdown headings (a pasted API response).
-        let body = trimmed.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
-        let json = body.starts_with('{')
-            || (body.starts_with('[')
-                && body[1..].trim_start().chars().next().is_none_or(|c| matches!(c, '{' | '[' | '"' | ']')));
+        // JSON, possibly after Markdown headings (a pasted API response): `{` then a key or
+        // `}`, or `[` then a value; "{inaudible}" or "[00:01] Ana: hi" are text.
+        let body_at = trimmed
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .and_then(|l| trimmed.find(l))
+            .unwrap_or(0);
+        let body = &trimmed[body_at..];
+        let next = |s: &str| s.get(1..).and_then(|r| r.trim_start().chars().next());
+        let json = (body.starts_with('{') && next(body).is_none_or(|c| matches!(c, '"' | '}')))
+            || (body.starts_with('[') && next(body).is_none_or(|c| matches!(c, '{' | '[' | '"' | ']')));
         if json {
             return Some(Format::Json);
         }
@@ -220,4 +227,34 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, ReadError> {
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
     Ok(Read { transcript, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_by_extension_then_content() {
+        let detect = |path: &str, bytes: &[u8]| Format::detect(Path::new(path), bytes);
+        assert_eq!(detect("a.txt", b"{inaudible} hi"), Some(Format::Text));
+        assert_eq!(detect("a.txt", b"[00:01] Ana: hi"), Some(Format::Text));
+        assert_eq!(detect("a.md", b"# Deepgram Response\n\n{\n  \"results\": {}}"), Some(Format::Json));
+        assert_eq!(detect("a.txt", b"\xEF\xBB\xBFWEBVTT\n\n1\n00:00.000 --> 00:01.000\nhi"), Some(Format::Vtt));
+        assert_eq!(detect("notes", b"1\n00:00:01,000 --> 00:00:02,000\nhi"), Some(Format::Srt));
+        assert_eq!(detect("a.vtt", b"1\n00:00:01,000 --> 00:00:02,000\nhi"), Some(Format::Srt));
+        assert_eq!(detect("a.docx", b"Ana: hi"), Some(Format::Text));
+        assert_eq!(detect("a", b"PK\x03\x04..."), Some(Format::Docx));
+        assert_eq!(detect("a.odt", b"PK\x03\x04..."), None);
+        assert_eq!(detect("a.bin", b"\x00\x01\x02"), None);
+        assert_eq!(detect("a.json", b"[{\"text\": \"hi\"}]"), Some(Format::Json));
+    }
+
+    #[test]
+    fn unreadable_files_say_why() {
+        let err = |path: &str, bytes: &[u8]| read(Path::new(path), bytes).err().map(|e| (e.line, e.message));
+        assert_eq!(err("a.pdf", b"%PDF-1.4").map(|e| e.1.starts_with("PDF is not supported")), Some(true));
+        assert_eq!(err("a.json", b"{\n\"segments\": [\n{\"text\": 1,}]}").map(|e| e.0), Some(Some(3)));
+        assert_eq!(err("a.md", b"# Only a heading\n").map(|e| e.1.starts_with("no speech")), Some(true));
+        assert_eq!(err("a.vtt", b"WEBVTT\n\nNOTE nothing\n").map(|e| e.1.starts_with("no cues")), Some(true));
+    }
 }

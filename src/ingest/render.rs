@@ -22,6 +22,12 @@ pub(super) struct Utterance {
 /// useful time.
 const PARAGRAPH_WORDS: usize = 80;
 
+/// Whether an unlabelled paragraph of `words` words ending in `text` is long enough to close
+/// before the next utterance.
+fn paragraph_done(words: usize, text: &str) -> bool {
+    words >= PARAGRAPH_WORDS && text.trim_end().ends_with(['.', '!', '?', '"', '\u{201D}'])
+}
+
 /// Merges consecutive utterances of one speaker into one turn, keeping the first start and the
 /// last end time. Unlabelled utterances merge into paragraphs of about [`PARAGRAPH_WORDS`] words.
 pub(super) fn merge(items: Vec<Utterance>) -> Vec<Utterance> {
@@ -33,10 +39,8 @@ pub(super) fn merge(items: Vec<Utterance>) -> Vec<Utterance> {
         }
         let n = item.text.split_whitespace().count();
         if let Some(last) = out.last_mut() {
-            let paragraph_done = last.speaker.is_none()
-                && words >= PARAGRAPH_WORDS
-                && last.text.trim_end().ends_with(['.', '!', '?', '"', '\u{201D}']);
-            if last.speaker == item.speaker && !paragraph_done {
+            let done = last.speaker.is_none() && paragraph_done(words, &last.text);
+            if last.speaker == item.speaker && !done {
                 last.text.push(' ');
                 last.text.push_str(&item.text);
                 last.time = match (last.time, item.time) {

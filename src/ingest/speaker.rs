@@ -112,6 +112,11 @@ fn plausible_name(name: &str) -> bool {
     !name.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
 }
 
+/// Whether `byte` occurs in the first 64 bytes of `line` (cheaper than any regex).
+fn early(line: &str, byte: u8) -> bool {
+    line.as_bytes().iter().take(64).any(|&b| b == byte)
+}
+
 /// The looser name rule for labels that carry their own evidence (a timestamp or bold
 /// markup): up to six words, the first one capitalized ("Eeke de Milliano", "Mike Maples, Jr.").
 fn loose_name(name: &str) -> bool {
@@ -130,6 +135,10 @@ fn loose_name(name: &str) -> bool {
 
 /// Parses `Name: text` (or `Name:` alone) at the start of `line`.
 pub fn inline_label(line: &str) -> Option<Label<'_>> {
+    // A label's colon comes within the first few dozen bytes (a name is at most 40 characters).
+    if !early(line, b':') {
+        return None;
+    }
     let g = GRAMMAR.as_ref()?;
     let caps = g.inline.captures(line)?;
     let name = caps.get(1)?.as_str().trim();
@@ -160,17 +169,23 @@ pub fn cue_timing(line: &str) -> Option<TimeRange> {
 /// Sorts one line (without its line break) into a [`Line`].
 pub fn classify(line: &str) -> Line<'_> {
     let Some(g) = GRAMMAR.as_ref() else { return Line::Text };
-    if line.trim().is_empty() {
-        return Line::Text;
-    }
-    if g.heading.is_match(line) {
+    // Cheap byte tests first: most lines are plain speech and need no regex at all.
+    let trimmed = line.trim();
+    let Some(&first) = trimmed.as_bytes().first() else { return Line::Text };
+    if matches!(first, b'#' | b'-' | b'*' | b'_' | b'=' | b'.' | b'<') && g.heading.is_match(line) {
         return Line::Markup;
     }
-    if let Some(t) = cue_timing(line) {
-        return Line::Timing(t);
+    let has_colon = early(line, b':');
+    if !has_colon && first != b'*' && !line.bytes().any(|b| b.is_ascii_digit()) {
+        return Line::Text;
+    }
+    if line.contains("-->") {
+        if let Some(t) = cue_timing(line) {
+            return Line::Timing(t);
+        }
     }
     let time = |m: Option<regex::Match<'_>>| m.and_then(|m| parse_timestamp(m.as_str()));
-    if let Some(c) = g.bold.captures(line) {
+    if let Some(c) = (first == b'*').then(|| g.bold.captures(line)).flatten() {
         let name = c.get(1).map(|m| m.as_str().trim()).filter(|n| loose_name(n));
         if let (Some(name), Some(all)) = (name, c.get(0)) {
             let t = time(c.get(4));
@@ -183,7 +198,7 @@ pub fn classify(line: &str) -> Line<'_> {
             }
         }
     }
-    if let Some(c) = g.paren.captures(line) {
+    if let Some(c) = early(line, b'(').then(|| g.paren.captures(line)).flatten() {
         let name = c.get(1).map(|m| m.as_str().trim()).filter(|n| !n.is_empty());
         let ok = name.is_none_or(loose_name);
         if let (true, Some(all)) = (ok, c.get(0)) {
@@ -197,28 +212,30 @@ pub fn classify(line: &str) -> Line<'_> {
             }
         }
     }
-    if let Some(c) = g.bracket_name_header.captures(line) {
+    if let Some(c) = (first == b'[').then(|| g.bracket_name_header.captures(line)).flatten() {
         if let Some(name) = c.get(1).map(|m| m.as_str().trim()).filter(|n| loose_name(n)) {
             return Line::Header { name: Some(name), time: time(c.get(2)) };
         }
     }
-    if let Some(c) = g.bracket_time_inline.captures(line) {
+    if let Some(c) = (first == b'[').then(|| g.bracket_time_inline.captures(line)).flatten() {
         if let (Some(name), Some(all)) = (c.get(2).map(|m| m.as_str().trim()).filter(|n| loose_name(n)), c.get(0)) {
             return Line::Inline { name, time: time(c.get(1)), text_start: all.end() };
         }
     }
-    if let Some(c) = g.name_time_header.captures(line) {
+    let ends_in_digit = trimmed.as_bytes().last().is_some_and(u8::is_ascii_digit);
+    if let Some(c) = ends_in_digit.then(|| g.name_time_header.captures(line)).flatten() {
         if let Some(name) = c.get(1).map(|m| m.as_str().trim()).filter(|n| plausible_name(n)) {
             return Line::Header { name: Some(name), time: time(c.get(2)) };
         }
     }
-    if let Some(label) = inline_label(line) {
+    if let Some(label) = has_colon.then(|| inline_label(line)).flatten() {
         if label.text_start >= line.trim_end().len() {
             return Line::Header { name: Some(label.name), time: None };
         }
         return Line::Inline { name: label.name, time: None, text_start: label.text_start };
     }
-    if let Some(c) = g.timed.captures(line) {
+    let timed = first.is_ascii_digit() || first == b'[';
+    if let Some(c) = timed.then(|| g.timed.captures(line)).flatten() {
         if let (Some(t), Some(all)) = (time(c.get(1)), c.get(0)) {
             return Line::Timed { time: t, text_start: all.end() - 1 };
         }

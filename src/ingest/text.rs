@@ -99,7 +99,14 @@ pub(super) fn turns(document: &str, from: usize) -> Vec<Turn> {
                 current = Some(Open { speaker: Some(name.to_string()), text: None, time, line: line_no });
                 (text_start, None)
             }
-            Line::Timed { time, text_start } => (text_start, at(time)),
+            Line::Timed { time, text_start } => {
+                // `00:00:04 text` starts a new turn of the current speaker, so that turns never
+                // hold a timestamp.
+                if let Some(t) = current.take() {
+                    current = t.split(&mut turns, at(time));
+                }
+                (text_start, at(time))
+            }
             Line::Text => (0, None),
         };
         let content = &line[speech_start..];
@@ -215,6 +222,20 @@ mod tests {
                 (Some("Lenny".into()), "Welcome.".into(), 1, Some(39.0)),
                 (Some("Lenny".into()), "More.".into(), 5, Some(76.0)),
                 (Some("April Dunford".into()), "Thanks.".into(), 7, Some(80.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn timed_lines_start_turns_without_their_timestamps() {
+        let got = turns("00:00:01 One.\n00:00:02 Two.\nAna: Hi.\n00:01:05 More.\n");
+        assert_eq!(
+            got,
+            vec![
+                (None, "One.".into(), 1, Some(1.0)),
+                (None, "Two.".into(), 2, Some(2.0)),
+                (Some("Ana".into()), "Hi.".into(), 3, None),
+                (Some("Ana".into()), "More.".into(), 4, Some(65.0)),
             ]
         );
     }
