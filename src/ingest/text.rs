@@ -69,7 +69,13 @@ pub(super) fn turns(document: &str, from: usize) -> Vec<Turn> {
                 continue;
             }
             Line::Timing(t) => {
+                // A cue timing line (a Zoom transcript pasted into Markdown) starts a new
+                // utterance; its speaker is unknown unless the cue names one.
+                if let Some(t) = current.take() {
+                    t.close(&mut turns);
+                }
                 pending_time = Some(t);
+                blank_run = true;
                 continue;
             }
             Line::Header { name: Some(name), time } => {
@@ -238,6 +244,23 @@ mod tests {
                 (Some("Ana".into()), "More.".into(), 4, Some(65.0)),
             ]
         );
+    }
+
+    #[test]
+    fn cue_timing_lines_start_unlabelled_utterances() {
+        let doc =
+            "00:00:01.000 --> 00:00:04.000\nHello there.\nNotetaker: P greets.\n00:00:05.000 --> 00:00:06.000\nHi.\n";
+        let t = read(doc.to_string());
+        let got: Vec<_> = t
+            .turns
+            .iter()
+            .map(|x| (x.speaker.as_deref(), &t.document[x.text.clone()], x.time.map(|t| t.start)))
+            .collect();
+        assert_eq!(
+            got,
+            [(None, "Hello there.", Some(1.0)), (Some("Notetaker"), "P greets.", None), (None, "Hi.", Some(5.0))]
+        );
+        assert_eq!(t.turns[0].time.and_then(|t| t.end), Some(4.0));
     }
 
     #[test]
