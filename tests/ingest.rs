@@ -57,21 +57,47 @@ struct SourceExpectation {
     labelled: bool,
     /// Every transcript has an interviewer (by label or by who asks the questions).
     interviewer: bool,
+    /// Speaker labels starting with this text (case-insensitive) must get this role.
+    roles: &'static [(&'static str, Role)],
 }
 
 const SOURCES: &[SourceExpectation] = &[
-    SourceExpectation { folder: "lennys-podcast", labelled: true, interviewer: true },
-    SourceExpectation { folder: "rust-unsafe-interviews/transcripts", labelled: true, interviewer: true },
-    SourceExpectation { folder: "ml-quality-practitioner-interviews", labelled: true, interviewer: true },
-    SourceExpectation { folder: "data-ensemble-interviews/transcripts", labelled: true, interviewer: true },
-    SourceExpectation { folder: "ladybug-podcast", labelled: true, interviewer: false },
-    SourceExpectation { folder: "qmsum-meetings", labelled: true, interviewer: false },
-    SourceExpectation { folder: "scotus-oral-arguments-ot2019", labelled: true, interviewer: false },
-    SourceExpectation { folder: "earnings-calls", labelled: true, interviewer: false },
-    SourceExpectation { folder: "deepgram-callcenter-json", labelled: true, interviewer: false },
-    SourceExpectation { folder: "asr-diarization-comparison", labelled: true, interviewer: false },
-    SourceExpectation { folder: "zoom-txt-sample", labelled: true, interviewer: true },
+    SourceExpectation {
+        folder: "lennys-podcast",
+        labelled: true,
+        interviewer: true,
+        roles: &[("Lenny", Role::Interviewer)],
+    },
+    SourceExpectation {
+        folder: "rust-unsafe-interviews/transcripts",
+        labelled: true,
+        interviewer: true,
+        roles: &[("Interviewer", Role::Interviewer), ("Participant", Role::Participant)],
+    },
+    SourceExpectation {
+        folder: "ml-quality-practitioner-interviews",
+        labelled: true,
+        interviewer: true,
+        roles: &[("Interviewer", Role::Interviewer), ("Interviewee", Role::Participant)],
+    },
+    SourceExpectation {
+        folder: "data-ensemble-interviews/transcripts",
+        labelled: true,
+        interviewer: true,
+        roles: &[("A1", Role::Interviewer), ("R1", Role::Interviewer), ("P", Role::Participant)],
+    },
+    SourceExpectation { folder: "ladybug-podcast", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "qmsum-meetings", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "scotus-oral-arguments-ot2019", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "earnings-calls", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "deepgram-callcenter-json", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "asr-diarization-comparison", labelled: true, interviewer: false, roles: &[] },
+    SourceExpectation { folder: "zoom-txt-sample", labelled: true, interviewer: true, roles: &[] },
 ];
+
+/// Corpus files whose roles the rules in `SOURCES` do not describe: a compilation episode of
+/// many guests' answers, where the host is not the one asking most of the questions.
+const ROLE_EXCEPTIONS: &[&str] = &["lennys-podcast/interview-q-compilation.md"];
 
 /// Files in the corpus that are data about transcripts, not transcripts (coding tables,
 /// column descriptions): they must fail with a reason, not yield passages.
@@ -146,6 +172,17 @@ fn reads_the_whole_shared_corpus() {
             }
             if is_transcript && exp.interviewer && !has_interviewer {
                 failures.push(format!("{rel}: no interviewer among {speakers:?}"));
+            }
+            for p in passages.iter().filter(|_| !ROLE_EXCEPTIONS.contains(&rel.as_str())) {
+                let Some(speaker) = p.speaker.as_deref() else { continue };
+                let wanted = exp
+                    .roles
+                    .iter()
+                    .find(|(prefix, _)| speaker.get(..prefix.len()).is_some_and(|s| s.eq_ignore_ascii_case(prefix)));
+                if let Some((_, role)) = wanted.filter(|(_, role)| *role != p.role) {
+                    failures.push(format!("{rel}: {speaker} is {} but should be {role}", p.role));
+                    break;
+                }
             }
         }
         for p in &passages {

@@ -277,6 +277,24 @@ pub fn is_participant_label(name: &str) -> bool {
     matches!(n.as_str(), "answer" | "participant" | "interviewee" | "respondent" | "guest" | "user" | "customer")
 }
 
+/// Research-study speaker ids: `P3` is a participant; beside `P` ids, `A1`, `R2`, `I1`, `M1`
+/// or `F1` (author, researcher, interviewer, moderator, facilitator) are the research team.
+/// Gives `Some(true)` for a team id, `Some(false)` for a participant id, `None` otherwise.
+pub fn study_id(name: &str) -> Option<bool> {
+    let name = name.trim();
+    let mut chars = name.chars();
+    let letter = chars.next()?.to_ascii_uppercase();
+    let digits = chars.as_str();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match letter {
+        'P' => Some(false),
+        'A' | 'R' | 'I' | 'M' | 'F' => Some(true),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
