@@ -517,3 +517,43 @@ fn manifest_rows_match_by_path_or_stem_case_insensitively() {
         .iter()
         .any(|w| w.contains("participants.csv:5: warning: no transcript matches \"nested/p9.txt\"")));
 }
+
+/// Every cut of every fixture (and a few corrupted bytes) reads or fails with a reason, never
+/// panics, and what it reads keeps the turn invariant: inside the document, on char
+/// boundaries, ascending, disjoint, trimmed speech.
+#[test]
+fn truncated_and_corrupted_inputs_never_panic_and_keep_the_turn_invariant() {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/fixtures/ingest"))
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let mut checked = 0;
+    for path in names {
+        let bytes = std::fs::read(&path).expect("fixture");
+        let step = (bytes.len() / 40).max(1);
+        for cut in (0..=bytes.len()).step_by(step) {
+            let mut variants = vec![bytes[..cut].to_vec()];
+            let mut corrupted = bytes.clone();
+            if let Some(b) = corrupted.get_mut(cut) {
+                *b = 0xE9; // a lone Latin-1 byte: not UTF-8
+            }
+            variants.push(corrupted);
+            for v in variants {
+                let Ok(read) = ingest::read(&path, &v) else { continue };
+                let t = &read.transcript;
+                let mut last_end = 0;
+                for turn in &t.turns {
+                    let r = turn.text.clone();
+                    assert!(r.start >= last_end && r.start < r.end && r.end <= t.document.len(), "{path:?} cut {cut}");
+                    assert!(t.document.is_char_boundary(r.start) && t.document.is_char_boundary(r.end));
+                    let text = &t.document[r.clone()];
+                    assert_eq!(text.trim(), text, "{path:?} cut {cut}");
+                    last_end = r.end;
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} variants read");
+}

@@ -89,7 +89,7 @@ static GRAMMAR: LazyLock<Option<Grammar>> = LazyLock::new(|| {
         // `P1 0:00`, `Kelly Vaughn  0:00  `
         name_time_header: re(format!(r"^\s*({NAME})\s+({TS})\s*$"))?,
         // `00:00:04 text`, `[00:00:04] text`
-        timed: re(format!(r"^\s*\[?({TS})\]?\s+\S"))?,
+        timed: re(format!(r"^\s*\[?({TS})\]?\s+(\S)"))?,
         timing: re(r"^\s*(\d+(?:[:.,]\d+)*)\s*-->\s*(\d+(?:[:.,]\d+)*)".into())?,
         heading: re(r"^\s{0,3}(?:#{1,6}(?:\s|$)|(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$|\.\.\.\s*$|<!--.*-->\s*$)".into())?,
     })
@@ -236,8 +236,8 @@ pub fn classify(line: &str) -> Line<'_> {
     }
     let timed = first.is_ascii_digit() || first == b'[';
     if let Some(c) = timed.then(|| g.timed.captures(line)).flatten() {
-        if let (Some(t), Some(all)) = (time(c.get(1)), c.get(0)) {
-            return Line::Timed { time: t, text_start: all.end() - 1 };
+        if let (Some(t), Some(speech)) = (time(c.get(1)), c.get(2)) {
+            return Line::Timed { time: t, text_start: speech.start() };
         }
     }
     Line::Text
@@ -327,6 +327,7 @@ mod tests {
         assert_eq!(classify("[00:01:02] Ana: Hi"), Line::Inline { name: "Ana", time: Some(62.0), text_start: 16 });
         assert_eq!(classify("**Ana:** Hi"), Line::Inline { name: "Ana", time: None, text_start: 9 });
         assert_eq!(classify("00:00:04 welcome back"), Line::Timed { time: 4.0, text_start: 9 });
+        assert_eq!(classify("00:00:04 Émile"), Line::Timed { time: 4.0, text_start: 9 });
         assert_eq!(classify("00:01:25.000 --> 00:01:35.000"), Line::Timing(TimeRange { start: 85.0, end: Some(95.0) }));
         assert_eq!(classify("## Section 2"), Line::Markup);
         assert_eq!(classify("---"), Line::Markup);
