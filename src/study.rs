@@ -5,9 +5,11 @@
 //! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
 //!
 //! Which files are transcripts: every file whose extension names a format pith reads; files
-//! without an extension whose content sniffs as text, subtitles, JSON or a zip; and files in a
-//! transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names them
-//! as skipped. Anything else (`.csv`, `.toml`, `.xlsx`, images) is ignored without a word.
+//! in a transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names
+//! them as skipped; and files without an extension or with an unknown one: in `transcripts/`
+//! all of them (one that is not a transcript is named as skipped), in a bare folder only those
+//! whose content sniffs as text, subtitles, JSON or a zip. Files that are obviously not
+//! transcripts (`.csv`, `.toml`, `.xlsx`, images, audio) are ignored without a word.
 //! Manifest rows match transcripts by relative path or file stem, case-insensitively.
 
 use std::collections::HashMap;
@@ -352,7 +354,11 @@ fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBu
             let readme = lower.starts_with("readme");
             let wanted = match ingest::path_kind(&path) {
                 PathKind::Transcript | PathKind::Unsupported => true,
-                PathKind::Sniff => !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && sniffs_as_transcript(&path),
+                // In `transcripts/`, a file that does not sniff as a transcript is named as
+                // skipped; in a bare folder it is ignored.
+                PathKind::Sniff => {
+                    !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && (!bare || sniffs_as_transcript(&path))
+                }
                 PathKind::Other => false,
             };
             if wanted && !(bare && dir == root && readme) {

@@ -150,7 +150,8 @@ fn reads_the_whole_shared_corpus() {
         let read = match ingest::read(path, &bytes) {
             Ok(r) => r,
             Err(e) => {
-                let expected = kind == PathKind::Unsupported || NOT_TRANSCRIPTS.contains(&rel.as_str());
+                let binary = kind == PathKind::Sniff && ingest::Format::sniff(&bytes).is_none();
+                let expected = binary || kind == PathKind::Unsupported || NOT_TRANSCRIPTS.contains(&rel.as_str());
                 if !expected {
                     failures.push(format!("{rel}: {e:?}"));
                 }
@@ -438,6 +439,8 @@ fn mixed_study() -> TempStudy {
     study.write("transcripts/broken.json", "{\n  \"segments\": [\n    {\"text\": \"hi\",}\n  ]\n}\n");
     study.write("transcripts/session.odt", b"PK\x03\x04not really");
     study.write("transcripts/codes.csv", "not,a,transcript\n");
+    study.write("transcripts/cover.png", b"\x89PNG\r\n\x1a\n\x00\x00");
+    study.write("transcripts/recording.bin", b"\x00\x01\x02binary");
     study.write(
         "participants.csv",
         "transcript,participant,persona,speaker\nZOOM,Dana,Debbie,Dana Lee\nnested/no-extension,Bo,Frank,\nghost.txt,Nobody,Frank,\n",
@@ -454,7 +457,8 @@ fn run_on_a_mixed_folder_reports_the_rest_and_names_each_unreadable_file() {
     assert!(stderr.contains("cp1252.txt:1: warning: not UTF-8"), "{stderr}");
     assert!(stderr.contains("no transcript matches \"ghost.txt\""), "{stderr}");
     assert!(stderr.contains("group.txt: warning: no row in participants.csv"), "{stderr}");
-    assert!(!stderr.contains("codes.csv"), "{stderr}");
+    assert!(stderr.contains("recording.bin: skipped: not a transcript (binary content)"), "{stderr}");
+    assert!(!stderr.contains("codes.csv") && !stderr.contains("cover.png"), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&study.read("out/report.json")).expect("report.json");
     assert_eq!(report["interviews"], 10, "{report}");
 }
@@ -556,4 +560,20 @@ fn truncated_and_corrupted_inputs_never_panic_and_keep_the_turn_invariant() {
         }
     }
     assert!(checked > 500, "only {checked} variants read");
+}
+
+#[test]
+fn a_bare_folder_ignores_what_is_obviously_not_a_transcript() {
+    let study = TempStudy::new();
+    study.write("interview-1.txt", "Interviewer: Why?\nAna: Because.\n");
+    study.write("interview-2", "Interviewer: How?\nBo: Slowly.\n");
+    study.write("codes.csv", "code,label\n");
+    study.write("photo.jpg", b"\xFF\xD8\xFF\xE0\x00");
+    study.write("LICENSE", "MIT License\n");
+    study.write("data.bin", b"\x00\x01\x02");
+    study.write("README.md", "# About this study\n");
+    let (out, stderr) = pith(["code".as_ref(), study.path().as_os_str(), "--documents".as_ref()]).status(0);
+    assert_eq!(stderr, "");
+    let ids: Vec<String> = json_lines(&out).iter().map(|d| d["interview"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(ids, ["interview-1", "interview-2"]);
 }

@@ -171,6 +171,13 @@ pub struct Read {
     pub warnings: Vec<ReadError>,
 }
 
+/// Extensions of files that are obviously not transcripts: ignored without a word.
+const NOT_TRANSCRIPT_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "xlsx", "xls", "ods", "toml", "yaml", "yml", "ini", "lock", "png", "jpg", "jpeg", "gif", "svg",
+    "webp", "heic", "mp3", "wav", "m4a", "aac", "ogg", "flac", "mp4", "mov", "webm", "mkv", "zip", "gz", "tar", "qdpx",
+    "qdc", "sqlite", "sqlite3", "db", "exe", "dll", "so", "dylib", "rs", "py", "js", "css", "sh",
+];
+
 /// How a study treats a file it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathKind {
@@ -178,7 +185,7 @@ pub enum PathKind {
     Transcript,
     /// A transcript-like format pith cannot read (`.odt`, `.pdf`): read, to be skipped with a reason.
     Unsupported,
-    /// No extension: a transcript if its content sniffs as one.
+    /// No extension, or one pith does not know: a transcript if its content sniffs as one.
     Sniff,
     /// Not a transcript (`.csv`, `.toml`, `.xlsx`, images, ...): ignored without a word.
     Other,
@@ -190,10 +197,14 @@ pub fn path_kind(path: &Path) -> PathKind {
         PathKind::Transcript
     } else if unsupported_reason(path).is_some() {
         PathKind::Unsupported
-    } else if path.extension().is_none() {
-        PathKind::Sniff
-    } else {
+    } else if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_TRANSCRIPT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    {
         PathKind::Other
+    } else {
+        PathKind::Sniff
     }
 }
 
