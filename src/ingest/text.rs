@@ -155,12 +155,10 @@ pub(super) fn turns(document: &str, from: usize) -> Vec<Turn> {
 /// maps and multi-line values are skipped). Without front matter: `(0, [])`.
 pub fn front_matter(document: &str) -> (usize, Vec<(String, String)>) {
     let mut lines = document.split_inclusive('\n');
-    match lines.next() {
-        Some(first) if first.trim_end() == "---" => {}
+    let mut offset = match lines.next() {
+        Some(first) if first.trim_end() == "---" => first.len(),
         _ => return (0, Vec::new()),
-    }
-    let mut offset = 4.min(document.len());
-    offset = document.find('\n').map_or(offset, |i| i + 1);
+    };
     let mut fields = Vec::new();
     for raw in lines {
         offset += raw.len();
