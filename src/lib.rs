@@ -7,6 +7,9 @@
 //!              (turns)  (passages) (tokens)  (tags) (per persona) (md, json)
 //! ```
 //!
+//! [`ingest`] reads text and Markdown (speaker labels, Otter/Rev headers, front matter),
+//! WebVTT, SubRip, speech-to-text JSON and Word `.docx` transcripts, chosen by extension and
+//! then by content, into a document text and speaker turns that every offset points into.
 //! [`study`] opens a study folder, [`lexicon`] compiles the lexicons, [`pipeline`] runs the
 //! stages over every transcript in parallel, [`aggregate`] folds the coded interviews into
 //! per-persona tables and [`report`] writes them.

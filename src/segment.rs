@@ -2,8 +2,13 @@
 //!
 //! One passage per speaker turn; a turn longer than [`SPLIT_ABOVE`] words is split at
 //! sentence boundaries into passages of about 60–120 words, so that a quote stays quotable.
-//! Roles come from the study's interviewer names, then label conventions (Interviewer, Q,
-//! Moderator, ...), then the speaker who asks most of the questions.
+//! Roles come from the study's interviewer names, then the manifest's participant speaker
+//! label, then the transcript's own front matter (`host:`, `guest:`), then label conventions (`Interviewer 1`, `Q`, `MODERATOR`, `Host` are interviewers;
+//! `Participant`, `Interviewee` are participants; beside `P1`-style participant ids, `A1` or
+//! `R1` are the research team), then, when no interviewer is found
+//! that way, the speaker who asks the most questions. Every other speaker is a participant, so
+//! group interviews (several participants) need nothing special. Turns without a speaker have
+//! role unknown.
 //!
 //! Invariant: passages are disjoint spans in source order; their char spans count the same
 //! text as their byte spans; slicing the document text by either gives the passage text.
@@ -11,7 +16,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::ingest::speaker::is_interviewer_label;
+use crate::ingest::speaker::{is_interviewer_label, is_participant_label, study_id};
 use crate::model::{Passage, Role, Span, Transcript};
 
 /// Turns longer than this many words are split.
@@ -33,20 +38,42 @@ pub struct RoleRules {
 /// Assigns a role to every speaker label of the transcript.
 pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<String, Role> {
     let eq = |list: &[String], name: &str| list.iter().any(|n| n.trim().eq_ignore_ascii_case(name.trim()));
+    // Front matter may name them too (`guest: April Dunford`, `host: Lenny`).
+    let named = |keys: &[&str]| -> Vec<String> {
+        let attrs = transcript.attributes.iter();
+        attrs.filter(|(k, _)| keys.iter().any(|key| k.eq_ignore_ascii_case(key))).map(|(_, v)| v.clone()).collect()
+    };
+    let source_interviewers = named(&["host", "interviewer", "moderator"]);
+    let source_participants = named(&["guest", "participant", "interviewee"]);
     let mut roles: HashMap<String, Role> = HashMap::new();
     let mut questions: HashMap<&str, (usize, usize)> = HashMap::new();
+    // `A1`/`R1` are the research team only where participants are `P1`, `P2`, ...
+    let study_ids = transcript.turns.iter().any(|t| t.speaker.as_deref().and_then(study_id) == Some(false));
     for turn in &transcript.turns {
         let Some(name) = turn.speaker.as_deref() else { continue };
         let text = transcript.document[turn.text.clone()].trim_end();
         let e = questions.entry(name).or_default();
         e.0 += 1;
-        e.1 += usize::from(text.ends_with('?'));
+        // A question turn ends with its question; answers may ask rhetorical ones midway.
+        e.1 += usize::from(text.trim_end_matches(['"', '\'', ')', '\u{201D}', ' ']).ends_with('?'));
         let role = if eq(&rules.interviewers, name) {
             Role::Interviewer
         } else if eq(&rules.participants, name) {
             Role::Participant
+        } else if eq(&source_interviewers, name) {
+            Role::Interviewer
+        } else if eq(&source_participants, name) {
+            Role::Participant
         } else if is_interviewer_label(name) {
             Role::Interviewer
+        } else if is_participant_label(name) {
+            Role::Participant
+        } else if let Some(team) = study_id(name).filter(|_| study_ids) {
+            if team {
+                Role::Interviewer
+            } else {
+                Role::Participant
+            }
         } else {
             Role::Unknown
         };
@@ -54,13 +81,14 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
     }
     let has_interviewer = roles.values().any(|r| *r == Role::Interviewer);
     if !has_interviewer && roles.len() >= 2 {
-        // The speaker with the largest share of turns that are questions, if any asks at all.
+        // The speaker with the most turns that end in a question (then the largest share of
+        // such turns), if any asks at all.
         let asker = questions
             .iter()
             .filter(|(name, (_, q))| *q > 0 && roles.get(**name) == Some(&Role::Unknown))
             .max_by(|a, b| {
                 let share = |(n, q): (usize, usize)| q as f64 / n.max(1) as f64;
-                share(*a.1).total_cmp(&share(*b.1)).then(a.0.cmp(b.0))
+                a.1 .1.cmp(&b.1 .1).then(share(*a.1).total_cmp(&share(*b.1))).then(b.0.cmp(a.0))
             })
             .map(|(name, _)| name.to_string());
         if let Some(name) = asker {
@@ -205,6 +233,30 @@ mod tests {
         let rules = RoleRules { interviewers: vec!["bo".into()], participants: vec![] };
         assert_eq!(assign_roles(&t, &rules)["Bo"], Role::Interviewer);
         assert_eq!(assign_roles(&t, &rules)["Ann"], Role::Participant);
+    }
+
+    #[test]
+    fn front_matter_names_the_guest() {
+        // Bo asks more questions, but the front matter says Bo is the guest.
+        let doc = "Ready? Who? What? Yes. Fine?";
+        let mut t = transcript(doc, &[("Ann", 0..6), ("Bo", 7..11), ("Bo", 12..17), ("Ann", 18..22), ("Bo", 23..28)]);
+        assert_eq!(assign_roles(&t, &RoleRules::default())["Bo"], Role::Interviewer);
+        t.attributes.push(("guest".into(), "bo".into()));
+        let roles = assign_roles(&t, &RoleRules::default());
+        assert_eq!((roles["Ann"], roles["Bo"]), (Role::Interviewer, Role::Participant));
+    }
+
+    #[test]
+    fn research_team_ids_beside_participant_ids() {
+        // P2 asks more questions than A1, but A1 is the researcher by the study's id scheme.
+        let doc = "Ready? Who? What? Yes. Fine?";
+        let t = transcript(doc, &[("A1", 0..6), ("P2", 7..11), ("P2", 12..17), ("A1", 18..22), ("P2", 23..28)]);
+        let roles = assign_roles(&t, &RoleRules::default());
+        assert_eq!((roles["A1"], roles["P2"]), (Role::Interviewer, Role::Participant));
+        // Without P ids, A1 is just a label and the questions decide.
+        let t = transcript(doc, &[("A1", 0..6), ("B2", 7..11), ("B2", 12..17), ("A1", 18..22), ("B2", 23..28)]);
+        let roles = assign_roles(&t, &RoleRules::default());
+        assert_eq!((roles["A1"], roles["B2"]), (Role::Participant, Role::Interviewer));
     }
 
     #[test]

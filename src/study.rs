@@ -3,15 +3,24 @@
 //!
 //! A bare folder of transcripts is a study too: without `transcripts/`, the folder itself
 //! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
+//!
+//! Which files are transcripts: every file whose extension names a format pith reads; files
+//! in a transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names
+//! them as skipped; and files without an extension or with an unknown one: in `transcripts/`
+//! all of them (one that is not a transcript is named as skipped), in a bare folder only those
+//! whose content sniffs as text, subtitles, JSON or a zip. Files that are obviously not
+//! transcripts (`.csv`, `.toml`, `.xlsx`, images, audio) are ignored without a word.
+//! Manifest rows match transcripts by relative path or file stem, case-insensitively.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::analyze::Language;
 use crate::error::{Diagnostic, Error, Location, Result};
-use crate::ingest;
+use crate::ingest::{self, PathKind};
 use crate::model::{InterviewMeta, UNASSIGNED};
 use crate::segment::RoleRules;
 
@@ -141,17 +150,33 @@ impl Study {
         slash_path(path.strip_prefix(&self.root).unwrap_or(path))
     }
 
-    /// The manifest row for a transcript: by relative path, else by file stem, case-insensitively.
+    /// The manifest row for a transcript, case-insensitively: by relative path (with or
+    /// without `transcripts/` in front and with or without the extension), else by file stem.
     pub fn row_for(&self, path: &Path) -> Option<&ManifestRow> {
         let rel = self.relative(path).to_lowercase();
         let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
-        let rel_no_ext = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
-        self.manifest.iter().find(|r| r.transcript.to_lowercase() == rel).or_else(|| {
-            self.manifest.iter().find(|r| {
-                let t = r.transcript.to_lowercase();
-                t == rel_no_ext || t == stem
+        let rel_no_ext = rel.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(rel.as_str(), |(a, _)| a);
+        let norm = |r: &ManifestRow| {
+            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
+            let t = t.trim_start_matches("./");
+            t.strip_prefix("transcripts/").unwrap_or(t).to_string()
+        };
+        let no_ext = |t: &str| t.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(t, |(a, _)| a).to_string();
+        self.manifest
+            .iter()
+            .find(|r| norm(r) == rel)
+            .or_else(|| {
+                self.manifest.iter().find(|r| {
+                    let t = norm(r);
+                    t == rel_no_ext || no_ext(&t) == rel_no_ext
+                })
             })
-        })
+            .or_else(|| {
+                self.manifest.iter().find(|r| {
+                    let t = norm(r);
+                    !t.contains('/') && (t == stem || no_ext(&t) == stem)
+                })
+            })
     }
 
     /// Interview facts for a transcript: id, source, participant, persona, attributes.
@@ -300,6 +325,16 @@ fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<M
 /// Folders a bare study skips: pith's own state, reports and study lexicons.
 const SKIP_DIRS: &[&str] = &[STATE_DIR, OUT_DIR, "lexicons", "target", "node_modules"];
 
+/// Files without an extension that are never transcripts.
+const NOT_TRANSCRIPTS: &[&str] = &["license", "licence", "copying", "notice", "authors", "changelog", "makefile"];
+
+/// Whether a file without an extension holds text (or a zip) that a reader could take.
+fn sniffs_as_transcript(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(8192);
+    let read = std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
+    read.is_ok() && !head.is_empty() && ingest::Format::sniff(&head).is_some()
+}
+
 fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
@@ -314,9 +349,19 @@ fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBu
             if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
                 collect_transcripts(root, &path, bare, out)?;
             }
-        } else if ingest::is_transcript_path(&path) {
-            let readme = name.to_ascii_lowercase().starts_with("readme");
-            if !(bare && dir == root && readme) {
+        } else {
+            let lower = name.to_ascii_lowercase();
+            let readme = lower.starts_with("readme");
+            let wanted = match ingest::path_kind(&path) {
+                PathKind::Transcript | PathKind::Unsupported => true,
+                // In `transcripts/`, a file that does not sniff as a transcript is named as
+                // skipped; in a bare folder it is ignored.
+                PathKind::Sniff => {
+                    !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && (!bare || sniffs_as_transcript(&path))
+                }
+                PathKind::Other => false,
+            };
+            if wanted && !(bare && dir == root && readme) {
                 out.push(path);
             }
         }

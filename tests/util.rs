@@ -137,3 +137,12 @@ pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
 pub fn char_slice(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take(end - start).collect()
 }
+
+/// The shared corpus: `$PITH_SHARED_CORPUS` when set (for a worktree that does not sit beside
+/// `shared/`), else [`shared_corpus`].
+pub fn corpus_dir() -> Option<PathBuf> {
+    match std::env::var_os("PITH_SHARED_CORPUS").map(PathBuf::from) {
+        Some(p) if p.is_dir() => Some(p),
+        _ => shared_corpus(),
+    }
+}

@@ -1,13 +1,28 @@
 //! ingest: takes a transcript file's bytes, gives a [`Transcript`] (document text + turns).
 //!
-//! The format is chosen by extension and, where the extension lies or is missing, by content.
-//! Each format lives in its own module and does one thing: bytes → turns. Speaker labels and
-//! timestamps in text-like formats are parsed once, in [`speaker`].
+//! The format is chosen by extension and, where the extension lies or is missing, by content
+//! ([`Format::detect`]). Each format lives in its own module and does one thing: bytes → turns.
+//!
+//! | format | module | document text |
+//! | --- | --- | --- |
+//! | text, Markdown | `text` | the decoded file (a BOM is dropped: offsets count from after it) |
+//! | WebVTT, SubRip | `cue` | pith's rendering: one `Speaker: text` line per merged turn |
+//! | JSON (Whisper, WhisperX, AssemblyAI, Deepgram, Podcasting 2.0, plain arrays) | `json` | pith's rendering |
+//! | Word `.docx` | `docx` (paragraphs, then the text rules) | pith's rendering |
+//!
+//! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
+//! SRT share one cue parser; the structured formats share one renderer. Bytes that are not
+//! UTF-8 decode as Windows-1252 with a warning.
 //!
 //! Invariant: every turn's range lies inside the document text, on char boundaries, in
-//! ascending order, without overlap.
+//! ascending order, without overlap, and holds speech only (no label, timestamp or markup at
+//! either end).
 
+mod cue;
 mod decode;
+mod docx;
+mod json;
+mod render;
 pub mod speaker;
 mod text;
 
@@ -16,33 +31,127 @@ use std::path::Path;
 use crate::model::Transcript;
 
 pub use decode::decode;
+pub use text::front_matter;
 
 /// The transcript formats pith reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Plain text or Markdown with speaker labels (or none).
     Text,
+    /// WebVTT subtitles (Zoom, Teams, YouTube).
+    Vtt,
+    /// SubRip subtitles.
+    Srt,
+    /// JSON from speech-to-text services.
+    Json,
+    /// Word `.docx`.
+    Docx,
 }
+
+/// Extensions of formats pith does not read but a researcher may drop in: skipped with a reason.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("odt", "OpenDocument text is not supported: save it as .docx or .txt"),
+    ("doc", "old Word .doc files are not supported: save it as .docx or .txt"),
+    ("rtf", "RTF is not supported: save it as .docx or .txt"),
+    ("pdf", "PDF is not supported: export the transcript as .txt, .docx or .vtt"),
+    ("pages", "Pages files are not supported: export the transcript as .docx or .txt"),
+    ("html", "HTML transcripts are not supported: export the transcript as .txt, .vtt or .srt"),
+    ("htm", "HTML transcripts are not supported: export the transcript as .txt, .vtt or .srt"),
+];
 
 impl Format {
     /// Every format, in detection order.
-    pub const ALL: [Format; 1] = [Format::Text];
+    pub const ALL: [Format; 5] = [Format::Docx, Format::Vtt, Format::Srt, Format::Json, Format::Text];
 
     /// The format's name.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
+            Format::Vtt => "vtt",
+            Format::Srt => "srt",
+            Format::Json => "json",
+            Format::Docx => "docx",
         }
     }
 
-    /// Chooses a format from the path's extension, then the content.
-    pub fn detect(path: &Path, _bytes: &[u8]) -> Option<Format> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("txt" | "md" | "markdown" | "text") | None => Some(Format::Text),
-            _ => None,
+    /// The file extensions that name the format.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Format::Text => &["txt", "md", "markdown", "text"],
+            Format::Vtt => &["vtt", "webvtt"],
+            Format::Srt => &["srt"],
+            Format::Json => &["json"],
+            Format::Docx => &["docx"],
         }
     }
+
+    /// The format the extension names, if any.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Format::ALL.into_iter().find(|f| f.extensions().contains(&ext.as_str()))
+    }
+
+    /// Chooses a format from the content alone: zip → docx, `WEBVTT` → VTT, a number then a
+    /// timing line → SRT, `{` or `[{` → JSON, other text → text; binary bytes → `None`.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Some(Format::Docx);
+        }
+        let head = &bytes[..bytes.len().min(8192)];
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        if head.contains(&0) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(head);
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("WEBVTT") {
+            return Some(Format::Vtt);
+        }
+        let mut lines = trimmed.lines().filter(|l| !l.trim().is_empty());
+        let first = lines.next().unwrap_or("").trim();
+        let second = lines.next().unwrap_or("");
+        if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) && second.contains("-->") {
+            return Some(Format::Srt);
+        }
+        // JSON, possibly after Markdown headings (a pasted API response): `{` then a key or
+        // `}`, or `[` then a value; "{inaudible}" or "[00:01] Ana: hi" are text.
+        let body_at = trimmed
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .and_then(|l| trimmed.find(l))
+            .unwrap_or(0);
+        let body = &trimmed[body_at..];
+        let next = |s: &str| s.get(1..).and_then(|r| r.trim_start().chars().next());
+        let json = (body.starts_with('{') && next(body).is_none_or(|c| matches!(c, '"' | '}')))
+            || (body.starts_with('[') && next(body).is_none_or(|c| matches!(c, '{' | '[' | '"' | ']')));
+        if json {
+            return Some(Format::Json);
+        }
+        Some(Format::Text)
+    }
+
+    /// Chooses a format from the path's extension, then the content where the extension is
+    /// missing, unknown or lies (a `.txt` holding JSON or WebVTT, a `.docx` that is not a zip).
+    pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
+        let sniffed = Format::sniff(bytes);
+        match Format::from_extension(path) {
+            Some(Format::Text) => match sniffed {
+                Some(f @ (Format::Json | Format::Vtt | Format::Srt)) => Some(f),
+                _ => Some(Format::Text),
+            },
+            Some(Format::Docx) if sniffed != Some(Format::Docx) => sniffed,
+            Some(Format::Vtt | Format::Srt) if matches!(sniffed, Some(Format::Vtt | Format::Srt)) => sniffed,
+            Some(f) => Some(f),
+            None if unsupported_reason(path).is_some() => None,
+            None => sniffed,
+        }
+    }
+}
+
+fn unsupported_reason(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    UNSUPPORTED.iter().find(|(e, _)| *e == ext).map(|(_, why)| *why)
 }
 
 /// A problem reading one file: what and, where known, the 1-based line.
@@ -62,26 +171,101 @@ pub struct Read {
     pub warnings: Vec<ReadError>,
 }
 
-/// Whether `path` looks like a transcript pith can read (by extension).
+/// Extensions of files that are obviously not transcripts: ignored without a word.
+const NOT_TRANSCRIPT_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "xlsx", "xls", "ods", "toml", "yaml", "yml", "ini", "lock", "png", "jpg", "jpeg", "gif", "svg",
+    "webp", "heic", "mp3", "wav", "m4a", "aac", "ogg", "flac", "mp4", "mov", "webm", "mkv", "zip", "gz", "tar", "qdpx",
+    "qdc", "sqlite", "sqlite3", "db", "exe", "dll", "so", "dylib", "rs", "py", "js", "css", "sh",
+];
+
+/// How a study treats a file it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// A transcript format pith reads (by extension).
+    Transcript,
+    /// A transcript-like format pith cannot read (`.odt`, `.pdf`): read, to be skipped with a reason.
+    Unsupported,
+    /// No extension, or one pith does not know: a transcript if its content sniffs as one.
+    Sniff,
+    /// Not a transcript (`.csv`, `.toml`, `.xlsx`, images, ...): ignored without a word.
+    Other,
+}
+
+/// Sorts a path by its extension.
+pub fn path_kind(path: &Path) -> PathKind {
+    if Format::from_extension(path).is_some() {
+        PathKind::Transcript
+    } else if unsupported_reason(path).is_some() {
+        PathKind::Unsupported
+    } else if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_TRANSCRIPT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    {
+        PathKind::Other
+    } else {
+        PathKind::Sniff
+    }
+}
+
+/// Whether `path` names a transcript pith can read (by extension).
 pub fn is_transcript_path(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-    matches!(ext.as_deref(), Some("txt" | "md" | "markdown" | "text"))
+    path_kind(path) == PathKind::Transcript
 }
 
 /// Reads one transcript from its bytes.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, ReadError> {
-    let format =
-        Format::detect(path, bytes).ok_or_else(|| ReadError { line: None, message: "unsupported file type".into() })?;
-    let (text, decoded) = decode(bytes);
+    let Some(format) = Format::detect(path, bytes) else {
+        let message = unsupported_reason(path).unwrap_or("not a transcript (binary content)").to_string();
+        return Err(ReadError { line: None, message });
+    };
     let mut warnings = Vec::new();
-    if let Some(w) = decoded {
-        warnings.push(w);
-    }
-    let transcript = match format {
-        Format::Text => text::read(text),
-    }?;
+    let transcript = if format == Format::Docx {
+        docx::read(bytes)?
+    } else {
+        let (text, decoded) = decode(bytes);
+        if let Some(w) = decoded {
+            warnings.push(w);
+        }
+        match format {
+            Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
+            Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
+            Format::Json => json::read(&text)?,
+            Format::Text | Format::Docx => text::read(text),
+        }
+    };
     if transcript.turns.is_empty() {
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
     Ok(Read { transcript, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_by_extension_then_content() {
+        let detect = |path: &str, bytes: &[u8]| Format::detect(Path::new(path), bytes);
+        assert_eq!(detect("a.txt", b"{inaudible} hi"), Some(Format::Text));
+        assert_eq!(detect("a.txt", b"[00:01] Ana: hi"), Some(Format::Text));
+        assert_eq!(detect("a.md", b"# Deepgram Response\n\n{\n  \"results\": {}}"), Some(Format::Json));
+        assert_eq!(detect("a.txt", b"\xEF\xBB\xBFWEBVTT\n\n1\n00:00.000 --> 00:01.000\nhi"), Some(Format::Vtt));
+        assert_eq!(detect("notes", b"1\n00:00:01,000 --> 00:00:02,000\nhi"), Some(Format::Srt));
+        assert_eq!(detect("a.vtt", b"1\n00:00:01,000 --> 00:00:02,000\nhi"), Some(Format::Srt));
+        assert_eq!(detect("a.docx", b"Ana: hi"), Some(Format::Text));
+        assert_eq!(detect("a", b"PK\x03\x04..."), Some(Format::Docx));
+        assert_eq!(detect("a.odt", b"PK\x03\x04..."), None);
+        assert_eq!(detect("a.bin", b"\x00\x01\x02"), None);
+        assert_eq!(detect("a.json", b"[{\"text\": \"hi\"}]"), Some(Format::Json));
+    }
+
+    #[test]
+    fn unreadable_files_say_why() {
+        let err = |path: &str, bytes: &[u8]| read(Path::new(path), bytes).err().map(|e| (e.line, e.message));
+        assert_eq!(err("a.pdf", b"%PDF-1.4").map(|e| e.1.starts_with("PDF is not supported")), Some(true));
+        assert_eq!(err("a.json", b"{\n\"segments\": [\n{\"text\": 1,}]}").map(|e| e.0), Some(Some(3)));
+        assert_eq!(err("a.md", b"# Only a heading\n").map(|e| e.1.starts_with("no speech")), Some(true));
+        assert_eq!(err("a.vtt", b"WEBVTT\n\nNOTE nothing\n").map(|e| e.1.starts_with("no cues")), Some(true));
+    }
 }
