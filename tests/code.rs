@@ -188,3 +188,32 @@ fn job_statements_become_situation_motivation_outcome_rows() {
     assert_eq!(jobs[0].motivation, "make releases boring");
     assert!(extract_jobs("We shipped it on Tuesday.").is_empty());
 }
+
+#[test]
+fn explain_a_study_passage_shows_its_question_and_why_each_match_counts_or_not() {
+    let sample = crate::util::sample_study();
+    let out = crate::util::pith([
+        "lexicon".as_ref(),
+        "explain".as_ref(),
+        "--study".as_ref(),
+        sample.as_os_str(),
+        "--passage".as_ref(),
+        "frank/frank-03-office-tower:16".as_ref(),
+    ])
+    .stdout();
+    assert!(out.starts_with("question: What keeps you up at night?"), "{out}");
+    assert!(out.contains("\"downtime\" matched term \"downtime\""), "{out}");
+    assert!(out.contains("risk.downtime (Downtime and reliability): not evidence"), "{out}");
+    assert!(out.contains("negated by \"not\""), "{out}");
+    assert!(out.contains("risk.fear (Worry and fear (general)): evidence, prompted"), "{out}");
+    let (_, err) = crate::util::pith([
+        "lexicon".as_ref(),
+        "explain".as_ref(),
+        "--study".as_ref(),
+        sample.as_os_str(),
+        "--passage".as_ref(),
+        "frank/frank-03-office-tower:x".as_ref(),
+    ])
+    .status(1);
+    assert!(err.contains("expected INTERVIEW:N"), "{err}");
+}
