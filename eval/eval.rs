@@ -152,8 +152,8 @@ fn run() -> Result<(), String> {
     micro(&CORE).print("micro (core 5)");
     micro(&Family::ALL).print("micro (all 8)");
     println!(
-        "\nnegated mentions: {negated} (in {negated_gold_absent} of them the gold label lacks the family: \
-         a negation that kept a false positive out)"
+        "\nnegated mentions (reported, not counted as evidence): {negated}, of which {negated_gold_absent} in \
+         passages whose gold label lacks that family"
     );
     println!("\nmost frequent terms in false positives:");
     for (family, terms) in &fp_terms {
@@ -224,7 +224,7 @@ fn terms_of(lexicon: &Lexicon, tags: &[Tag], family: Family) -> Vec<String> {
 ///
 /// kappa = (po - pe) / (1 - pe), po the observed agreement, pe = pa*pb + (1-pa)(1-pb) the
 /// agreement expected by chance from each coder's own rate of "yes" (pa, pb). Worked by hand for
-/// `risk` in eval/README.md.
+/// `risk` in README.md ("Coding quality").
 fn agreement(a: &Labels, b: &Labels) {
     println!("Agreement between the two label passes ({} passages)", a.len());
     println!("{:<16}{:>6}{:>6}{:>6}{:>6}{:>10}{:>8}", "family", "both", "A", "B", "none", "agree%", "kappa");
