@@ -1,1 +1,219 @@
-//! Integration tests: code.
+//! Integration tests: code. The lexicon language term by term, exclusions, study overrides and
+//! hierarchy, lexicon warnings, and context (negation, pseudo-negation, hedges, prompted, jobs)
+//! on sentences written for the test.
+
+use pith::analyze::{Analyzer, Language};
+use pith::code::{code_passage, extract_jobs, question_codes};
+use pith::lexicon::{Lexicon, LexiconError, Origin};
+
+const STUDY: &str = r#"
+family = "risk"
+[[codes]]
+id = "risk.heat"
+label = "Heat"
+terms = ["fail", "thermal*", "=meter", "hot aisle", "chiller ~2 trip", "/\\bkeeps? me up\\b/"]
+not = ["hot aisle containment"]
+[[codes]]
+id = "risk.heat.humidity"
+parent = "risk.heat"
+terms = ["humidity"]
+"#;
+
+fn lexicon(sources: &[(Origin, &str)]) -> Result<Lexicon, Vec<LexiconError>> {
+    let analyzer = Analyzer::new(Language::English);
+    let owned: Vec<(Origin, String)> = sources.iter().map(|(o, t)| (o.clone(), t.to_string())).collect();
+    Lexicon::from_sources(&analyzer, &owned)
+}
+
+fn study() -> Lexicon {
+    lexicon(&[(Origin::File("study/risk.toml".into()), STUDY)]).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// `code "matched text" flags` for each mention, one per line.
+fn code(lexicon: &Lexicon, question: &str, text: &str) -> Vec<String> {
+    let analyzer = Analyzer::new(Language::English);
+    let q = question_codes(lexicon, question, &analyzer.analyze(question));
+    let tags = code_passage(lexicon, text, &analyzer.analyze(text), &q);
+    let mut out = Vec::new();
+    for t in &tags {
+        for m in &t.mentions {
+            let mut s = format!("{} {:?}", lexicon.codes()[t.code].id.as_str(), &text[m.bytes.clone()]);
+            for (on, flag) in [
+                (m.negation.is_some(), "negated"),
+                (m.hedge.is_some(), "hedged"),
+                (m.intensifier.is_some(), "intensified"),
+                (m.vetoed_by.is_some(), "vetoed"),
+                (t.prompted, "prompted"),
+            ] {
+                if on {
+                    s += " ";
+                    s += flag;
+                }
+            }
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_word_term_matches_by_stem() {
+    let l = study();
+    assert_eq!(code(&l, "", "The pumps failed twice."), ["risk.heat \"failed\""]);
+    assert_eq!(code(&l, "", "Failing is the fear."), ["risk.heat \"Failing\""]);
+}
+
+#[test]
+fn a_prefix_term_matches_any_ending() {
+    let l = study();
+    assert_eq!(code(&l, "", "Thermally it is fine."), ["risk.heat \"Thermally\""]);
+    assert!(code(&l, "", "The therm is a unit.").is_empty());
+}
+
+#[test]
+fn an_exact_term_skips_stemming() {
+    let l = study();
+    assert_eq!(code(&l, "", "The Meter reads high."), ["risk.heat \"Meter\""]);
+    assert!(code(&l, "", "We bought meters.").is_empty(), "=meter must not match the plural");
+}
+
+#[test]
+fn a_phrase_matches_in_order_and_gaps_allow_words_between() {
+    let l = study();
+    assert_eq!(code(&l, "", "We sit in the hot aisle."), ["risk.heat \"hot aisle\""]);
+    assert!(code(&l, "", "The aisle is hot.").is_empty(), "phrases keep their order");
+    assert_eq!(code(&l, "", "The chiller might trip."), ["risk.heat \"chiller might trip\""]);
+    assert_eq!(code(&l, "", "The chiller on the roof trips."), Vec::<String>::new(), "three words is over ~2");
+}
+
+#[test]
+fn a_regex_term_matches_constructions() {
+    let l = study();
+    assert_eq!(code(&l, "", "That keeps me up at night."), ["risk.heat \"keeps me up\""]);
+}
+
+#[test]
+fn an_exclusion_vetoes_the_match_it_overlaps() {
+    let l = study();
+    assert_eq!(code(&l, "", "We added hot aisle containment."), Vec::<String>::new());
+    assert_eq!(
+        code(&l, "", "Hot aisle containment helped, the hot aisle is still hot."),
+        ["risk.heat \"Hot aisle\" vetoed", "risk.heat \"hot aisle\""]
+    );
+}
+
+#[test]
+fn a_child_code_names_its_parent() {
+    let l = study();
+    let child = l.code("risk.heat.humidity").map(|c| c.parent.as_str().to_string());
+    assert_eq!(child.as_deref(), Some("risk.heat"));
+    let errs = lexicon(&[(
+        Origin::File("study/x.toml".into()),
+        "family = \"risk\"\n[[codes]]\nid = \"risk.a.b\"\nparent = \"risk.nope\"\nterms = [\"x\"]\n",
+    )])
+    .err()
+    .unwrap_or_default();
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].message.contains("unknown parent risk.nope"), "{}", errs[0].message);
+    assert_eq!(errs[0].location.line, Some(3));
+}
+
+#[test]
+fn a_study_lexicon_overrides_or_disables_a_builtin_code_by_id() {
+    let builtin = "family = \"risk\"\n[[codes]]\nid = \"risk.downtime\"\nterms = [\"outage\"]\n[[codes]]\nid = \"risk.fear\"\nterms = [\"worry\"]\n";
+    let study = "family = \"risk\"\n[[codes]]\nid = \"risk.downtime\"\nterms = [\"brownout\"]\n[[codes]]\nid = \"risk.fear\"\ndisabled = true\n";
+    let l = lexicon(&[(Origin::Builtin("risk.toml"), builtin), (Origin::File("s/risk.toml".into()), study)])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(code(&l, "", "A brownout, an outage, and worry."), ["risk.downtime \"brownout\""]);
+    let dup = lexicon(&[(Origin::File("s/risk.toml".into()), builtin.replace("risk.fear", "risk.downtime").as_str())])
+        .err()
+        .unwrap_or_default();
+    assert!(dup.iter().any(|e| e.message.starts_with("duplicate code id risk.downtime")), "{dup:?}");
+}
+
+#[test]
+fn terms_that_match_everything_are_warned_about_with_their_line() {
+    let text =
+        "family = \"risk\"\n[[codes]]\nid = \"risk.x\"\nterms = [\n  \"the\",\n  \"/a*/\",\n  \"the outage\",\n]\n";
+    let l = lexicon(&[(Origin::File("s/x.toml".into()), text)]).unwrap_or_else(|e| panic!("{e:?}"));
+    let lines: Vec<Option<usize>> = l.warnings.iter().map(|w| w.location.line).collect();
+    assert_eq!(lines, [Some(5), Some(6)], "{:?}", l.warnings);
+    assert!(l.warnings[0].message.contains("function word"));
+    assert!(l.warnings[1].message.contains("empty string"));
+}
+
+#[test]
+fn the_builtin_lexicons_load_without_warnings() {
+    let l = Lexicon::load(&Analyzer::new(Language::English), &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+}
+
+#[test]
+fn negation_is_reported_and_not_evidence_but_pseudo_negation_is() {
+    let l = Lexicon::load(&Analyzer::new(Language::English), &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let got = code(&l, "", "Honestly, I'm not worried about downtime, we have generators.");
+    assert!(got.contains(&"risk.downtime \"downtime\" negated".to_string()), "{got:?}");
+    let got = code(&l, "", "Downtime is not a concern for us.");
+    assert!(got.contains(&"risk.downtime \"Downtime\" negated".to_string()), "{got:?}");
+    let got = code(&l, "", "No doubt the outage cost us a client.");
+    assert!(got.contains(&"risk.downtime \"outage\"".to_string()), "{got:?}");
+    let got = code(&l, "", "We never lose power, but an outage of the chillers would hurt.");
+    assert!(got.contains(&"risk.downtime \"outage\"".to_string()), "a terminator ends the scope: {got:?}");
+}
+
+#[test]
+fn hedges_and_intensifiers_are_marked() {
+    let l = study();
+    assert_eq!(code(&l, "", "Maybe it could fail."), ["risk.heat \"fail\" hedged"]);
+    assert_eq!(code(&l, "", "Failing is absolutely the worst."), ["risk.heat \"Failing\" intensified"]);
+}
+
+#[test]
+fn a_mention_is_prompted_only_when_the_question_used_a_term_of_its_code() {
+    let l = study();
+    assert_eq!(code(&l, "Do pumps ever fail?", "Yes, they fail."), ["risk.heat \"fail\" prompted"]);
+    assert_eq!(code(&l, "What about humidity?", "They fail."), ["risk.heat \"fail\""]);
+}
+
+#[test]
+fn job_statements_become_situation_motivation_outcome_rows() {
+    let jobs = extract_jobs("We want to retrain weekly so that the forecasts follow the season.");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].motivation, "retrain weekly");
+    assert_eq!(jobs[0].outcome.as_deref(), Some("the forecasts follow the season"));
+    let jobs = extract_jobs("When a new hire joins, we give them one script to run.");
+    assert_eq!(jobs[0].situation.as_deref(), Some("a new hire joins"));
+    assert_eq!(jobs[0].motivation, "give them one script to run");
+    let jobs = extract_jobs("Honestly the goal is to make releases boring.");
+    assert_eq!(jobs[0].motivation, "make releases boring");
+    assert!(extract_jobs("We shipped it on Tuesday.").is_empty());
+}
+
+#[test]
+fn explain_a_study_passage_shows_its_question_and_why_each_match_counts_or_not() {
+    let sample = crate::util::sample_study();
+    let out = crate::util::pith([
+        "lexicon".as_ref(),
+        "explain".as_ref(),
+        "--study".as_ref(),
+        sample.as_os_str(),
+        "--passage".as_ref(),
+        "frank/frank-03-office-tower:16".as_ref(),
+    ])
+    .stdout();
+    assert!(out.starts_with("question: What keeps you up at night?"), "{out}");
+    assert!(out.contains("\"downtime\" matched term \"downtime\""), "{out}");
+    assert!(out.contains("risk.downtime (Downtime and reliability): not evidence"), "{out}");
+    assert!(out.contains("negated by \"not\""), "{out}");
+    assert!(out.contains("risk.fear (Worry and fear (general)): evidence, prompted"), "{out}");
+    let (_, err) = crate::util::pith([
+        "lexicon".as_ref(),
+        "explain".as_ref(),
+        "--study".as_ref(),
+        sample.as_os_str(),
+        "--passage".as_ref(),
+        "frank/frank-03-office-tower:x".as_ref(),
+    ])
+    .status(1);
+    assert!(err.contains("expected INTERVIEW:N"), "{err}");
+}

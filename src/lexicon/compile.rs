@@ -76,6 +76,12 @@ impl Matcher {
             let lists = [(&code.terms, false), (&code.exclusions, true)];
             for (list, veto) in lists {
                 for (ti, term) in list.iter().enumerate() {
+                    if let Some(why) = useless(&term.kind) {
+                        warnings.push(LexiconError {
+                            location: term.location.clone(),
+                            message: format!("term {:?} of {}: {why}", term.source, code.id),
+                        });
+                    }
                     match &term.kind {
                         TermKind::Regex(re) => m.regexes.push((ci as u32, ti as u32, veto, re.clone())),
                         TermKind::Phrase { elements, gaps } => {
@@ -117,10 +123,22 @@ impl Matcher {
             }
         }
         m.prefix_lens.sort_unstable();
-        m.regex_set = regex::RegexSetBuilder::new(m.regexes.iter().map(|(_, _, _, r)| r.as_str()))
+        m.regex_set = match regex::RegexSetBuilder::new(m.regexes.iter().map(|(_, _, _, r)| r.as_str()))
             .case_insensitive(true)
             .build()
-            .ok();
+        {
+            Ok(set) => Some(set),
+            Err(e) => {
+                if let Some((ci, ti, _, _)) = m.regexes.first() {
+                    let code = &codes[*ci as usize];
+                    warnings.push(LexiconError {
+                        location: code.terms.get(*ti as usize).map_or(code.location.clone(), |t| t.location.clone()),
+                        message: format!("the regular expressions together are too large, none will match: {e}"),
+                    });
+                }
+                None
+            }
+        };
         (m, warnings)
     }
 
@@ -239,4 +257,31 @@ fn token_range(analysis: &Analysis, bytes: Range<usize>) -> Range<usize> {
     let first = analysis.tokens.partition_point(|t| t.bytes.end <= bytes.start);
     let last = analysis.tokens.partition_point(|t| t.bytes.start < bytes.end);
     first..last.max(first)
+}
+
+/// Function words: a term that is only one of these would tag nearly every passage.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "have", "he", "i", "if", "in", "is",
+    "it", "its", "me", "my", "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "there", "they",
+    "this", "to", "us", "was", "we", "were", "what", "with", "you", "your",
+];
+
+/// Why a term is useless, if it is: it matches everything or tags nearly every passage.
+fn useless(kind: &TermKind) -> Option<String> {
+    match kind {
+        TermKind::Regex(re) if re.is_match("") => {
+            Some("the regular expression matches the empty string, so it matches every passage".into())
+        }
+        TermKind::Phrase { elements, .. } if elements.len() == 1 && is_function_word(&elements[0]) => {
+            Some("a lone function word tags nearly every passage (use it in a phrase with a content word)".into())
+        }
+        _ => None,
+    }
+}
+
+fn is_function_word(e: &Element) -> bool {
+    match e {
+        Element::Stem(s) | Element::Exact(s) => FUNCTION_WORDS.contains(&s.as_str()),
+        Element::Prefix(_) => false,
+    }
 }
