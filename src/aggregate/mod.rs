@@ -8,7 +8,7 @@
 mod quotes;
 pub mod stats;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -18,14 +18,18 @@ use crate::lexicon::Lexicon;
 use crate::model::{Family, UNASSIGNED};
 use crate::pipeline::{is_evidence_role, CodedInterview};
 
-/// Fisher p-value below which a code difference is called a difference.
-pub const DIFFERENCE_P: f64 = 0.05;
+/// Benjamini–Hochberg q-value (false discovery rate over the codes tested for a group) below
+/// which a code difference is called a difference. 10% is the usual rate for exploratory work.
+pub const DIFFERENCE_Q: f64 = 0.10;
 /// |z| above which a word is called distinctive (two-sided 95%).
 pub const DISTINCTIVE_Z: f64 = 1.96;
 /// Interviews per side below which the report says the sample is too small to tell.
 pub const SMALL_SAMPLE: usize = 5;
 /// Prevalence a code needs in every group to be golden.
 pub const GOLDEN_PREVALENCE: f64 = 0.5;
+/// Interviews of a group that must use a word before it can be called distinctive (one
+/// talkative interviewee is not a persona).
+pub const TERM_MIN_INTERVIEWS: usize = 2;
 /// Quotes kept per code and group.
 pub const QUOTES_PER_CODE: usize = 3;
 
@@ -55,14 +59,16 @@ pub struct Aggregates {
 /// The thresholds behind the report's claims.
 #[derive(Debug, Clone, Serialize)]
 pub struct Thresholds {
-    /// See [`DIFFERENCE_P`].
-    pub difference_p: f64,
+    /// See [`DIFFERENCE_Q`].
+    pub difference_q: f64,
     /// See [`DISTINCTIVE_Z`].
     pub distinctive_z: f64,
     /// See [`SMALL_SAMPLE`].
     pub small_sample: usize,
     /// See [`GOLDEN_PREVALENCE`].
     pub golden_prevalence: f64,
+    /// See [`TERM_MIN_INTERVIEWS`].
+    pub term_min_interviews: usize,
 }
 
 /// A code in the codebook.
@@ -148,8 +154,22 @@ pub struct Distinctive {
     pub codes: Vec<DistinctiveCode>,
     /// Words over-represented, by weighted log-odds with an informative Dirichlet prior.
     pub terms: Vec<DistinctiveTerm>,
-    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews.
+    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews, or when even the most
+    /// extreme split (every interview of the group, none of the rest) could not reach [`DIFFERENCE_Q`]:
+    /// the sample is too small to tell.
     pub small_sample: bool,
+    /// Fisher's p-value for that most extreme split: the smallest p-value these sample sizes allow.
+    pub min_p_value: f64,
+}
+
+/// Which way a group differs from the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// More prevalent in the group than in the rest.
+    Higher,
+    /// Less prevalent in the group than in the rest.
+    Lower,
 }
 
 /// A code difference between a group and the rest.
@@ -163,23 +183,31 @@ pub struct DistinctiveCode {
     pub prevalence: f64,
     /// Prevalence in the rest.
     pub rest_prevalence: f64,
+    /// Interviews in the rest with evidence.
+    pub rest_interviews: usize,
     /// Fisher's exact two-sided p-value.
     pub p_value: f64,
+    /// Benjamini–Hochberg q-value over every code tested for this group.
+    pub q_value: f64,
     /// Effect size: log odds ratio with the Haldane–Anscombe correction.
     pub log_odds_ratio: f64,
-    /// Whether p < [`DIFFERENCE_P`]: called a difference.
+    /// Whether q < [`DIFFERENCE_Q`]: called a difference.
     pub significant: bool,
-    /// `higher` or `lower` than the rest.
-    pub direction: &'static str,
+    /// Higher or lower than the rest.
+    pub direction: Direction,
 }
 
 /// A distinctive word of a group.
 #[derive(Debug, Clone, Serialize)]
 pub struct DistinctiveTerm {
-    /// The word (its most frequent form).
+    /// The word, in its most frequent form in the group.
     pub term: String,
+    /// The stem the statistic counts (every form of the word).
+    pub stem: String,
     /// Occurrences in the group.
     pub count: u64,
+    /// Interviews of the group that use it.
+    pub interviews: usize,
     /// Log-odds ratio (delta).
     pub log_odds: f64,
     /// z-score.
@@ -214,8 +242,31 @@ pub struct Saturation {
     pub cumulative: Vec<usize>,
     /// New codes each interview added.
     pub new_codes: Vec<usize>,
-    /// `saturated` (the last two interviews added nothing), `climbing`, or `too few`.
-    pub status: &'static str,
+    /// Whether the last interviews still add codes.
+    pub status: SaturationStatus,
+}
+
+/// Whether a group's interviews still find new codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaturationStatus {
+    /// The last two interviews added no new code: more interviews are unlikely to find new themes.
+    Saturated,
+    /// One of the last two interviews still added a code: keep interviewing.
+    Climbing,
+    /// Fewer than four interviews: too few to judge.
+    TooFew,
+}
+
+impl SaturationStatus {
+    /// Words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SaturationStatus::Saturated => "saturated: the last two interviews added no new code",
+            SaturationStatus::Climbing => "still climbing: recent interviews added new codes",
+            SaturationStatus::TooFew => "too few interviews to judge",
+        }
+    }
 }
 
 /// A code prevalent in every group.
@@ -253,12 +304,19 @@ struct CodeAcc {
 }
 
 #[derive(Default)]
+struct WordAcc {
+    count: u64,
+    interviews: usize,
+    forms: HashMap<Box<str>, u64>,
+}
+
+#[derive(Default)]
 struct GroupAcc {
     interviews: usize,
     passages: usize,
     codes: BTreeMap<usize, CodeAcc>,
     families: BTreeMap<Family, usize>,
-    words: HashMap<Box<str>, u64>,
+    words: HashMap<Box<str>, WordAcc>,
     total_words: u64,
     jobs: Vec<JobRow>,
     order: Vec<(String, BTreeSet<usize>)>,
@@ -295,17 +353,27 @@ impl<'a> Aggregator<'a> {
         group.interviews += 1;
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
         let mut best: HashMap<usize, Quote> = HashMap::new();
+        let mut used: HashSet<&str> = HashSet::new();
         for cp in &interview.passages {
             if !is_evidence_role(cp.passage.role) {
                 continue;
             }
             group.passages += 1;
             group.total_words += cp.stems.len() as u64;
-            for s in &cp.stems {
-                match group.words.get_mut(s) {
+            for (i, s) in cp.stems.iter().enumerate() {
+                let acc = match group.words.get_mut(s) {
+                    Some(acc) => acc,
+                    None => group.words.entry(s.clone()).or_default(),
+                };
+                acc.count += 1;
+                if used.insert(s) {
+                    acc.interviews += 1;
+                }
+                let form = cp.forms.get(i).unwrap_or(s);
+                match acc.forms.get_mut(form) {
                     Some(n) => *n += 1,
                     None => {
-                        group.words.insert(s.clone(), 1);
+                        acc.forms.insert(form.clone(), 1);
                     }
                 }
             }
@@ -369,7 +437,6 @@ impl<'a> Aggregator<'a> {
     /// Computes the statistics and selects the quotes.
     pub fn finish(self, study: &str) -> Aggregates {
         let codes = self.lexicon.codes();
-        let names: Vec<String> = self.groups.keys().cloned().collect();
         let totals: HashMap<usize, usize> = {
             let mut t = HashMap::new();
             for g in self.groups.values() {
@@ -383,8 +450,8 @@ impl<'a> Aggregator<'a> {
         let mut corpus_total = 0u64;
         for g in self.groups.values() {
             corpus_total += g.total_words;
-            for (w, n) in &g.words {
-                *corpus_words.entry(w).or_default() += n;
+            for (w, acc) in &g.words {
+                *corpus_words.entry(w).or_default() += acc.count;
             }
         }
         let mut personas = Vec::new();
@@ -415,32 +482,10 @@ impl<'a> Aggregator<'a> {
             code_stats.sort_by(|a, b| {
                 b.interviews.cmp(&a.interviews).then(b.mentions.cmp(&a.mentions)).then(a.code.cmp(&b.code))
             });
-            let mut distinctive_codes: Vec<DistinctiveCode> = Vec::new();
-            if rest_n > 0 {
-                for (&c, total) in &totals {
-                    let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
-                    let cc = (*total as u64).saturating_sub(a);
-                    let (b, d) = ((n as u64).saturating_sub(a), (rest_n as u64).saturating_sub(cc));
-                    let f = stats::fisher_exact(a, b, cc, d);
-                    let prevalence = ratio(a as usize, n);
-                    let rest_prevalence = ratio(cc as usize, rest_n);
-                    if prevalence == rest_prevalence {
-                        continue;
-                    }
-                    distinctive_codes.push(DistinctiveCode {
-                        code: codes[c].id.to_string(),
-                        interviews: a as usize,
-                        prevalence,
-                        rest_prevalence,
-                        p_value: f.p_two_sided,
-                        log_odds_ratio: stats::haldane_log_odds_ratio(a, b, cc, d),
-                        significant: f.p_two_sided < DIFFERENCE_P,
-                        direction: if prevalence > rest_prevalence { "higher" } else { "lower" },
-                    });
-                }
-            }
-            distinctive_codes.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.code.cmp(&b.code)));
-            distinctive_codes.truncate(20);
+            let distinctive_codes =
+                if rest_n > 0 { distinctive_codes(codes, g, &totals, n, rest_n) } else { Vec::new() };
+            let min_p_value =
+                if rest_n > 0 { stats::fisher_exact(n as u64, 0, 0, rest_n as u64).p_two_sided } else { 1.0 };
             let terms = if rest_n > 0 { distinctive_terms(g, &corpus_words, corpus_total) } else { Vec::new() };
             let families: Vec<FamilyStats> = Family::ALL
                 .iter()
@@ -465,7 +510,8 @@ impl<'a> Aggregator<'a> {
                 distinctive: Distinctive {
                     codes: distinctive_codes,
                     terms,
-                    small_sample: n < SMALL_SAMPLE || rest_n < SMALL_SAMPLE,
+                    small_sample: n < SMALL_SAMPLE || rest_n < SMALL_SAMPLE || min_p_value >= DIFFERENCE_Q,
+                    min_p_value,
                 },
                 jobs: g.jobs.clone(),
                 gaps,
@@ -500,7 +546,6 @@ impl<'a> Aggregator<'a> {
                 description: codes[c].description.clone(),
             })
             .collect();
-        let _ = names;
         Aggregates {
             study: study.to_string(),
             group_by: self.by,
@@ -511,10 +556,11 @@ impl<'a> Aggregator<'a> {
             cooccurrence,
             codebook,
             thresholds: Thresholds {
-                difference_p: DIFFERENCE_P,
+                difference_q: DIFFERENCE_Q,
                 distinctive_z: DISTINCTIVE_Z,
                 small_sample: SMALL_SAMPLE,
                 golden_prevalence: GOLDEN_PREVALENCE,
+                term_min_interviews: TERM_MIN_INTERVIEWS,
             },
         }
     }
@@ -538,6 +584,56 @@ const STOP: &[&str] = &[
     "s", "t",
 ];
 
+/// Fisher's exact test per code with evidence anywhere in the study, this group against the
+/// rest, with Benjamini–Hochberg q-values over all of them (codes with equal prevalence count as
+/// tests too). Gives the codes whose prevalence differs, most significant first.
+fn distinctive_codes(
+    codes: &[crate::lexicon::Code],
+    g: &GroupAcc,
+    totals: &HashMap<usize, usize>,
+    n: usize,
+    rest_n: usize,
+) -> Vec<DistinctiveCode> {
+    let mut tested: Vec<(usize, u64, u64, f64)> = totals
+        .iter()
+        .map(|(&c, &total)| {
+            let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
+            let cc = (total as u64).saturating_sub(a);
+            let f = stats::fisher_exact(a, (n as u64).saturating_sub(a), cc, (rest_n as u64).saturating_sub(cc));
+            (c, a, cc, f.p_two_sided)
+        })
+        .collect();
+    tested.sort_by_key(|t| t.0);
+    let q = stats::benjamini_hochberg(&tested.iter().map(|t| t.3).collect::<Vec<_>>());
+    let mut out: Vec<DistinctiveCode> = tested
+        .iter()
+        .zip(q)
+        .filter_map(|(&(c, a, cc, p), q)| {
+            let prevalence = ratio(a as usize, n);
+            let rest_prevalence = ratio(cc as usize, rest_n);
+            if prevalence == rest_prevalence {
+                return None;
+            }
+            let (b, d) = ((n as u64).saturating_sub(a), (rest_n as u64).saturating_sub(cc));
+            Some(DistinctiveCode {
+                code: codes[c].id.to_string(),
+                interviews: a as usize,
+                prevalence,
+                rest_interviews: cc as usize,
+                rest_prevalence,
+                p_value: p,
+                q_value: q,
+                log_odds_ratio: stats::haldane_log_odds_ratio(a, b, cc, d),
+                significant: q < DIFFERENCE_Q,
+                direction: if prevalence > rest_prevalence { Direction::Higher } else { Direction::Lower },
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.code.cmp(&b.code)));
+    out.truncate(20);
+    out
+}
+
 fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u64) -> Vec<DistinctiveTerm> {
     let n_i = g.total_words;
     let n_j = corpus_total.saturating_sub(n_i);
@@ -549,14 +645,27 @@ fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u6
     let mut out: Vec<DistinctiveTerm> = g
         .words
         .iter()
-        .filter(|(w, &y)| y >= 3 && w.chars().any(char::is_alphabetic) && !STOP.contains(&&***w))
-        .map(|(w, &y_i)| {
+        .filter(|(w, acc)| {
+            acc.count >= 3
+                && acc.interviews >= TERM_MIN_INTERVIEWS
+                && w.chars().any(char::is_alphabetic)
+                && !STOP.contains(&&***w)
+        })
+        .map(|(w, acc)| {
+            let y_i = acc.count;
             let total = corpus.get(&**w).copied().unwrap_or(y_i);
             let a_w = stats::informative_prior(total, corpus_total, a0);
             let lo = stats::log_odds_dirichlet(y_i, n_i, total - y_i, n_j, a_w, a0);
+            let form = acc
+                .forms
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map_or_else(|| w.to_string(), |(f, _)| f.to_string());
             DistinctiveTerm {
-                term: w.to_string(),
+                term: form,
+                stem: w.to_string(),
                 count: y_i,
+                interviews: acc.interviews,
                 log_odds: lo.delta,
                 z: lo.z,
                 p_value: stats::two_sided_p_from_z(lo.z),
@@ -581,11 +690,11 @@ fn saturation(order: &[(String, BTreeSet<usize>)]) -> Saturation {
         cumulative.push(seen.len());
     }
     let status = if sorted.len() < 4 {
-        "too few"
+        SaturationStatus::TooFew
     } else if new_codes[new_codes.len() - 2..].iter().all(|&n| n == 0) {
-        "saturated"
+        SaturationStatus::Saturated
     } else {
-        "climbing"
+        SaturationStatus::Climbing
     };
     Saturation {
         order: sorted.iter().map(|(k, _)| k.rsplit('\u{0}').next().unwrap_or(k).to_string()).collect(),
