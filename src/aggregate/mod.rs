@@ -726,3 +726,130 @@ fn golden(personas: &[Persona]) -> Vec<Golden> {
     out.sort_by(|a, b| b.min_prevalence.total_cmp(&a.min_prevalence).then(a.code.cmp(&b.code)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{Analyzer, Language};
+    use crate::model::InterviewMeta;
+    use crate::pipeline::code_passages;
+    use crate::segment::{segment, RoleRules};
+
+    fn interview(lexicon: &Lexicon, analyzer: &Analyzer, id: &str, persona: &str, text: &str) -> CodedInterview {
+        let transcript =
+            crate::ingest::read("x.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
+        let rules = RoleRules { interviewers: vec!["Maya".into()], participants: Vec::new() };
+        let passages = code_passages(lexicon, analyzer, &transcript.document, segment(&transcript, &rules));
+        let meta = InterviewMeta {
+            id: id.into(),
+            source: format!("transcripts/{id}.txt"),
+            participant: id.into(),
+            persona: persona.into(),
+            attributes: vec![("segment".into(), if id.ends_with('1') { "one".into() } else { "other".into() })],
+        };
+        CodedInterview { meta, transcript, passages }
+    }
+
+    /// Three "Ops" interviews that all talk about downtime (one of them five times) and electricity,
+    /// and three "Fac" interviews that negate downtime and talk about electricity.
+    fn aggregates(by: &str) -> Aggregates {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let ops = "Maya: What worries you?\nAna: Downtime. Downtime, downtime, downtime and downtime again. \
+                   The electricity cost is huge too.\n";
+        let fac = "Maya: What worries you?\nBo: We are not worried about downtime at all. The electricity cost \
+                   is what I watch, electricity every month.\n";
+        let mut agg = Aggregator::new(&lexicon, by);
+        for i in 1..=3 {
+            agg.add(&interview(&lexicon, &analyzer, &format!("ops{i}"), "Ops", ops));
+            agg.add(&interview(&lexicon, &analyzer, &format!("fac{i}"), "Fac", fac));
+        }
+        agg.finish("test")
+    }
+
+    fn code<'a>(p: &'a Persona, id: &str) -> Option<&'a CodeStats> {
+        p.codes.iter().find(|c| c.code == id)
+    }
+
+    #[test]
+    fn prevalence_counts_interviews_not_words_and_never_negated_mentions() {
+        let agg = aggregates("persona");
+        let names: Vec<&str> = agg.personas.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Fac", "Ops"]);
+        let (fac, ops) = (&agg.personas[0], &agg.personas[1]);
+        let downtime = code(ops, "risk.downtime").unwrap_or_else(|| panic!("{:?}", ops.codes));
+        assert_eq!((downtime.interviews, downtime.prevalence), (3, 1.0));
+        assert_eq!(downtime.mentions, 3, "one passage per interview, however many words");
+        let negated = code(fac, "risk.downtime").unwrap_or_else(|| panic!("{:?}", fac.codes));
+        assert_eq!((negated.interviews, negated.mentions, negated.negated), (0, 0, 3));
+        assert!(negated.quotes.is_empty());
+        // Quotes: one per interview, at most QUOTES_PER_CODE.
+        let interviews: BTreeSet<&str> = downtime.quotes.iter().map(|q| q.interview.as_str()).collect();
+        assert_eq!(interviews.len(), downtime.quotes.len());
+        assert_eq!(downtime.quotes.len(), QUOTES_PER_CODE);
+    }
+
+    #[test]
+    fn three_against_three_is_too_small_to_call_a_difference() {
+        let agg = aggregates("persona");
+        let ops = &agg.personas[1];
+        let d = ops.distinctive.codes.iter().find(|d| d.code == "risk.downtime").unwrap_or_else(|| panic!("untested"));
+        // Fisher on [[3, 0], [0, 3]]: two-sided p = 2 / C(6, 3) = 0.1 (hand computed).
+        assert!((d.p_value - 0.1).abs() < 1e-12, "{}", d.p_value);
+        assert!(d.q_value >= d.p_value);
+        assert!(!d.significant);
+        assert_eq!(d.direction, Direction::Higher);
+        assert!(ops.distinctive.small_sample);
+        assert!((ops.distinctive.min_p_value - 0.1).abs() < 1e-12);
+        // Cost is everywhere: golden, not distinctive.
+        assert!(agg.golden.iter().any(|g| g.code == "need.cost" && g.prevalence == [1.0, 1.0]), "{:?}", agg.golden);
+        assert!(!ops.distinctive.codes.iter().any(|d| d.code == "need.cost"));
+    }
+
+    #[test]
+    fn distinctive_words_show_their_surface_form() {
+        let agg = aggregates("persona");
+        let ops = &agg.personas[1];
+        let t = ops
+            .distinctive
+            .terms
+            .iter()
+            .find(|t| t.stem == "downtim")
+            .unwrap_or_else(|| panic!("{:?}", ops.distinctive.terms));
+        assert_eq!(t.term, "downtime");
+        assert_eq!(t.interviews, 3);
+        assert!(t.z > DISTINCTIVE_Z);
+    }
+
+    #[test]
+    fn groups_by_any_attribute() {
+        let agg = aggregates("segment");
+        assert_eq!(agg.group_by, "segment");
+        let sizes: Vec<(&str, usize)> = agg.personas.iter().map(|p| (p.name.as_str(), p.interviews)).collect();
+        assert_eq!(sizes, [("one", 2), ("other", 4)]);
+    }
+
+    #[test]
+    fn saturation_flags_flat_and_climbing_ends() {
+        let set = |c: &[usize]| c.iter().copied().collect::<BTreeSet<usize>>();
+        let flat = saturation(&[
+            ("b".into(), set(&[1, 2])),
+            ("a".into(), set(&[1])),
+            ("c".into(), set(&[3])),
+            ("d".into(), set(&[2, 3])),
+            ("e".into(), set(&[1])),
+        ]);
+        assert_eq!(flat.order, ["a", "b", "c", "d", "e"]);
+        assert_eq!(flat.cumulative, [1, 2, 3, 3, 3]);
+        assert_eq!(flat.new_codes, [1, 1, 1, 0, 0]);
+        assert_eq!(flat.status, SaturationStatus::Saturated);
+        let climbing = saturation(&[
+            ("a".into(), set(&[1])),
+            ("b".into(), set(&[1])),
+            ("c".into(), set(&[1])),
+            ("d".into(), set(&[4])),
+        ]);
+        assert_eq!(climbing.status, SaturationStatus::Climbing);
+        assert_eq!(saturation(&[("a".into(), set(&[1]))]).status, SaturationStatus::TooFew);
+    }
+}
