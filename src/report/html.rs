@@ -43,7 +43,7 @@ blockquote p{margin:0 0 4px}blockquote footer{font-size:12px;color:var(--muted)}
 @media print{
  body{font-size:11pt}main{max-width:none;padding:0}
  .persona{break-before:page}h2,h3,h4{break-after:avoid}tr,blockquote,.card{break-inside:avoid}
- .cards{grid-template-columns:1fr 1fr}
+ .cards{grid-template-columns:1fr 1fr}svg{max-width:100%;height:auto}
  @page{margin:16mm 14mm}
 }
 "#;
@@ -76,7 +76,7 @@ pub(super) fn render(agg: &Aggregates) -> String {
     }
     let _ = writeln!(
         out,
-        "<h2>Prevalence by code</h2>\n<p class=\"note\">Share of each group's interviews with evidence of the code (k of n).</p>\n<div class=\"chart\">{}</div>",
+        "<h2>Prevalence by code</h2>\n<p class=\"note\">Share of each group's interviews with evidence of the code (k of n). Outlined cells are called differences: ▲ more, ▼ less than the rest.</p>\n<div class=\"chart\">{}</div>",
         heatmap(agg)
     );
     let _ = writeln!(
@@ -195,24 +195,28 @@ fn golden(out: &mut String, agg: &Aggregates) {
         );
         return;
     }
-    let _ = write!(out, "<table><thead><tr><th>code</th>");
-    for p in &agg.personas {
-        let _ = write!(out, "<th class=\"n\">{}</th>", esc(&p.name));
-    }
-    let _ = writeln!(out, "</tr></thead><tbody>");
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Codes with at least {} prevalence in every group, by their lowest prevalence (hover for each group's).</p><p>",
+        pct(agg.thresholds.golden_prevalence)
+    );
     for g in &agg.golden {
-        let _ = write!(out, "<tr><td>{}</td>", code_cell(agg, &g.code));
-        for v in &g.prevalence {
-            let _ = write!(out, "<td class=\"n\">{}</td>", pct(*v));
-        }
-        let _ = writeln!(out, "</tr>");
+        let each: Vec<String> =
+            agg.personas.iter().zip(&g.prevalence).map(|(p, v)| format!("{}: {}", p.name, pct(*v))).collect();
+        let _ = write!(
+            out,
+            "<span class=\"pill\" title=\"{}\">{} <code>{}</code></span>",
+            esc(&each.join("; ")),
+            esc(label_of(agg, &g.code)),
+            pct(g.min_prevalence)
+        );
     }
-    let _ = writeln!(out, "</tbody></table>");
+    let _ = writeln!(out, "</p>");
 }
 
 /// Code × group heatmap: one row per code of the codebook (in canvas order), cells shaded by prevalence.
 fn heatmap(agg: &Aggregates) -> String {
-    let (label_w, cell_w, row_h, head_h) = (380.0, 120.0, 20.0, 44.0);
+    let (label_w, cell_w, row_h, head_h) = (380.0, 140.0, 20.0, 44.0);
     let mut rows: Vec<&crate::aggregate::CodebookEntry> = agg.codebook.iter().collect();
     rows.sort_by_key(|c| (Family::ALL.iter().position(|f| *f == c.family), c.code.clone()));
     let width = label_w + cell_w * agg.personas.len() as f64;
@@ -261,9 +265,15 @@ fn heatmap(agg: &Aggregates) -> String {
             let (k, prevalence) = stats.map_or((0, 0.0), |c| (c.interviews, c.prevalence));
             let x = label_w + cell_w * j as f64;
             let text_fill = if prevalence > 0.55 { "#fff" } else { "#1f2933" };
+            let called = p.distinctive.codes.iter().find(|d| d.code == code.code && d.significant);
+            let (stroke, mark) = match called.map(|d| d.direction) {
+                Some(Direction::Higher) => (" stroke=\"#f28e2b\" stroke-width=\"3\"", " ▲"),
+                Some(Direction::Lower) => (" stroke=\"#f28e2b\" stroke-width=\"3\" stroke-dasharray=\"3 2\"", " ▼"),
+                None => ("", ""),
+            };
             let _ = write!(
                 svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {}/{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{text_fill}\">{}/{}</text>",
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{stroke}><title>{}: {}/{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{text_fill}\">{}/{}{mark}</text>",
                 x + 1.0,
                 y + 1.0,
                 cell_w - 2.0,
