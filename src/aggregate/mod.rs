@@ -8,7 +8,7 @@
 mod quotes;
 pub mod stats;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -152,7 +152,7 @@ pub struct CodeStats {
 pub struct Distinctive {
     /// Codes whose prevalence differs from the rest, tested with Fisher's exact test.
     pub codes: Vec<DistinctiveCode>,
-    /// Words over-represented, by weighted log-odds with an informative Dirichlet prior.
+    /// Words and two-word phrases over-represented, by weighted log-odds with an informative Dirichlet prior.
     pub terms: Vec<DistinctiveTerm>,
     /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews, or when even the most
     /// extreme split (every interview of the group, none of the rest) could not reach [`DIFFERENCE_Q`]:
@@ -200,9 +200,9 @@ pub struct DistinctiveCode {
 /// A distinctive word of a group.
 #[derive(Debug, Clone, Serialize)]
 pub struct DistinctiveTerm {
-    /// The word, in its most frequent form in the group.
+    /// The word or two-word phrase, in its most frequent form in the group.
     pub term: String,
-    /// The stem the statistic counts (every form of the word).
+    /// The stem (or two stems) the statistic counts: every form of the word.
     pub stem: String,
     /// Occurrences in the group.
     pub count: u64,
@@ -303,11 +303,36 @@ struct CodeAcc {
     candidates: Vec<Quote>,
 }
 
+/// Counts of a word (a stem) or a two-word phrase (two stems joined by a space) in a group.
 #[derive(Default)]
 struct WordAcc {
     count: u64,
     interviews: usize,
+    /// The aggregator's interview serial number that last used the term.
+    last_interview: usize,
     forms: HashMap<Box<str>, u64>,
+}
+
+fn count_term(words: &mut HashMap<Box<str>, WordAcc>, key: &str, form: &str, interview: usize) {
+    let acc = match words.get_mut(key) {
+        Some(acc) => acc,
+        None => words.entry(key.into()).or_default(),
+    };
+    acc.count += 1;
+    if acc.last_interview != interview {
+        acc.last_interview = interview;
+        acc.interviews += 1;
+    }
+    match acc.forms.get_mut(form) {
+        Some(n) => *n += 1,
+        None => {
+            acc.forms.insert(form.into(), 1);
+        }
+    }
+}
+
+fn is_content_word(stem: &str) -> bool {
+    stem.chars().any(char::is_alphabetic) && !STOP.contains(&stem)
 }
 
 #[derive(Default)]
@@ -353,29 +378,29 @@ impl<'a> Aggregator<'a> {
         group.interviews += 1;
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
         let mut best: HashMap<usize, Quote> = HashMap::new();
-        let mut used: HashSet<&str> = HashSet::new();
+        let serial = self.interviews;
         for cp in &interview.passages {
             if !is_evidence_role(cp.passage.role) {
                 continue;
             }
             group.passages += 1;
             group.total_words += cp.stems.len() as u64;
+            let mut previous_content = false;
             for (i, s) in cp.stems.iter().enumerate() {
-                let acc = match group.words.get_mut(s) {
-                    Some(acc) => acc,
-                    None => group.words.entry(s.clone()).or_default(),
-                };
-                acc.count += 1;
-                if used.insert(s) {
-                    acc.interviews += 1;
-                }
                 let form = cp.forms.get(i).unwrap_or(s);
-                match acc.forms.get_mut(form) {
-                    Some(n) => *n += 1,
-                    None => {
-                        acc.forms.insert(form.clone(), 1);
-                    }
+                count_term(&mut group.words, s, form, serial);
+                // Two-word phrases of content words ("building management"), counted beside the words.
+                let content = is_content_word(s);
+                if content && previous_content {
+                    let prev_form = cp.forms.get(i - 1).unwrap_or(&cp.stems[i - 1]);
+                    count_term(
+                        &mut group.words,
+                        &format!("{} {s}", cp.stems[i - 1]),
+                        &format!("{prev_form} {form}"),
+                        serial,
+                    );
                 }
+                previous_content = content;
             }
             let text = interview.text(&cp.passage);
             let mut here: Vec<usize> = Vec::new();
@@ -581,7 +606,10 @@ const STOP: &[&str] = &[
     "know", "mean", "yeah", "um", "uh", "oh", "do", "have", "has", "had", "not", "no", "what", "there", "them", "us",
     "me", "if", "then", "about", "from", "as", "by", "can", "would", "could", "get", "got", "go", "one", "all", "out",
     "up", "it'", "that'", "i'm", "don't", "we'r", "they'r", "okay", "right", "realli", "kind", "thing", "think", "it",
-    "s", "t",
+    "s", "t", "who", "those", "these", "which", "when", "where", "how", "some", "more", "veri", "much", "also", "been",
+    "will", "did", "doe", "here", "than", "its", "ani", "becaus", "say", "said", "stuff", "gonna", "we'v", "i'v",
+    "i'd", "we'd", "actual", "basic", "sure", "well", "yes", "someth", "there'", "what'", "he'", "she'", "into",
+    "over", "onli", "even", "still", "again", "now", "back", "let", "him", "her", "his",
 ];
 
 /// Fisher's exact test per code with evidence anywhere in the study, this group against the
@@ -646,10 +674,7 @@ fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u6
         .words
         .iter()
         .filter(|(w, acc)| {
-            acc.count >= 3
-                && acc.interviews >= TERM_MIN_INTERVIEWS
-                && w.chars().any(char::is_alphabetic)
-                && !STOP.contains(&&***w)
+            acc.count >= 3 && acc.interviews >= TERM_MIN_INTERVIEWS && (w.contains(' ') || is_content_word(w))
         })
         .map(|(w, acc)| {
             let y_i = acc.count;
