@@ -361,25 +361,63 @@ fn qdpx_and_qdc_validate_against_the_refi_schemas() {
         eprintln!("skipping: xmllint missing (.ci/run installs libxml2-utils)");
         return;
     }
-    let (_study, out) = sample_report();
-    let (_, _, project) = read_qdpx(&out.join("study.qdpx"));
-    let qde = out.join("project.qde");
-    std::fs::write(&qde, project).expect("write project.qde");
-    for (xsd, file) in [("Project-mrt2019.xsd", qde), ("Codebook-mrt2019.xsd", out.join("codebook.qdc"))] {
-        let run = Command::new("xmllint")
-            .arg("--noout")
-            .arg("--schema")
-            .arg(refi.join(xsd))
-            .arg(&file)
-            .output()
-            .expect("xmllint");
-        assert!(
-            run.status.success(),
-            "{} does not validate against {xsd}:\n{}",
-            file.display(),
-            String::from_utf8_lossy(&run.stderr)
-        );
+    // The sample study, and the fixture whose names, labels and text are markup and non-ASCII.
+    let (_sample, sample_out) = sample_report();
+    let hostile = TempStudy::new();
+    crate::util::copy_dir(&repo().join("tests/fixtures/report/hostile"), hostile.path());
+    pith(["report".as_ref(), hostile.path().as_os_str(), "--format".as_ref(), "qdpx".as_ref(), "-q".as_ref()]).stdout();
+    for out in [sample_out, hostile.path().join("out")] {
+        let (_, _, project) = read_qdpx(&out.join("study.qdpx"));
+        let qde = out.join("project.qde");
+        std::fs::write(&qde, project).expect("write project.qde");
+        for (xsd, file) in [("Project-mrt2019.xsd", qde), ("Codebook-mrt2019.xsd", out.join("codebook.qdc"))] {
+            let run = Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(refi.join(xsd))
+                .arg(&file)
+                .output()
+                .expect("xmllint");
+            assert!(
+                run.status.success(),
+                "{} does not validate against {xsd}:\n{}",
+                file.display(),
+                String::from_utf8_lossy(&run.stderr)
+            );
+        }
     }
+}
+
+#[test]
+fn codebook_nests_codes_under_their_parent() {
+    use quick_xml::events::Event;
+    // The fixture's lexicons/nested.toml puts need.cost.power_bill under need.cost.
+    let study = TempStudy::new();
+    crate::util::copy_dir(&repo().join("tests/fixtures/report/hostile"), study.path());
+    pith(["report".as_ref(), study.path().as_os_str(), "--format".as_ref(), "qdpx".as_ref(), "-q".as_ref()]).stdout();
+    let qdc = study.read("out/codebook.qdc");
+    let mut reader = quick_xml::Reader::from_str(&qdc);
+    let (mut stack, mut parent_of) = (Vec::<String>::new(), HashMap::<String, String>::new());
+    loop {
+        match reader.read_event().expect("well-formed codebook.qdc") {
+            Event::Start(e) if e.name().as_ref() == b"Code" => {
+                let name = attr(&e, "name").expect("name");
+                parent_of.insert(name.clone(), stack.last().cloned().unwrap_or_default());
+                stack.push(name);
+            }
+            Event::Empty(e) if e.name().as_ref() == b"Code" => {
+                parent_of.insert(attr(&e, "name").expect("name"), stack.last().cloned().unwrap_or_default());
+            }
+            Event::End(e) if e.name().as_ref() == b"Code" => {
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(parent_of[r#"Power <bill> & "co" (need.cost.power_bill)"#], "Price and cost of ownership (need.cost)");
+    assert_eq!(parent_of["Price and cost of ownership (need.cost)"], "Needs");
+    assert_eq!(parent_of["Needs"], "");
 }
 
 #[test]
