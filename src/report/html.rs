@@ -151,7 +151,9 @@ fn card(out: &mut String, agg: &Aggregates, p: &Persona, i: usize) {
     let (hi, lo) = (pills(Direction::Higher, "hi"), pills(Direction::Lower, "lo"));
     let _ = write!(out, "<dt>Sets them apart</dt><dd>");
     if hi.is_empty() && lo.is_empty() {
-        let why = if p.distinctive.small_sample {
+        let why = if agg.personas.len() == 1 {
+            "Only one group: nothing to compare with.".to_string()
+        } else if p.distinctive.small_sample {
             "Sample too small to tell.".to_string()
         } else {
             format!("No code difference clears q &lt; {}.", agg.thresholds.difference_q)
@@ -434,7 +436,7 @@ fn detail(out: &mut String, agg: &Aggregates, p: &Persona, i: usize) {
         }
         let _ = writeln!(out, "</tbody></table>");
     }
-    if p.distinctive.small_sample {
+    if p.distinctive.small_sample && agg.personas.len() > 1 {
         let _ = writeln!(
             out,
             "<p class=\"note\">Too small to tell: the most extreme split these sample sizes allow has p = {:.3}.</p>",

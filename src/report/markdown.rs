@@ -88,6 +88,8 @@ fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
         .collect();
     if !apart.is_empty() {
         let _ = writeln!(out, "- Sets them apart: {}", apart.join("; "));
+    } else if agg.personas.len() == 1 {
+        let _ = writeln!(out, "- Sets them apart: only one group, nothing to compare with");
     } else if p.distinctive.small_sample {
         let _ = writeln!(out, "- Sets them apart: sample too small to tell");
     } else {
