@@ -291,6 +291,34 @@ fn qdpx_positions_count_characters_not_bytes() {
     assert!(selections.iter().any(|s| s.slice.contains("ça coûte cher 💸")), "the non-ASCII passage is coded");
 }
 
+#[test]
+fn qdpx_on_real_transcripts_slices_and_validates() {
+    // A small folder of the shared corpus: Markdown interview notes with non-ASCII punctuation.
+    let Some(shared) = crate::util::shared_dir("corpus/va-transition-discovery-2024") else { return };
+    let study = shared.join("corpus/va-transition-discovery-2024");
+    let out = TempStudy::new();
+    pith([
+        "report".as_ref(),
+        study.as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+        "--format".as_ref(),
+        "qdpx,json".as_ref(),
+        "-q".as_ref(),
+    ])
+    .stdout();
+    check_qdpx_codings(&study, out.path());
+    let (_, selections, project) = read_qdpx(&out.path().join("study.qdpx"));
+    assert!(selections.len() > 10, "only {} coded passages", selections.len());
+    if Command::new("xmllint").arg("--version").output().is_ok() {
+        let qde = out.path().join("project.qde");
+        std::fs::write(&qde, project).expect("write project.qde");
+        let xsd = shared.join("refi/Project-mrt2019.xsd");
+        let run = Command::new("xmllint").arg("--noout").arg("--schema").arg(xsd).arg(&qde).output().expect("xmllint");
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    }
+}
+
 /// Every selection of `out/study.qdpx` slices its source to a passage of `pith code`, and carries
 /// exactly that passage's evidence codes. Returns code guid → id.
 fn check_qdpx_codings(study: &Path, out: &Path) -> BTreeMap<String, String> {
@@ -352,11 +380,8 @@ fn qdpx_is_reproducible_byte_for_byte() {
 
 #[test]
 fn qdpx_and_qdc_validate_against_the_refi_schemas() {
-    let refi = repo().join("../shared/refi");
-    if !refi.is_dir() {
-        eprintln!("skipping: ../shared/refi is not beside the repository (CI always has it)");
-        return;
-    }
+    let Some(shared) = crate::util::shared_dir("refi") else { return };
+    let refi = shared.join("refi");
     if Command::new("xmllint").arg("--version").output().is_err() {
         eprintln!("skipping: xmllint missing (.ci/run installs libxml2-utils)");
         return;

@@ -137,3 +137,18 @@ pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
 pub fn char_slice(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take(end - start).collect()
 }
+
+/// `../shared` (or `$PITH_SHARED`, for a worktree that has it elsewhere), or `None` with a message
+/// naming what is skipped. CI always has `../shared` beside the clone.
+pub fn shared_dir(what: &str) -> Option<PathBuf> {
+    let p = std::env::var_os("PITH_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
+    if p.join(what).exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipping: {} is not there (set PITH_SHARED, or put shared/ beside the repository)",
+            p.join(what).display()
+        );
+        None
+    }
+}

@@ -68,9 +68,10 @@ pub fn write_reports(
     if !ctx.quiet {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "pith: coded {} interviews ({} groups by {by}); wrote {}",
+            "pith: coded {} interviews ({} group{} by {by}); wrote {}",
             aggregates.interviews,
             aggregates.personas.len(),
+            if aggregates.personas.len() == 1 { "" } else { "s" },
             written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
