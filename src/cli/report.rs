@@ -1,6 +1,5 @@
 //! `pith report STUDY [--out DIR] [--by ATTRIBUTE] [--format md,html,json,csv,qdpx]`: code the
-//! study and write the workshop report in the chosen formats. `pith run` shares
-//! [`write_reports`] and [`parse_formats`].
+//! study and write the workshop report in the chosen formats (`--format` parses as in `pith run`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,6 +11,7 @@ use pith::pipeline::{self, Run};
 use pith::report::{self, ReportFormat, ReportInput};
 use pith::study::OUT_DIR;
 
+use super::run::parse_formats;
 use super::{open_study, Context, Opened, Outcome};
 
 /// The `--format` default: every format.
@@ -76,21 +76,6 @@ pub fn write_reports(
         );
     }
     Ok(())
-}
-
-/// Parses `--format` values.
-pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<ReportFormat>> {
-    let mut formats = Vec::new();
-    for name in names {
-        let f = ReportFormat::parse(name).ok_or_else(|| {
-            let known: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.name()).collect();
-            anyhow::anyhow!("unknown report format {name:?} (known: {})", known.join(", "))
-        })?;
-        if !formats.contains(&f) {
-            formats.push(f);
-        }
-    }
-    Ok(formats)
 }
 
 fn study_name(path: &Path) -> String {

@@ -1,10 +1,15 @@
 //! `pith run STUDY [--out DIR]`: code every transcript and write the reports.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use pith::pipeline;
+use anyhow::Context as _;
 
-use super::report::{parse_formats, write_reports, ALL_FORMATS};
+use pith::aggregate::Aggregator;
+use pith::pipeline;
+use pith::report::{self, ReportFormat, ReportInput};
+use pith::study::OUT_DIR;
+
 use super::{open_study, Context, Outcome};
 
 /// Arguments of `pith run`.
@@ -19,7 +24,7 @@ pub struct Args {
     #[arg(long, default_value = "persona")]
     by: String,
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
-    #[arg(long, value_delimiter = ',', default_value = ALL_FORMATS)]
+    #[arg(long, value_delimiter = ',', default_value = super::report::ALL_FORMATS)]
     format: Vec<String>,
 }
 
@@ -29,6 +34,47 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
     ctx.check_strict(&run.diagnostics)?;
     let skipped = ctx.report_diagnostics(&run.diagnostics);
-    write_reports(ctx, &opened, &run, &args.study, args.out.as_deref(), &args.by, &formats)?;
+    let mut agg = Aggregator::new(&opened.lexicon, &args.by);
+    for interview in &run.interviews {
+        agg.add(interview);
+    }
+    let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(&args.study));
+    let aggregates = agg.finish(&title);
+    let out = args.out.unwrap_or_else(|| args.study.join(OUT_DIR));
+    let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
+    let written = report::write(&input, &formats, &out).context("cannot write the reports")?;
+    if !ctx.quiet {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "pith: coded {} interviews ({} groups by {}); wrote {}",
+            aggregates.interviews,
+            aggregates.personas.len(),
+            args.by,
+            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+}
+
+/// Parses `--format` values.
+pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<ReportFormat>> {
+    let mut formats = Vec::new();
+    for name in names {
+        let f = ReportFormat::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.name()).collect();
+            anyhow::anyhow!("unknown report format {name:?} (known: {})", known.join(", "))
+        })?;
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    Ok(formats)
+}
+
+fn study_name(path: &std::path::Path) -> String {
+    std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_else(|| "study".into())
 }
