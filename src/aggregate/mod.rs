@@ -2,8 +2,11 @@
 //!
 //! Evidence is counted in interviews, not words: a code's prevalence in a persona is the
 //! share of its interviews with at least one unnegated, unvetoed mention by a participant.
-//! The [`Aggregator`] is a fold: it keeps counts, one quote candidate per interview and code,
-//! and word counts per group; never the passages themselves. Pure: no files, no threads.
+//! The [`Aggregator`] is a fold: it keeps counts, the best few quotes per code (each from a
+//! different interview), word and phrase counts per group, and job rows; never the passages
+//! themselves. `finish` computes the statistics: Fisher's exact test with Benjamini–Hochberg
+//! q-values for code differences, weighted log-odds for words, golden themes, co-occurrence,
+//! saturation and gaps. Pure: no files, no threads.
 
 mod quotes;
 pub mod stats;
@@ -449,7 +452,13 @@ impl<'a> Aggregator<'a> {
             *group.families.entry(f).or_default() += 1;
         }
         for (code, q) in best {
-            group.codes.entry(code).or_default().candidates.push(q);
+            let candidates = &mut group.codes.entry(code).or_default().candidates;
+            candidates.push(q);
+            // Keep only the best few: memory stays bounded however many interviews a study has.
+            if candidates.len() > QUOTES_PER_CODE {
+                sort_quotes(candidates);
+                candidates.truncate(QUOTES_PER_CODE);
+            }
         }
         let order_key = interview
             .meta
@@ -488,8 +497,7 @@ impl<'a> Aggregator<'a> {
                 .iter()
                 .map(|(&c, acc)| {
                     let mut candidates = acc.candidates.clone();
-                    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.interview.cmp(&b.interview)));
-                    candidates.truncate(QUOTES_PER_CODE);
+                    sort_quotes(&mut candidates);
                     CodeStats {
                         code: codes[c].id.to_string(),
                         family: codes[c].family(),
@@ -591,6 +599,11 @@ impl<'a> Aggregator<'a> {
     }
 }
 
+/// Best quote first; ties by interview id, so the choice does not depend on the order interviews came in.
+fn sort_quotes(quotes: &mut [Quote]) {
+    quotes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.interview.cmp(&b.interview)));
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 {
         0.0
@@ -624,6 +637,7 @@ fn distinctive_codes(
 ) -> Vec<DistinctiveCode> {
     let mut tested: Vec<(usize, u64, u64, f64)> = totals
         .iter()
+        .filter(|(_, &total)| total > 0)
         .map(|(&c, &total)| {
             let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
             let cc = (total as u64).saturating_sub(a);
