@@ -28,6 +28,8 @@ pub struct CodedPassage {
     pub jobs: Vec<JobStatement>,
     /// Stems of its words (for distinctive-term statistics), participant passages only.
     pub stems: Vec<Box<str>>,
+    /// The normalized (lowercased) form of each word, parallel to `stems`: how a stem is shown.
+    pub forms: Vec<Box<str>>,
 }
 
 /// One interview, read and coded.
@@ -89,7 +91,13 @@ pub fn code_passages(
         analyzer.analyze_into(text, &mut analysis);
         if passage.role == Role::Interviewer {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems: Vec::new() });
+            out.push(CodedPassage {
+                passage,
+                tags: Vec::new(),
+                jobs: Vec::new(),
+                stems: Vec::new(),
+                forms: Vec::new(),
+            });
             continue;
         }
         let q: &[usize] = passage
@@ -99,7 +107,8 @@ pub fn code_passages(
         let tags = code::code_passage(lexicon, text, &analysis, q);
         let jobs = code::extract_jobs(text);
         let stems = analysis.words().map(|(_, t)| analysis.stem(t).into()).collect();
-        out.push(CodedPassage { passage, tags, jobs, stems });
+        let forms = analysis.words().map(|(_, t)| analysis.norm(t).into()).collect();
+        out.push(CodedPassage { passage, tags, jobs, stems, forms });
     }
     out
 }

@@ -9,7 +9,7 @@ use pith::ingest::{self, PathKind};
 use pith::model::{Passage, Role, Transcript};
 use pith::segment::{self, RoleRules};
 
-use crate::util::{char_slice, corpus_dir, json_lines, pith, repo, TempStudy};
+use crate::util::{char_slice, json_lines, pith, repo, shared_corpus, TempStudy};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures/ingest").join(name)
@@ -128,7 +128,7 @@ struct Summary {
 
 #[test]
 fn reads_the_whole_shared_corpus() {
-    let Some(corpus) = corpus_dir() else { return };
+    let Some(corpus) = shared_corpus() else { return };
     let mut files = Vec::new();
     walk(&corpus, &mut files);
     let mut summaries: BTreeMap<String, Summary> = BTreeMap::new();

@@ -16,15 +16,10 @@ pub fn sample_study() -> PathBuf {
     repo().join("examples/cooling-study")
 }
 
-/// `../shared/corpus`, or `None` (with a message) when `../shared` is absent, as in a user's clone.
+/// `../shared/corpus` (or `$PITH_SHARED/corpus`), or `None` (with a message) when it is absent, as
+/// in a user's clone. CI always has it.
 pub fn shared_corpus() -> Option<PathBuf> {
-    let p = repo().join("../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: ../shared/corpus is not beside the repository (CI always has it)");
-        None
-    }
+    shared_dir("corpus").map(|p| p.join("corpus"))
 }
 
 /// A temporary study folder, removed on drop.
@@ -138,11 +133,17 @@ pub fn char_slice(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take(end - start).collect()
 }
 
-/// The shared corpus: `$PITH_SHARED_CORPUS` when set (for a worktree that does not sit beside
-/// `shared/`), else [`shared_corpus`].
-pub fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("PITH_SHARED_CORPUS").map(PathBuf::from) {
-        Some(p) if p.is_dir() => Some(p),
-        _ => shared_corpus(),
+/// `../shared` (or `$PITH_SHARED`, for a worktree that has it elsewhere), or `None` with a message
+/// naming what is skipped. CI always has `../shared` beside the clone.
+pub fn shared_dir(what: &str) -> Option<PathBuf> {
+    let p = std::env::var_os("PITH_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
+    if p.join(what).exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipping: {} is not there (set PITH_SHARED, or put shared/ beside the repository)",
+            p.join(what).display()
+        );
+        None
     }
 }

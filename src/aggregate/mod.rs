@@ -2,8 +2,11 @@
 //!
 //! Evidence is counted in interviews, not words: a code's prevalence in a persona is the
 //! share of its interviews with at least one unnegated, unvetoed mention by a participant.
-//! The [`Aggregator`] is a fold: it keeps counts, one quote candidate per interview and code,
-//! and word counts per group; never the passages themselves. Pure: no files, no threads.
+//! The [`Aggregator`] is a fold: it keeps counts, the best few quotes per code (each from a
+//! different interview), word and phrase counts per group, and job rows; never the passages
+//! themselves. `finish` computes the statistics: Fisher's exact test with Benjamini–Hochberg
+//! q-values for code differences, weighted log-odds for words, golden themes, co-occurrence,
+//! saturation and gaps. Pure: no files, no threads.
 
 mod quotes;
 pub mod stats;
@@ -18,14 +21,18 @@ use crate::lexicon::Lexicon;
 use crate::model::{Family, UNASSIGNED};
 use crate::pipeline::{is_evidence_role, CodedInterview};
 
-/// Fisher p-value below which a code difference is called a difference.
-pub const DIFFERENCE_P: f64 = 0.05;
+/// Benjamini–Hochberg q-value (false discovery rate over the codes tested for a group) below
+/// which a code difference is called a difference. 10% is the usual rate for exploratory work.
+pub const DIFFERENCE_Q: f64 = 0.10;
 /// |z| above which a word is called distinctive (two-sided 95%).
 pub const DISTINCTIVE_Z: f64 = 1.96;
 /// Interviews per side below which the report says the sample is too small to tell.
 pub const SMALL_SAMPLE: usize = 5;
 /// Prevalence a code needs in every group to be golden.
 pub const GOLDEN_PREVALENCE: f64 = 0.5;
+/// Interviews of a group that must use a word before it can be called distinctive (one
+/// talkative interviewee is not a persona).
+pub const TERM_MIN_INTERVIEWS: usize = 2;
 /// Quotes kept per code and group.
 pub const QUOTES_PER_CODE: usize = 3;
 
@@ -55,14 +62,16 @@ pub struct Aggregates {
 /// The thresholds behind the report's claims.
 #[derive(Debug, Clone, Serialize)]
 pub struct Thresholds {
-    /// See [`DIFFERENCE_P`].
-    pub difference_p: f64,
+    /// See [`DIFFERENCE_Q`].
+    pub difference_q: f64,
     /// See [`DISTINCTIVE_Z`].
     pub distinctive_z: f64,
     /// See [`SMALL_SAMPLE`].
     pub small_sample: usize,
     /// See [`GOLDEN_PREVALENCE`].
     pub golden_prevalence: f64,
+    /// See [`TERM_MIN_INTERVIEWS`].
+    pub term_min_interviews: usize,
 }
 
 /// A code in the codebook.
@@ -146,10 +155,24 @@ pub struct CodeStats {
 pub struct Distinctive {
     /// Codes whose prevalence differs from the rest, tested with Fisher's exact test.
     pub codes: Vec<DistinctiveCode>,
-    /// Words over-represented, by weighted log-odds with an informative Dirichlet prior.
+    /// Words and two-word phrases over-represented, by weighted log-odds with an informative Dirichlet prior.
     pub terms: Vec<DistinctiveTerm>,
-    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews.
+    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews, or when even the most
+    /// extreme split (every interview of the group, none of the rest) could not reach [`DIFFERENCE_Q`]:
+    /// the sample is too small to tell.
     pub small_sample: bool,
+    /// Fisher's p-value for that most extreme split: the smallest p-value these sample sizes allow.
+    pub min_p_value: f64,
+}
+
+/// Which way a group differs from the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// More prevalent in the group than in the rest.
+    Higher,
+    /// Less prevalent in the group than in the rest.
+    Lower,
 }
 
 /// A code difference between a group and the rest.
@@ -163,23 +186,31 @@ pub struct DistinctiveCode {
     pub prevalence: f64,
     /// Prevalence in the rest.
     pub rest_prevalence: f64,
+    /// Interviews in the rest with evidence.
+    pub rest_interviews: usize,
     /// Fisher's exact two-sided p-value.
     pub p_value: f64,
+    /// Benjamini–Hochberg q-value over every code tested for this group.
+    pub q_value: f64,
     /// Effect size: log odds ratio with the Haldane–Anscombe correction.
     pub log_odds_ratio: f64,
-    /// Whether p < [`DIFFERENCE_P`]: called a difference.
+    /// Whether q < [`DIFFERENCE_Q`]: called a difference.
     pub significant: bool,
-    /// `higher` or `lower` than the rest.
-    pub direction: &'static str,
+    /// Higher or lower than the rest.
+    pub direction: Direction,
 }
 
 /// A distinctive word of a group.
 #[derive(Debug, Clone, Serialize)]
 pub struct DistinctiveTerm {
-    /// The word (its most frequent form).
+    /// The word or two-word phrase, in its most frequent form in the group.
     pub term: String,
+    /// The stem (or two stems) the statistic counts: every form of the word.
+    pub stem: String,
     /// Occurrences in the group.
     pub count: u64,
+    /// Interviews of the group that use it.
+    pub interviews: usize,
     /// Log-odds ratio (delta).
     pub log_odds: f64,
     /// z-score.
@@ -214,8 +245,31 @@ pub struct Saturation {
     pub cumulative: Vec<usize>,
     /// New codes each interview added.
     pub new_codes: Vec<usize>,
-    /// `saturated` (the last two interviews added nothing), `climbing`, or `too few`.
-    pub status: &'static str,
+    /// Whether the last interviews still add codes.
+    pub status: SaturationStatus,
+}
+
+/// Whether a group's interviews still find new codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaturationStatus {
+    /// The last two interviews added no new code: more interviews are unlikely to find new themes.
+    Saturated,
+    /// One of the last two interviews still added a code: keep interviewing.
+    Climbing,
+    /// Fewer than four interviews: too few to judge.
+    TooFew,
+}
+
+impl SaturationStatus {
+    /// Words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SaturationStatus::Saturated => "saturated: the last two interviews added no new code",
+            SaturationStatus::Climbing => "still climbing: recent interviews added new codes",
+            SaturationStatus::TooFew => "too few interviews to judge",
+        }
+    }
 }
 
 /// A code prevalent in every group.
@@ -252,13 +306,45 @@ struct CodeAcc {
     candidates: Vec<Quote>,
 }
 
+/// Counts of a word (a stem) or a two-word phrase (two stems joined by a space) in a group.
+#[derive(Default)]
+struct WordAcc {
+    count: u64,
+    interviews: usize,
+    /// The aggregator's interview serial number that last used the term.
+    last_interview: usize,
+    forms: HashMap<Box<str>, u64>,
+}
+
+fn count_term(words: &mut HashMap<Box<str>, WordAcc>, key: &str, form: &str, interview: usize) {
+    let acc = match words.get_mut(key) {
+        Some(acc) => acc,
+        None => words.entry(key.into()).or_default(),
+    };
+    acc.count += 1;
+    if acc.last_interview != interview {
+        acc.last_interview = interview;
+        acc.interviews += 1;
+    }
+    match acc.forms.get_mut(form) {
+        Some(n) => *n += 1,
+        None => {
+            acc.forms.insert(form.into(), 1);
+        }
+    }
+}
+
+fn is_content_word(stem: &str) -> bool {
+    stem.chars().any(char::is_alphabetic) && !STOP.contains(&stem)
+}
+
 #[derive(Default)]
 struct GroupAcc {
     interviews: usize,
     passages: usize,
     codes: BTreeMap<usize, CodeAcc>,
     families: BTreeMap<Family, usize>,
-    words: HashMap<Box<str>, u64>,
+    words: HashMap<Box<str>, WordAcc>,
     total_words: u64,
     jobs: Vec<JobRow>,
     order: Vec<(String, BTreeSet<usize>)>,
@@ -295,19 +381,29 @@ impl<'a> Aggregator<'a> {
         group.interviews += 1;
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
         let mut best: HashMap<usize, Quote> = HashMap::new();
+        let serial = self.interviews;
         for cp in &interview.passages {
             if !is_evidence_role(cp.passage.role) {
                 continue;
             }
             group.passages += 1;
             group.total_words += cp.stems.len() as u64;
-            for s in &cp.stems {
-                match group.words.get_mut(s) {
-                    Some(n) => *n += 1,
-                    None => {
-                        group.words.insert(s.clone(), 1);
-                    }
+            let mut previous_content = false;
+            for (i, s) in cp.stems.iter().enumerate() {
+                let form = cp.forms.get(i).unwrap_or(s);
+                count_term(&mut group.words, s, form, serial);
+                // Two-word phrases of content words ("building management"), counted beside the words.
+                let content = is_content_word(s);
+                if content && previous_content {
+                    let prev_form = cp.forms.get(i - 1).unwrap_or(&cp.stems[i - 1]);
+                    count_term(
+                        &mut group.words,
+                        &format!("{} {s}", cp.stems[i - 1]),
+                        &format!("{prev_form} {form}"),
+                        serial,
+                    );
                 }
+                previous_content = content;
             }
             let text = interview.text(&cp.passage);
             let mut here: Vec<usize> = Vec::new();
@@ -356,7 +452,13 @@ impl<'a> Aggregator<'a> {
             *group.families.entry(f).or_default() += 1;
         }
         for (code, q) in best {
-            group.codes.entry(code).or_default().candidates.push(q);
+            let candidates = &mut group.codes.entry(code).or_default().candidates;
+            candidates.push(q);
+            // Keep only the best few: memory stays bounded however many interviews a study has.
+            if candidates.len() > QUOTES_PER_CODE {
+                sort_quotes(candidates);
+                candidates.truncate(QUOTES_PER_CODE);
+            }
         }
         let order_key = interview
             .meta
@@ -369,7 +471,6 @@ impl<'a> Aggregator<'a> {
     /// Computes the statistics and selects the quotes.
     pub fn finish(self, study: &str) -> Aggregates {
         let codes = self.lexicon.codes();
-        let names: Vec<String> = self.groups.keys().cloned().collect();
         let totals: HashMap<usize, usize> = {
             let mut t = HashMap::new();
             for g in self.groups.values() {
@@ -383,8 +484,8 @@ impl<'a> Aggregator<'a> {
         let mut corpus_total = 0u64;
         for g in self.groups.values() {
             corpus_total += g.total_words;
-            for (w, n) in &g.words {
-                *corpus_words.entry(w).or_default() += n;
+            for (w, acc) in &g.words {
+                *corpus_words.entry(w).or_default() += acc.count;
             }
         }
         let mut personas = Vec::new();
@@ -396,8 +497,7 @@ impl<'a> Aggregator<'a> {
                 .iter()
                 .map(|(&c, acc)| {
                     let mut candidates = acc.candidates.clone();
-                    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.interview.cmp(&b.interview)));
-                    candidates.truncate(QUOTES_PER_CODE);
+                    sort_quotes(&mut candidates);
                     CodeStats {
                         code: codes[c].id.to_string(),
                         family: codes[c].family(),
@@ -415,32 +515,10 @@ impl<'a> Aggregator<'a> {
             code_stats.sort_by(|a, b| {
                 b.interviews.cmp(&a.interviews).then(b.mentions.cmp(&a.mentions)).then(a.code.cmp(&b.code))
             });
-            let mut distinctive_codes: Vec<DistinctiveCode> = Vec::new();
-            if rest_n > 0 {
-                for (&c, total) in &totals {
-                    let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
-                    let cc = (*total as u64).saturating_sub(a);
-                    let (b, d) = ((n as u64).saturating_sub(a), (rest_n as u64).saturating_sub(cc));
-                    let f = stats::fisher_exact(a, b, cc, d);
-                    let prevalence = ratio(a as usize, n);
-                    let rest_prevalence = ratio(cc as usize, rest_n);
-                    if prevalence == rest_prevalence {
-                        continue;
-                    }
-                    distinctive_codes.push(DistinctiveCode {
-                        code: codes[c].id.to_string(),
-                        interviews: a as usize,
-                        prevalence,
-                        rest_prevalence,
-                        p_value: f.p_two_sided,
-                        log_odds_ratio: stats::haldane_log_odds_ratio(a, b, cc, d),
-                        significant: f.p_two_sided < DIFFERENCE_P,
-                        direction: if prevalence > rest_prevalence { "higher" } else { "lower" },
-                    });
-                }
-            }
-            distinctive_codes.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.code.cmp(&b.code)));
-            distinctive_codes.truncate(20);
+            let distinctive_codes =
+                if rest_n > 0 { distinctive_codes(codes, g, &totals, n, rest_n) } else { Vec::new() };
+            let min_p_value =
+                if rest_n > 0 { stats::fisher_exact(n as u64, 0, 0, rest_n as u64).p_two_sided } else { 1.0 };
             let terms = if rest_n > 0 { distinctive_terms(g, &corpus_words, corpus_total) } else { Vec::new() };
             let families: Vec<FamilyStats> = Family::ALL
                 .iter()
@@ -465,7 +543,8 @@ impl<'a> Aggregator<'a> {
                 distinctive: Distinctive {
                     codes: distinctive_codes,
                     terms,
-                    small_sample: n < SMALL_SAMPLE || rest_n < SMALL_SAMPLE,
+                    small_sample: n < SMALL_SAMPLE || rest_n < SMALL_SAMPLE || min_p_value >= DIFFERENCE_Q,
+                    min_p_value,
                 },
                 jobs: g.jobs.clone(),
                 gaps,
@@ -500,7 +579,6 @@ impl<'a> Aggregator<'a> {
                 description: codes[c].description.clone(),
             })
             .collect();
-        let _ = names;
         Aggregates {
             study: study.to_string(),
             group_by: self.by,
@@ -511,13 +589,19 @@ impl<'a> Aggregator<'a> {
             cooccurrence,
             codebook,
             thresholds: Thresholds {
-                difference_p: DIFFERENCE_P,
+                difference_q: DIFFERENCE_Q,
                 distinctive_z: DISTINCTIVE_Z,
                 small_sample: SMALL_SAMPLE,
                 golden_prevalence: GOLDEN_PREVALENCE,
+                term_min_interviews: TERM_MIN_INTERVIEWS,
             },
         }
     }
+}
+
+/// Best quote first; ties by interview id, so the choice does not depend on the order interviews came in.
+fn sort_quotes(quotes: &mut [Quote]) {
+    quotes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.interview.cmp(&b.interview)));
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -535,8 +619,62 @@ const STOP: &[&str] = &[
     "know", "mean", "yeah", "um", "uh", "oh", "do", "have", "has", "had", "not", "no", "what", "there", "them", "us",
     "me", "if", "then", "about", "from", "as", "by", "can", "would", "could", "get", "got", "go", "one", "all", "out",
     "up", "it'", "that'", "i'm", "don't", "we'r", "they'r", "okay", "right", "realli", "kind", "thing", "think", "it",
-    "s", "t",
+    "s", "t", "who", "those", "these", "which", "when", "where", "how", "some", "more", "veri", "much", "also", "been",
+    "will", "did", "doe", "here", "than", "its", "ani", "becaus", "say", "said", "stuff", "gonna", "we'v", "i'v",
+    "i'd", "we'd", "actual", "basic", "sure", "well", "yes", "someth", "there'", "what'", "he'", "she'", "into",
+    "over", "onli", "even", "still", "again", "now", "back", "let", "him", "her", "his",
 ];
+
+/// Fisher's exact test per code with evidence anywhere in the study, this group against the
+/// rest, with Benjamini–Hochberg q-values over all of them (codes with equal prevalence count as
+/// tests too). Gives the codes whose prevalence differs, most significant first.
+fn distinctive_codes(
+    codes: &[crate::lexicon::Code],
+    g: &GroupAcc,
+    totals: &HashMap<usize, usize>,
+    n: usize,
+    rest_n: usize,
+) -> Vec<DistinctiveCode> {
+    let mut tested: Vec<(usize, u64, u64, f64)> = totals
+        .iter()
+        .filter(|(_, &total)| total > 0)
+        .map(|(&c, &total)| {
+            let a = g.codes.get(&c).map_or(0, |acc| acc.interviews) as u64;
+            let cc = (total as u64).saturating_sub(a);
+            let f = stats::fisher_exact(a, (n as u64).saturating_sub(a), cc, (rest_n as u64).saturating_sub(cc));
+            (c, a, cc, f.p_two_sided)
+        })
+        .collect();
+    tested.sort_by_key(|t| t.0);
+    let q = stats::benjamini_hochberg(&tested.iter().map(|t| t.3).collect::<Vec<_>>());
+    let mut out: Vec<DistinctiveCode> = tested
+        .iter()
+        .zip(q)
+        .filter_map(|(&(c, a, cc, p), q)| {
+            let prevalence = ratio(a as usize, n);
+            let rest_prevalence = ratio(cc as usize, rest_n);
+            if prevalence == rest_prevalence {
+                return None;
+            }
+            let (b, d) = ((n as u64).saturating_sub(a), (rest_n as u64).saturating_sub(cc));
+            Some(DistinctiveCode {
+                code: codes[c].id.to_string(),
+                interviews: a as usize,
+                prevalence,
+                rest_interviews: cc as usize,
+                rest_prevalence,
+                p_value: p,
+                q_value: q,
+                log_odds_ratio: stats::haldane_log_odds_ratio(a, b, cc, d),
+                significant: q < DIFFERENCE_Q,
+                direction: if prevalence > rest_prevalence { Direction::Higher } else { Direction::Lower },
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(a.code.cmp(&b.code)));
+    out.truncate(20);
+    out
+}
 
 fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u64) -> Vec<DistinctiveTerm> {
     let n_i = g.total_words;
@@ -549,14 +687,24 @@ fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u6
     let mut out: Vec<DistinctiveTerm> = g
         .words
         .iter()
-        .filter(|(w, &y)| y >= 3 && w.chars().any(char::is_alphabetic) && !STOP.contains(&&***w))
-        .map(|(w, &y_i)| {
+        .filter(|(w, acc)| {
+            acc.count >= 3 && acc.interviews >= TERM_MIN_INTERVIEWS && (w.contains(' ') || is_content_word(w))
+        })
+        .map(|(w, acc)| {
+            let y_i = acc.count;
             let total = corpus.get(&**w).copied().unwrap_or(y_i);
             let a_w = stats::informative_prior(total, corpus_total, a0);
             let lo = stats::log_odds_dirichlet(y_i, n_i, total - y_i, n_j, a_w, a0);
+            let form = acc
+                .forms
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map_or_else(|| w.to_string(), |(f, _)| f.to_string());
             DistinctiveTerm {
-                term: w.to_string(),
+                term: form,
+                stem: w.to_string(),
                 count: y_i,
+                interviews: acc.interviews,
                 log_odds: lo.delta,
                 z: lo.z,
                 p_value: stats::two_sided_p_from_z(lo.z),
@@ -581,11 +729,11 @@ fn saturation(order: &[(String, BTreeSet<usize>)]) -> Saturation {
         cumulative.push(seen.len());
     }
     let status = if sorted.len() < 4 {
-        "too few"
+        SaturationStatus::TooFew
     } else if new_codes[new_codes.len() - 2..].iter().all(|&n| n == 0) {
-        "saturated"
+        SaturationStatus::Saturated
     } else {
-        "climbing"
+        SaturationStatus::Climbing
     };
     Saturation {
         order: sorted.iter().map(|(k, _)| k.rsplit('\u{0}').next().unwrap_or(k).to_string()).collect(),
@@ -616,4 +764,131 @@ fn golden(personas: &[Persona]) -> Vec<Golden> {
         .collect();
     out.sort_by(|a, b| b.min_prevalence.total_cmp(&a.min_prevalence).then(a.code.cmp(&b.code)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{Analyzer, Language};
+    use crate::model::InterviewMeta;
+    use crate::pipeline::code_passages;
+    use crate::segment::{segment, RoleRules};
+
+    fn interview(lexicon: &Lexicon, analyzer: &Analyzer, id: &str, persona: &str, text: &str) -> CodedInterview {
+        let transcript =
+            crate::ingest::read("x.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
+        let rules = RoleRules { interviewers: vec!["Maya".into()], participants: Vec::new() };
+        let passages = code_passages(lexicon, analyzer, &transcript.document, segment(&transcript, &rules));
+        let meta = InterviewMeta {
+            id: id.into(),
+            source: format!("transcripts/{id}.txt"),
+            participant: id.into(),
+            persona: persona.into(),
+            attributes: vec![("segment".into(), if id.ends_with('1') { "one".into() } else { "other".into() })],
+        };
+        CodedInterview { meta, transcript, passages }
+    }
+
+    /// Three "Ops" interviews that all talk about downtime (one of them five times) and electricity,
+    /// and three "Fac" interviews that negate downtime and talk about electricity.
+    fn aggregates(by: &str) -> Aggregates {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let ops = "Maya: What worries you?\nAna: Downtime. Downtime, downtime, downtime and downtime again. \
+                   The electricity cost is huge too.\n";
+        let fac = "Maya: What worries you?\nBo: We are not worried about downtime at all. The electricity cost \
+                   is what I watch, electricity every month.\n";
+        let mut agg = Aggregator::new(&lexicon, by);
+        for i in 1..=3 {
+            agg.add(&interview(&lexicon, &analyzer, &format!("ops{i}"), "Ops", ops));
+            agg.add(&interview(&lexicon, &analyzer, &format!("fac{i}"), "Fac", fac));
+        }
+        agg.finish("test")
+    }
+
+    fn code<'a>(p: &'a Persona, id: &str) -> Option<&'a CodeStats> {
+        p.codes.iter().find(|c| c.code == id)
+    }
+
+    #[test]
+    fn prevalence_counts_interviews_not_words_and_never_negated_mentions() {
+        let agg = aggregates("persona");
+        let names: Vec<&str> = agg.personas.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Fac", "Ops"]);
+        let (fac, ops) = (&agg.personas[0], &agg.personas[1]);
+        let downtime = code(ops, "risk.downtime").unwrap_or_else(|| panic!("{:?}", ops.codes));
+        assert_eq!((downtime.interviews, downtime.prevalence), (3, 1.0));
+        assert_eq!(downtime.mentions, 3, "one passage per interview, however many words");
+        let negated = code(fac, "risk.downtime").unwrap_or_else(|| panic!("{:?}", fac.codes));
+        assert_eq!((negated.interviews, negated.mentions, negated.negated), (0, 0, 3));
+        assert!(negated.quotes.is_empty());
+        // Quotes: one per interview, at most QUOTES_PER_CODE.
+        let interviews: BTreeSet<&str> = downtime.quotes.iter().map(|q| q.interview.as_str()).collect();
+        assert_eq!(interviews.len(), downtime.quotes.len());
+        assert_eq!(downtime.quotes.len(), QUOTES_PER_CODE);
+    }
+
+    #[test]
+    fn three_against_three_is_too_small_to_call_a_difference() {
+        let agg = aggregates("persona");
+        let ops = &agg.personas[1];
+        let d = ops.distinctive.codes.iter().find(|d| d.code == "risk.downtime").unwrap_or_else(|| panic!("untested"));
+        // Fisher on [[3, 0], [0, 3]]: two-sided p = 2 / C(6, 3) = 0.1 (hand computed).
+        assert!((d.p_value - 0.1).abs() < 1e-12, "{}", d.p_value);
+        assert!(d.q_value >= d.p_value);
+        assert!(!d.significant);
+        assert_eq!(d.direction, Direction::Higher);
+        assert!(ops.distinctive.small_sample);
+        assert!((ops.distinctive.min_p_value - 0.1).abs() < 1e-12);
+        // Cost is everywhere: golden, not distinctive.
+        assert!(agg.golden.iter().any(|g| g.code == "need.cost" && g.prevalence == [1.0, 1.0]), "{:?}", agg.golden);
+        assert!(!ops.distinctive.codes.iter().any(|d| d.code == "need.cost"));
+    }
+
+    #[test]
+    fn distinctive_words_show_their_surface_form() {
+        let agg = aggregates("persona");
+        let ops = &agg.personas[1];
+        let t = ops
+            .distinctive
+            .terms
+            .iter()
+            .find(|t| t.stem == "downtim")
+            .unwrap_or_else(|| panic!("{:?}", ops.distinctive.terms));
+        assert_eq!(t.term, "downtime");
+        assert_eq!(t.interviews, 3);
+        assert!(t.z > DISTINCTIVE_Z);
+    }
+
+    #[test]
+    fn groups_by_any_attribute() {
+        let agg = aggregates("segment");
+        assert_eq!(agg.group_by, "segment");
+        let sizes: Vec<(&str, usize)> = agg.personas.iter().map(|p| (p.name.as_str(), p.interviews)).collect();
+        assert_eq!(sizes, [("one", 2), ("other", 4)]);
+    }
+
+    #[test]
+    fn saturation_flags_flat_and_climbing_ends() {
+        let set = |c: &[usize]| c.iter().copied().collect::<BTreeSet<usize>>();
+        let flat = saturation(&[
+            ("b".into(), set(&[1, 2])),
+            ("a".into(), set(&[1])),
+            ("c".into(), set(&[3])),
+            ("d".into(), set(&[2, 3])),
+            ("e".into(), set(&[1])),
+        ]);
+        assert_eq!(flat.order, ["a", "b", "c", "d", "e"]);
+        assert_eq!(flat.cumulative, [1, 2, 3, 3, 3]);
+        assert_eq!(flat.new_codes, [1, 1, 1, 0, 0]);
+        assert_eq!(flat.status, SaturationStatus::Saturated);
+        let climbing = saturation(&[
+            ("a".into(), set(&[1])),
+            ("b".into(), set(&[1])),
+            ("c".into(), set(&[1])),
+            ("d".into(), set(&[4])),
+        ]);
+        assert_eq!(climbing.status, SaturationStatus::Climbing);
+        assert_eq!(saturation(&[("a".into(), set(&[1]))]).status, SaturationStatus::TooFew);
+    }
 }

@@ -5,6 +5,7 @@
 mod code;
 mod init;
 mod lexicon;
+mod report;
 mod run;
 
 use std::io::{self, Write};
@@ -41,6 +42,8 @@ enum Command {
     Init(init::Args),
     /// Code every transcript and write the reports (the main job).
     Run(run::Args),
+    /// Code the study and write the workshop report (md, html, json, csv, qdpx).
+    Report(report::Args),
     /// Print every passage with its codes (JSON lines or CSV).
     Code(code::Args),
     /// Check lexicons, or explain what a text would be coded as.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Run(args) => run::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Code(args) => code::run(&ctx, args),
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
     };

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use pith::aggregate::Aggregator;
 use pith::pipeline;
-use pith::report::{self, ReportFormat};
+use pith::report::{self, ReportFormat, ReportInput};
 use pith::study::OUT_DIR;
 
 use super::{open_study, Context, Outcome};
@@ -23,8 +23,8 @@ pub struct Args {
     /// Group interviews by this manifest attribute instead of persona.
     #[arg(long, default_value = "persona")]
     by: String,
-    /// Report formats, comma-separated (md, json).
-    #[arg(long, value_delimiter = ',', default_value = "md,json")]
+    /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
+    #[arg(long, value_delimiter = ',', default_value = super::report::ALL_FORMATS)]
     format: Vec<String>,
 }
 
@@ -41,7 +41,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(&args.study));
     let aggregates = agg.finish(&title);
     let out = args.out.unwrap_or_else(|| args.study.join(OUT_DIR));
-    let written = report::write(&aggregates, &formats, &out).context("cannot write the reports")?;
+    let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
+    let written = report::write(&input, &formats, &out).context("cannot write the reports")?;
     if !ctx.quiet {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(

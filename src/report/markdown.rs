@@ -3,39 +3,17 @@
 
 use std::fmt::Write;
 
-use crate::aggregate::{Aggregates, CodeStats, Persona, Quote};
+use super::escape::markdown as escape;
+use super::{clock, pct};
+use crate::aggregate::{Aggregates, CodeStats, Direction, Persona, Quote};
 use crate::model::Family;
-
-/// Escapes Markdown (and inline HTML) so transcript text renders as text.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '<' | '>' | '!' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn pct(p: f64) -> String {
-    format!("{:.0}%", p * 100.0)
-}
 
 fn label_of<'a>(agg: &'a Aggregates, code: &'a str) -> &'a str {
     agg.codebook.iter().find(|c| c.code == code).map_or(code, |c| c.label.as_str())
 }
 
 fn time(t: Option<f64>) -> String {
-    t.map(|s| {
-        let s = s.max(0.0) as u64;
-        format!(" at {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    })
-    .unwrap_or_default()
+    t.map(|s| format!(" at {}", clock(s))).unwrap_or_default()
 }
 
 fn quote_line(out: &mut String, q: &Quote) {
@@ -55,18 +33,7 @@ fn quote_line(out: &mut String, q: &Quote) {
 pub(super) fn render(agg: &Aggregates) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}: persona insights\n", escape(&agg.study));
-    let _ = writeln!(
-        out,
-        "{} interviews in {} groups by `{}`. Prevalence counts interviews, not words: \
-         an interview counts for a code when its participant mentioned it at least once without \
-         negating it. Differences are Fisher's exact test on interview counts (called a difference \
-         at p < {}); samples under {} interviews are flagged as too small to tell.\n",
-        agg.interviews,
-        agg.personas.len(),
-        escape(&agg.group_by),
-        agg.thresholds.difference_p,
-        agg.thresholds.small_sample
-    );
+    let _ = writeln!(out, "{}\n", super::method_note(agg, escape));
     let _ = writeln!(out, "## Overview\n");
     for p in &agg.personas {
         overview(&mut out, agg, p);
@@ -107,23 +74,30 @@ fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
         .distinctive
         .codes
         .iter()
-        .filter(|d| d.significant && d.direction == "higher")
+        .filter(|d| d.significant && d.direction == Direction::Higher)
         .map(|d| {
             format!(
-                "**{}** ({} vs {} of the rest, p = {:.3})",
+                "**{}** ({} vs {} of the rest, p = {:.3}, q = {:.3})",
                 escape(label_of(agg, &d.code)),
                 pct(d.prevalence),
                 pct(d.rest_prevalence),
-                d.p_value
+                d.p_value,
+                d.q_value
             )
         })
         .collect();
     if !apart.is_empty() {
         let _ = writeln!(out, "- Sets them apart: {}", apart.join("; "));
+    } else if agg.personas.len() == 1 {
+        let _ = writeln!(out, "- Sets them apart: only one group, nothing to compare with");
     } else if p.distinctive.small_sample {
         let _ = writeln!(out, "- Sets them apart: sample too small to tell");
     } else {
-        let _ = writeln!(out, "- Sets them apart: no code difference clears p < {}", agg.thresholds.difference_p);
+        let _ = writeln!(out, "- Sets them apart: no code difference clears q < {}", agg.thresholds.difference_q);
+    }
+    let words: Vec<String> = p.distinctive.terms.iter().take(8).map(|t| escape(&t.term)).collect();
+    if !words.is_empty() {
+        let _ = writeln!(out, "- Their words: {}", words.join(", "));
     }
     let top: Vec<String> = p
         .codes
@@ -140,7 +114,7 @@ fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
     let _ = writeln!(
         out,
         "- Saturation: {} ({} codes after {} interviews)\n",
-        p.saturation.status,
+        p.saturation.status.describe(),
         p.saturation.cumulative.last().copied().unwrap_or(0),
         p.interviews
     );
@@ -196,20 +170,45 @@ fn detail(out: &mut String, agg: &Aggregates, p: &Persona) {
         }
         out.push('\n');
     }
-    if !p.distinctive.terms.is_empty() {
-        let terms: Vec<String> =
-            p.distinctive.terms.iter().map(|t| format!("{} (z = {:.1})", escape(&t.term), t.z)).collect();
-        let _ = writeln!(out, "### Distinctive words\n\n{}\n", terms.join(", "));
+    if !p.distinctive.codes.is_empty() {
+        let _ = writeln!(
+            out,
+            "### How they differ from the rest\n\n| code | here | rest | p | q | log odds ratio | called |\n|---|---:|---:|---:|---:|---:|---|"
+        );
+        for d in &p.distinctive.codes {
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {}/{} | {} | {:.3} | {:.3} | {:+.2} | {} |",
+                escape(label_of(agg, &d.code)),
+                d.code,
+                d.interviews,
+                p.interviews,
+                pct(d.rest_prevalence),
+                d.p_value,
+                d.q_value,
+                d.log_odds_ratio,
+                match (d.significant, d.direction) {
+                    (true, Direction::Higher) => "higher",
+                    (true, Direction::Lower) => "lower",
+                    (false, _) => "not a difference",
+                }
+            );
+        }
+        out.push('\n');
     }
-    let _ = agg;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_html() {
-        assert_eq!(escape("<script>x</script> [a](b) *x*"), "\\<script\\>x\\</script\\> \\[a\\](b) \\*x\\*");
+    if !p.known_unknowns.is_empty() {
+        let _ = writeln!(out, "### What they said they don't know\n");
+        for q in &p.known_unknowns {
+            quote_line(out, q);
+        }
+    }
+    if !p.distinctive.terms.is_empty() {
+        let terms: Vec<String> = p
+            .distinctive
+            .terms
+            .iter()
+            .map(|t| format!("{} (z = {:.1}, {} interviews)", escape(&t.term), t.z, t.interviews))
+            .collect();
+        let _ = writeln!(out, "### Distinctive words\n\n{}\n", terms.join(", "));
     }
 }

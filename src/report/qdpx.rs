@@ -1,0 +1,259 @@
+//! REFI-QDA exports: `study.qdpx` (a zip with `project.qde` and the sources as plain text)
+//! and `codebook.qdc`, so the coding opens in NVivo, ATLAS.ti, MAXQDA or QualCoder.
+//!
+//! Schemas: `urn:QDA-XML:project:1.0` and `urn:QDA-XML:codebook:1.0` (REFI-QDA 1.0, 2019).
+//! The project holds the codebook (families as uncodable parents, codes nested by their
+//! `parent`), participants as cases with persona and every attribute as text variables, one
+//! text source per interview (its document text, `sources/<guid>.txt`), and one
+//! `PlainTextSelection` per passage with evidence, carrying one `Coding` per evidence tag.
+//! Negated and vetoed mentions are not evidence and are not exported as codings.
+//!
+//! Invariants: `startPosition`/`endPosition` count characters (Unicode scalar values) into the
+//! source text, so slicing the source by them gives the passage exactly; every GUID is derived
+//! from a hash of what it names, so the same study exports the same GUIDs every time; the
+//! output holds no date or time, so it is byte-for-byte reproducible.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{Cursor, Write as _};
+
+use super::escape::xml;
+use super::ReportInput;
+use crate::error::{Error, Result};
+use crate::lexicon::{Code, Lexicon};
+use crate::model::Family;
+use crate::pipeline::{is_evidence_role, CodedInterview};
+
+/// The project file name.
+pub(super) const PROJECT_FILE: &str = "study.qdpx";
+/// The codebook file name.
+pub(super) const CODEBOOK_FILE: &str = "codebook.qdc";
+
+const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
+const CODEBOOK_NS: &str = "urn:QDA-XML:codebook:1.0";
+
+/// A stable GUID for the thing of `kind` named `key`: the first 16 bytes of a BLAKE3 hash,
+/// formatted as an RFC 9562 version 8 (custom) UUID.
+pub fn guid(kind: &str, key: &str) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"pith:");
+    hasher.update(kind.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(key.as_bytes());
+    let hash = hasher.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&hash.as_bytes()[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+fn family_color(f: Family) -> &'static str {
+    match f {
+        Family::Responsibility => "#4e79a7",
+        Family::Reward => "#59a14f",
+        Family::Risk => "#e15759",
+        Family::Need => "#f28e2b",
+        Family::Job => "#76b7b2",
+        Family::Trigger => "#edc948",
+        Family::Ecosystem => "#b07aa1",
+        Family::Uncertainty => "#9c755f",
+    }
+}
+
+/// The `<Codes>` element: families as uncodable roots, codes nested under their parent.
+fn codes_xml(lexicon: &Lexicon, indent: &str) -> String {
+    let codes = lexicon.codes();
+    let mut children: BTreeMap<&str, Vec<&Code>> = BTreeMap::new();
+    for code in codes {
+        let parent = code.parent.as_str();
+        // A parent is the family or a code whose id is a strict prefix: no cycles.
+        let key = if parent.len() < code.id.as_str().len() { parent } else { code.family().as_str() };
+        children.entry(key).or_default().push(code);
+    }
+    fn node(out: &mut String, children: &BTreeMap<&str, Vec<&Code>>, code: &Code, depth: usize, indent: &str) {
+        let pad = format!("{indent}{}", "  ".repeat(depth));
+        let _ = write!(
+            out,
+            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\" color=\"{}\">\n{pad}  <Description>{}</Description>\n",
+            guid("code", code.id.as_str()),
+            xml(&format!("{} ({})", code.label, code.id)),
+            family_color(code.family()),
+            xml(&code.description),
+        );
+        for child in children.get(code.id.as_str()).into_iter().flatten() {
+            node(out, children, child, depth + 1, indent);
+        }
+        let _ = writeln!(out, "{pad}</Code>");
+    }
+    let mut out = format!("{indent}<Codes>\n");
+    for family in Family::ALL {
+        let Some(top) = children.get(family.as_str()) else { continue };
+        let _ = writeln!(
+            out,
+            "{indent}  <Code guid=\"{}\" name=\"{}\" isCodable=\"false\" color=\"{}\">",
+            guid("code", family.as_str()),
+            xml(family.title()),
+            family_color(family),
+        );
+        for code in top {
+            node(&mut out, &children, code, 2, indent);
+        }
+        let _ = writeln!(out, "{indent}  </Code>");
+    }
+    let _ = writeln!(out, "{indent}</Codes>");
+    out
+}
+
+/// `codebook.qdc`: the lexicon's codes as a REFI-QDA codebook.
+pub(super) fn codebook(lexicon: &Lexicon) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CodeBook xmlns=\"{CODEBOOK_NS}\" origin=\"pith {}\">\n{}</CodeBook>\n",
+        env!("CARGO_PKG_VERSION"),
+        codes_xml(lexicon, "  ")
+    )
+}
+
+/// The `project.qde` document; sources are referenced as `internal://<guid>.txt`.
+fn project_xml(input: &ReportInput<'_>) -> String {
+    let interviews = input.interviews;
+    let user = guid("user", "pith");
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"{PROJECT_NS}\" name=\"{}\" origin=\"pith {}\" creatingUserGUID=\"{user}\">\n  <Users>\n    <User guid=\"{user}\" name=\"pith\"/>\n  </Users>\n  <CodeBook>\n{}  </CodeBook>\n",
+        xml(&input.aggregates.study),
+        env!("CARGO_PKG_VERSION"),
+        codes_xml(input.lexicon, "    "),
+    );
+    // Variables: persona first, then every attribute in order of first appearance.
+    let mut variables: Vec<&str> = vec!["persona"];
+    for i in interviews {
+        for (k, _) in &i.meta.attributes {
+            if !variables.iter().any(|v| v.eq_ignore_ascii_case(k)) {
+                variables.push(k);
+            }
+        }
+    }
+    let _ = writeln!(out, "  <Variables>");
+    for v in &variables {
+        let _ = writeln!(
+            out,
+            "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>",
+            guid("variable", &v.to_ascii_lowercase()),
+            xml(v)
+        );
+    }
+    let _ = writeln!(out, "  </Variables>");
+    // Cases: one per participant, with the values of their first interview.
+    let mut cases: BTreeMap<&str, Vec<&CodedInterview>> = BTreeMap::new();
+    for i in interviews {
+        cases.entry(i.meta.participant.as_str()).or_default().push(i);
+    }
+    if !cases.is_empty() {
+        let _ = writeln!(out, "  <Cases>");
+        for (participant, list) in &cases {
+            let _ = writeln!(out, "    <Case guid=\"{}\" name=\"{}\">", guid("case", participant), xml(participant));
+            let first = &list[0].meta;
+            for v in &variables {
+                if let Some(value) = first.attribute(v) {
+                    let _ = writeln!(
+                        out,
+                        "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <TextValue>{}</TextValue>\n      </VariableValue>",
+                        guid("variable", &v.to_ascii_lowercase()),
+                        xml(value)
+                    );
+                }
+            }
+            for i in list {
+                let _ = writeln!(out, "      <SourceRef targetGUID=\"{}\"/>", guid("source", &i.meta.source));
+            }
+            let _ = writeln!(out, "    </Case>");
+        }
+        let _ = writeln!(out, "  </Cases>");
+    }
+    if !interviews.is_empty() {
+        let _ = writeln!(out, "  <Sources>");
+        for i in interviews {
+            source_xml(&mut out, input.lexicon, i, &user);
+        }
+        let _ = writeln!(out, "  </Sources>");
+    }
+    let _ = writeln!(out, "</Project>");
+    out
+}
+
+fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, user: &str) {
+    let source = &interview.meta.source;
+    let source_guid = guid("source", source);
+    let _ = writeln!(
+        out,
+        "    <TextSource guid=\"{source_guid}\" name=\"{}\" plainTextPath=\"internal://{source_guid}.txt\" creatingUser=\"{user}\">",
+        xml(&interview.meta.id)
+    );
+    for cp in &interview.passages {
+        if !is_evidence_role(cp.passage.role) {
+            continue;
+        }
+        let codes: Vec<&Code> = cp.tags.iter().filter(|t| t.is_evidence()).map(|t| &lexicon.codes()[t.code]).collect();
+        if codes.is_empty() {
+            continue;
+        }
+        let key = format!("{source}\0{}", cp.passage.index);
+        let name = format!("{} ¶{}", interview.meta.participant, cp.passage.index);
+        let _ = writeln!(
+            out,
+            "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{user}\">",
+            guid("selection", &key),
+            xml(&name),
+            cp.passage.span.chars.start,
+            cp.passage.span.chars.end
+        );
+        for code in codes {
+            let _ = writeln!(
+                out,
+                "        <Coding guid=\"{}\" creatingUser=\"{user}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>",
+                guid("coding", &format!("{key}\0{}", code.id)),
+                guid("code", code.id.as_str())
+            );
+        }
+        let _ = writeln!(out, "      </PlainTextSelection>");
+    }
+    let _ = writeln!(out, "    </TextSource>");
+}
+
+/// `study.qdpx`: a zip holding `project.qde` and `sources/<guid>.txt` per interview.
+pub(super) fn project(input: &ReportInput<'_>) -> Result<Vec<u8>> {
+    let fail = |e: zip::result::ZipError| Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"));
+    let io_fail = |e: std::io::Error| Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("project.qde", options).map_err(fail)?;
+    zip.write_all(project_xml(input).as_bytes()).map_err(io_fail)?;
+    for i in input.interviews {
+        zip.start_file(format!("sources/{}.txt", guid("source", &i.meta.source)), options).map_err(fail)?;
+        zip.write_all(i.transcript.document.as_bytes()).map_err(io_fail)?;
+    }
+    Ok(zip.finish().map_err(fail)?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_stable_version_8_uuids() {
+        let g = guid("code", "risk.downtime");
+        assert_eq!(g, guid("code", "risk.downtime"));
+        assert_ne!(g, guid("code", "risk.fear"));
+        assert_ne!(g, guid("source", "risk.downtime"));
+        let parts: Vec<&str> = g.split('-').collect();
+        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert!(parts[2].starts_with('8'), "{g}");
+        assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{g}");
+        assert!(g.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+    }
+}

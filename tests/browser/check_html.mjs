@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Opens a report.html in headless Chromium (Debian's /usr/bin/chromium) and fails when the page
+// makes any request besides the file itself, logs a console error, throws, or opens a dialog
+// (an escaped `<script>alert(1)</script>` must stay text). Saves a full-page screenshot.
+//
+// Usage: node tests/browser/check_html.mjs REPORT.html SCREENSHOT.png
+// Talks the DevTools protocol over --remote-debugging-pipe: no npm package, no network port.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [html, shot] = process.argv.slice(2);
+if (!html || !shot) {
+  console.error('usage: check_html.mjs REPORT.html SCREENSHOT.png');
+  process.exit(2);
+}
+const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const url = pathToFileURL(resolve(html)).href;
+const profile = mkdtempSync(join(tmpdir(), 'pith-chromium-'));
+const browser = spawn(chromium, [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-default-apps', '--disable-extensions', '--mute-audio',
+  `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank',
+], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+
+const problems = [];
+const requests = [];
+let nextId = 1;
+const pending = new Map();
+const waiters = [];
+let buffer = '';
+
+browser.stdio[4].on('data', (chunk) => {
+  buffer += chunk.toString('utf8');
+  let end;
+  while ((end = buffer.indexOf('\0')) >= 0) {
+    const msg = JSON.parse(buffer.slice(0, end));
+    buffer = buffer.slice(end + 1);
+    if (msg.id && pending.has(msg.id)) {
+      const { ok, fail } = pending.get(msg.id);
+      pending.delete(msg.id);
+      msg.error ? fail(new Error(JSON.stringify(msg.error))) : ok(msg.result);
+    } else if (msg.method) {
+      onEvent(msg.method, msg.params || {}, msg.sessionId);
+    }
+  }
+});
+
+function send(method, params = {}, sessionId) {
+  const id = nextId++;
+  const msg = { id, method, params };
+  if (sessionId) msg.sessionId = sessionId;
+  browser.stdio[3].write(JSON.stringify(msg) + '\0');
+  return new Promise((ok, fail) => pending.set(id, { ok, fail }));
+}
+
+function waitFor(method) {
+  return new Promise((ok) => waiters.push({ method, ok }));
+}
+
+function onEvent(method, p, sessionId) {
+  if (method === 'Network.requestWillBeSent') {
+    requests.push(p.request.url);
+    if (p.request.url !== url && !p.request.url.startsWith('data:')) {
+      problems.push(`network request: ${p.request.url}`);
+    }
+  } else if (method === 'Runtime.consoleAPICalled' && (p.type === 'error' || p.type === 'assert')) {
+    problems.push(`console ${p.type}: ${(p.args || []).map((a) => a.value ?? a.description).join(' ')}`);
+  } else if (method === 'Runtime.exceptionThrown') {
+    problems.push(`exception: ${p.exceptionDetails?.exception?.description || p.exceptionDetails?.text}`);
+  } else if (method === 'Log.entryAdded' && p.entry.level === 'error') {
+    problems.push(`log error: ${p.entry.text} ${p.entry.url || ''}`);
+  } else if (method === 'Page.javascriptDialogOpening') {
+    problems.push(`dialog opened: ${p.type} ${p.message}`);
+    send('Page.handleJavaScriptDialog', { accept: true }, sessionId);
+  }
+  for (let i = waiters.length - 1; i >= 0; i--) {
+    if (waiters[i].method === method) waiters.splice(i, 1)[0].ok(p);
+  }
+}
+
+const timeout = setTimeout(() => {
+  console.error('check_html: timed out after 60 s');
+  browser.kill('SIGKILL');
+  process.exit(1);
+}, 60000);
+
+try {
+  const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
+  const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+  for (const domain of ['Page', 'Network', 'Runtime', 'Log']) await send(`${domain}.enable`, {}, sessionId);
+  await send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+  const loaded = waitFor('Page.loadEventFired');
+  await send('Page.navigate', { url }, sessionId);
+  await loaded;
+  await new Promise((r) => setTimeout(r, 500));
+  const { result } = await send('Runtime.evaluate', {
+    expression: 'JSON.stringify({title: document.title, h1: document.querySelectorAll("h1").length, svgs: document.querySelectorAll("svg").length, scripts: document.scripts.length, height: document.documentElement.scrollHeight})',
+    returnByValue: true,
+  }, sessionId);
+  const page = JSON.parse(result.value);
+  if (page.h1 !== 1) problems.push(`expected one <h1>, found ${page.h1}`);
+  if (page.scripts !== 0) problems.push(`expected no <script>, found ${page.scripts}`);
+  if (page.svgs < 2) problems.push(`expected the heatmap and saturation charts, found ${page.svgs} <svg>`);
+  const height = Math.min(page.height, 16000);
+  const { data } = await send('Page.captureScreenshot', {
+    format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1200, height, scale: 1 },
+  }, sessionId);
+  writeFileSync(shot, Buffer.from(data, 'base64'));
+  console.log(`check_html: ${url}: title "${page.title}", ${page.svgs} charts, ${requests.length} request(s)`);
+  console.log(`check_html: screenshot ${resolve(shot)} (1200x${height}, ${statSync(shot).size} bytes)`);
+} catch (e) {
+  problems.push(`protocol error: ${e.message}`);
+} finally {
+  clearTimeout(timeout);
+  const exited = browser.exitCode !== null ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
+  browser.kill('SIGKILL');
+  await exited;
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  } catch (e) {
+    console.error(`check_html: could not remove ${profile}: ${e.message}`);
+  }
+}
+if (problems.length) {
+  for (const p of problems) console.error(`check_html: FAIL: ${p}`);
+  process.exit(1);
+}
+console.log('check_html: ok (no network request, no console error, no dialog)');
