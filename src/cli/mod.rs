@@ -3,9 +3,11 @@
 //! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped).
 
 mod code;
+mod index;
 mod init;
 mod lexicon;
 mod run;
+mod search;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -41,8 +43,12 @@ enum Command {
     Init(init::Args),
     /// Code every transcript and write the reports (the main job).
     Run(run::Args),
+    /// Parse, segment, code and index every transcript (incremental).
+    Index(index::Args),
     /// Print every passage with its codes (JSON lines or CSV).
     Code(code::Args),
+    /// Search the indexed passages, or count matches per persona, code or attribute.
+    Search(search::Args),
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
@@ -66,7 +72,9 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Run(args) => run::run(&ctx, args),
+        Command::Index(args) => index::run(&ctx, args),
         Command::Code(args) => code::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
     };
     match result {
