@@ -368,7 +368,20 @@ struct GroupSegment {
     group: Option<StrColumn>,
     interview: Option<StrColumn>,
     decode: Decode,
-    counts: HashMap<u64, (u64, HashSet<u64>)>,
+    /// Matching passages per group ordinal.
+    passages: Vec<u64>,
+    /// Distinct (group ordinal, interview ordinal) pairs seen.
+    pairs: HashSet<(u64, u64)>,
+    /// The interview of the documents collected last and the groups seen for it: a segment
+    /// holds an interview's passages mostly together, so most pairs never reach the hash set.
+    current: Option<(u64, Vec<u64>)>,
+}
+
+/// Moves the current interview's groups into the pairs.
+fn flush(current: &mut Option<(u64, Vec<u64>)>, pairs: &mut HashSet<(u64, u64)>) {
+    if let Some((interview, groups)) = current.take() {
+        pairs.extend(groups.into_iter().map(|g| (g, interview)));
+    }
 }
 
 #[derive(Clone)]
@@ -395,7 +408,9 @@ impl Collector for GroupCollector {
             group: fast.str(field)?,
             interview: fast.str(schema::INTERVIEW)?,
             decode,
-            counts: HashMap::new(),
+            passages: Vec::new(),
+            pairs: HashSet::new(),
+            current: None,
         })
     }
 
@@ -422,21 +437,35 @@ impl SegmentCollector for GroupSegment {
     fn collect(&mut self, doc: DocId, _: Score) {
         let (Some(group), Some(interview)) = (&self.group, &self.interview) else { return };
         let Some(interview) = interview.term_ords(doc).next() else { return };
+        if self.current.as_ref().is_some_and(|(i, _)| *i != interview) {
+            flush(&mut self.current, &mut self.pairs);
+        }
+        let (_, seen) = self.current.get_or_insert_with(|| (interview, Vec::new()));
         for ord in group.term_ords(doc) {
-            let e = self.counts.entry(ord).or_default();
-            e.0 += 1;
-            e.1.insert(interview);
+            let i = ord as usize;
+            if i >= self.passages.len() {
+                self.passages.resize(i + 1, 0);
+            }
+            self.passages[i] += 1;
+            if !seen.contains(&ord) {
+                seen.push(ord);
+            }
         }
     }
 
-    fn harvest(self) -> Groups {
+    fn harvest(mut self) -> Groups {
+        flush(&mut self.current, &mut self.pairs);
         let mut out = Groups::new();
         let (Some(group), Some(interview)) = (&self.group, &self.interview) else { return out };
+        let mut interviews: HashMap<u64, Vec<u64>> = HashMap::new();
+        for (g, i) in &self.pairs {
+            interviews.entry(*g).or_default().push(*i);
+        }
         let mut key = String::new();
         let mut name = String::new();
-        for (ord, (n, interviews)) in self.counts {
+        for (ord, n) in self.passages.iter().enumerate().filter(|(_, n)| **n > 0) {
             key.clear();
-            if !matches!(group.ord_to_str(ord, &mut key), Ok(true)) {
+            if !matches!(group.ord_to_str(ord as u64, &mut key), Ok(true)) {
                 continue;
             }
             let key = match &self.decode {
@@ -449,7 +478,7 @@ impl SegmentCollector for GroupSegment {
             };
             let e = out.entry(key).or_default();
             e.0 += n;
-            for i in interviews {
+            for i in interviews.remove(&(ord as u64)).unwrap_or_default() {
                 name.clear();
                 if matches!(interview.ord_to_str(i, &mut name), Ok(true)) {
                     e.1.insert(name.clone());
