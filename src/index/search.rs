@@ -488,3 +488,31 @@ impl SegmentCollector for GroupSegment {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_snippet_wraps_each_highlight_and_keeps_the_rest() {
+        // "Ça" is 3 bytes: "coûte" is bytes 4..10; "très" is 5 bytes, so the last "cher" is 23..27.
+        let s = Snippet { fragment: "Ça coûte cher, très cher".into(), highlighted: vec![4..10, 23..27] };
+        assert_eq!(s.marked("**", "**"), "Ça **coûte** cher, très **cher**");
+        let none = Snippet { fragment: "plain".into(), highlighted: Vec::new() };
+        assert_eq!(none.marked("<", ">"), "plain");
+    }
+
+    #[test]
+    fn facet_paths_and_heads() {
+        assert_eq!(facet_path("risk\u{0}risk.downtime"), "/risk/risk.downtime");
+        assert_eq!(head("Ça coûte", 4), "Ça c");
+        assert_eq!(head("short", 10), "short");
+    }
+
+    #[test]
+    fn group_by_names() {
+        assert_eq!(GroupBy::parse("Persona"), GroupBy::Persona);
+        assert_eq!(GroupBy::parse("code"), GroupBy::Code);
+        assert_eq!(GroupBy::parse("Segment"), GroupBy::Attribute("segment".into()));
+    }
+}
