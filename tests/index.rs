@@ -74,6 +74,19 @@ fn stemmed_query_finds_inflected_forms() {
 }
 
 #[test]
+fn unlabelled_passages_need_role_any_and_pith_says_so() {
+    let t = TempStudy::new();
+    // No speaker labels: one paragraph passage of unknown role.
+    t.write("notes.txt", "The chiller tripped twice in August.\n");
+    index(&t);
+    let (out, stderr) = pith(["search".as_ref(), t.path().as_os_str(), "chiller".as_ref()]).status(0);
+    assert_eq!(out, "");
+    assert!(stderr.contains("--role any"), "{stderr}");
+    assert_eq!(hits(&t, "chiller", &["--role", "any"]), ["notes#0"]);
+    assert_eq!(hits(&t, "chiller", &["--role", "unknown"]), ["notes#0"]);
+}
+
+#[test]
 fn hits_carry_the_contract_fields_and_a_marked_snippet() {
     let t = small_study();
     index(&t);

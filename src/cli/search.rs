@@ -98,6 +98,17 @@ pub fn run(_ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         }
     } else {
         let hits = idx.search(&request)?;
+        if hits.is_empty() && request.filters.role == Some(Role::Participant) {
+            let mut unknown = request.clone();
+            unknown.filters.role = Some(Role::Unknown);
+            unknown.limit = 1;
+            if !idx.search(&unknown)?.is_empty() {
+                let _ = writeln!(
+                    io::stderr(),
+                    "pith: no participant passage matches, but passages whose speaker role is unknown do: add --role any"
+                );
+            }
+        }
         for hit in &hits {
             if args.json {
                 serde_json::to_writer(&mut out, &hit_row(hit))?;
