@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -103,61 +103,62 @@ fn update_inner<'a>(
 
     let mut new =
         State { language: language.name().to_string(), study: fingerprint.clone(), transcripts: BTreeMap::new() };
-    let mut diagnostics = Vec::new();
-    let mut changed: Vec<(&PathBuf, String, Vec<u8>)> = Vec::new();
-    let mut unchanged = 0;
-    for path in &study.transcripts {
-        let source = study.source(path);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                diagnostics.push(Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")));
-                writer.delete_term(Term::from_field_text(fields.source, &source));
-                continue;
-            }
-        };
-        let hash = transcript_hash(&fingerprint, &bytes, study.row_for(path));
-        if old.transcripts.get(&source) == Some(&hash) {
-            new.transcripts.insert(source, hash);
-            unchanged += 1;
-        } else {
-            changed.push((path, hash, bytes));
-        }
-    }
     let present: HashSet<String> = study.transcripts.iter().map(|p| study.source(p)).collect();
     let removed: Vec<&String> = old.transcripts.keys().filter(|s| !present.contains(*s)).collect();
     for source in &removed {
         writer.delete_term(Term::from_field_text(fields.source, source));
     }
 
+    // One pass, in parallel: read, hash, and re-index only what changed. Nothing but the
+    // transcripts in flight is held in memory.
     let failed: Mutex<Option<tantivy::TantivyError>> = Mutex::new(None);
-    let results: Vec<(String, Option<String>, Vec<Diagnostic>)> = changed
-        .into_par_iter()
-        .map(|(path, hash, bytes)| {
+    let outcomes: Vec<Outcome> = study
+        .transcripts
+        .par_iter()
+        .map(|path| {
             let source = study.source(path);
-            writer.delete_term(Term::from_field_text(fields.source, &source));
-            let (coded, warnings) = code(path, &bytes);
-            let Some(interview) = coded else { return (source, None, warnings) };
+            let delete = || writer.delete_term(Term::from_field_text(fields.source, &source));
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    delete();
+                    let d = Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}"));
+                    return Outcome { source, hash: None, changed: true, diagnostics: vec![d] };
+                }
+            };
+            let hash = transcript_hash(&fingerprint, &bytes, study.row_for(path));
+            if old.transcripts.get(&source) == Some(&hash) {
+                return Outcome { source, hash: Some(hash), changed: false, diagnostics: Vec::new() };
+            }
+            delete();
+            let (coded, diagnostics) = code(path, &bytes);
+            drop(bytes);
+            let Some(interview) = coded else { return Outcome { source, hash: None, changed: true, diagnostics } };
             for doc in documents(&fields, lexicon, &interview) {
                 if let Err(e) = writer.add_document(doc) {
                     if let Ok(mut slot) = failed.lock() {
                         slot.get_or_insert(e);
                     }
-                    return (source, None, warnings);
+                    return Outcome { source, hash: None, changed: true, diagnostics };
                 }
             }
-            (source, Some(hash), warnings)
+            Outcome { source, hash: Some(hash), changed: true, diagnostics }
         })
         .collect();
     if let Some(e) = failed.into_inner().ok().flatten() {
         return Err(index_error(&dir)(e));
     }
-    let mut indexed = 0;
-    for (source, hash, mut warnings) in results {
-        diagnostics.append(&mut warnings);
-        if let Some(hash) = hash {
-            new.transcripts.insert(source, hash);
-            indexed += 1;
+    let (mut indexed, mut unchanged) = (0, 0);
+    let mut diagnostics = Vec::new();
+    for mut o in outcomes {
+        diagnostics.append(&mut o.diagnostics);
+        if let Some(hash) = o.hash {
+            if o.changed {
+                indexed += 1;
+            } else {
+                unchanged += 1;
+            }
+            new.transcripts.insert(o.source, hash);
         }
     }
     let mut writer = writer;
@@ -166,6 +167,16 @@ fn update_inner<'a>(
     new.save(&state_path(root))?;
     let passages = index.reader().map(|r| r.searcher().num_docs()).map_err(index_error(&dir))?;
     Ok((Update { indexed, unchanged, removed: removed.len(), rebuilt, passages }, diagnostics))
+}
+
+/// What became of one transcript.
+struct Outcome {
+    source: String,
+    /// Its inputs' hash when its documents are current (unchanged, or re-indexed).
+    hash: Option<String>,
+    /// Whether it was read and coded again.
+    changed: bool,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// The documents of one interview: one per passage.
