@@ -35,6 +35,7 @@ pub mod analyze;
 pub mod code;
 pub mod error;
 pub mod fsutil;
+pub mod index;
 pub mod ingest;
 pub mod lexicon;
 pub mod model;

@@ -62,7 +62,13 @@ pub type Processed = Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
 pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path) -> Processed {
     let bytes =
         std::fs::read(path).map_err(|e| Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")))?;
-    let read = ingest::read(path, &bytes).map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
+    process_bytes(study, lexicon, analyzer, path, &bytes)
+}
+
+/// Segments and codes one transcript whose bytes were read already (the index reads them to
+/// hash them first).
+pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path, bytes: &[u8]) -> Processed {
+    let read = ingest::read(path, bytes).map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
     let warnings =
         read.warnings.into_iter().map(|w| Diagnostic::warning(Location::new(path, w.line), w.message)).collect();
     let mut meta = study.meta_for(path);

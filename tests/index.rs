@@ -1,1 +1,351 @@
-//! Integration tests: index.
+//! Integration tests: index (`pith index`, `pith search`, `pith run` keeping the index current).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::util::{json_lines, pith, TempStudy};
+
+/// A small study: Maya interviews two Franks and one Debbie. Expectations are in each test.
+fn small_study() -> TempStudy {
+    let t = TempStudy::new();
+    t.write("pith.toml", "interviewers = [\"Maya\"]\n");
+    t.write(
+        "participants.csv",
+        "transcript,participant,persona,segment\n\
+         frank-1.txt,Frank,Facilities Frank,healthcare\n\
+         frank-2.txt,Fred,Facilities Frank,retail\n\
+         debbie-1.txt,Deb,Data Center Debbie,healthcare\n",
+    );
+    t.write(
+        "transcripts/frank-1.txt",
+        "Maya: What worries you?\n\
+         Frank: I worry about the chiller plant every summer.\n\
+         Maya: And the budget?\n\
+         Frank: The budget is worrying, honestly.\n",
+    );
+    t.write(
+        "transcripts/frank-2.txt",
+        "Maya: Any outages?\n\
+         Fred: We had an outage last year. Nobody was hurt.\n\
+         Maya: Do you worry about downtime?\n\
+         Fred: We're not worried about downtime at all.\n",
+    );
+    t.write(
+        "transcripts/debbie-1.txt",
+        "Maya: Tell me about your week.\n\
+         Deb: Mostly deploying servers. Downtime is what everyone worries about here.\n\
+         Deb: Worried, but not about cost.\n",
+    );
+    t
+}
+
+fn index(t: &TempStudy) {
+    pith(["index".as_ref(), t.path().as_os_str()]).stdout();
+}
+
+/// `pith search STUDY QUERY ARGS... --json`, parsed.
+fn search(t: &TempStudy, query: &str, args: &[&str]) -> Vec<Value> {
+    let mut all: Vec<&std::ffi::OsStr> =
+        vec!["search".as_ref(), t.path().as_os_str(), query.as_ref(), "--json".as_ref()];
+    all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+    json_lines(&pith(all).stdout())
+}
+
+/// The hits as `interview#passage`, sorted.
+fn hits(t: &TempStudy, query: &str, args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = search(t, query, args)
+        .iter()
+        .map(|h| format!("{}#{}", h["interview"].as_str().unwrap(), h["passage"]))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn stemmed_query_finds_inflected_forms() {
+    let t = small_study();
+    index(&t);
+    // "worried" stems like "worry", "worrying", "worries"; participant passages only by default.
+    assert_eq!(hits(&t, "worried", &[]), ["debbie-1#1", "debbie-1#2", "frank-1#1", "frank-1#3", "frank-2#3"]);
+    let all_roles = hits(&t, "worried", &["--role", "any"]);
+    assert!(all_roles.contains(&"frank-1#0".to_string()) && all_roles.contains(&"frank-2#2".to_string()));
+    assert_eq!(hits(&t, "worry", &["--role", "interviewer"]), ["frank-1#0", "frank-2#2"]);
+}
+
+#[test]
+fn unlabelled_passages_need_role_any_and_pith_says_so() {
+    let t = TempStudy::new();
+    // No speaker labels: one paragraph passage of unknown role.
+    t.write("notes.txt", "The chiller tripped twice in August.\n");
+    index(&t);
+    let (out, stderr) = pith(["search".as_ref(), t.path().as_os_str(), "chiller".as_ref()]).status(0);
+    assert_eq!(out, "");
+    assert!(stderr.contains("--role any"), "{stderr}");
+    assert_eq!(hits(&t, "chiller", &["--role", "any"]), ["notes#0"]);
+    assert_eq!(hits(&t, "chiller", &["--role", "unknown"]), ["notes#0"]);
+}
+
+#[test]
+fn hits_carry_the_contract_fields_and_a_marked_snippet() {
+    let t = small_study();
+    index(&t);
+    let found = search(&t, "chiller", &[]);
+    assert_eq!(found.len(), 1);
+    let h = &found[0];
+    assert_eq!(h["interview"], "frank-1");
+    assert_eq!(h["passage"], 1);
+    assert_eq!(h["persona"], "Facilities Frank");
+    assert_eq!(h["role"], "participant");
+    assert_eq!(h["speaker"], "Frank");
+    assert_eq!(h["text"], "I worry about the chiller plant every summer.");
+    assert_eq!(h["snippet"], "I worry about the **chiller** plant every summer.");
+    assert!(h["score"].as_f64().unwrap() > 0.0);
+    // Piped human output marks matches with ** too, and names interview, speaker and persona.
+    let out = pith(["search".as_ref(), t.path().as_os_str(), "chiller".as_ref()]).stdout();
+    assert!(out.contains("frank-1#1") && out.contains("Frank (Facilities Frank)"), "{out}");
+    assert!(out.contains("**chiller**"), "{out}");
+}
+
+#[test]
+fn filters_by_persona_code_subtree_role_interview_and_attribute() {
+    let t = small_study();
+    index(&t);
+    assert_eq!(hits(&t, "worried", &["--persona", "Data Center Debbie"]), ["debbie-1#1", "debbie-1#2"]);
+    // Fred's "not worried about downtime" is a negated risk.downtime: kept apart from the codes,
+    // so only Fred's outage and Deb's downtime are evidence of risk.downtime.
+    assert_eq!(hits(&t, "*", &["--code", "risk.downtime"]), ["debbie-1#1", "frank-2#1"]);
+    for h in search(&t, "*", &["--code", "risk.downtime"]) {
+        assert!(h["codes"].as_array().unwrap().iter().any(|c| c == "risk.downtime"), "{h}");
+    }
+    // The family matches its subtree.
+    let risk = hits(&t, "*", &["--code", "risk"]);
+    assert!(risk.contains(&"debbie-1#1".to_string()) && risk.contains(&"frank-2#1".to_string()), "{risk:?}");
+    assert!(!risk.contains(&"frank-2#3".to_string()), "{risk:?}");
+    // The negated code is searchable on its own field.
+    assert_eq!(hits(&t, "negated:\"/risk/risk.downtime\"", &[]), ["frank-2#3"]);
+    assert_eq!(hits(&t, "worried", &["--interview", "frank-2"]), ["frank-2#3"]);
+    assert_eq!(hits(&t, "worried", &["--attr", "Segment=retail"]), ["frank-2#3"]);
+    assert_eq!(
+        hits(&t, "worried", &["--attr", "segment=healthcare", "--persona", "Facilities Frank"]),
+        ["frank-1#1", "frank-1#3"]
+    );
+    // Query-language fields and operators.
+    assert_eq!(hits(&t, "worried AND persona:\"Facilities Frank\" -budget", &[]), ["frank-1#1", "frank-2#3"]);
+    assert_eq!(hits(&t, "chiller OR outage", &[]), ["frank-1#1", "frank-2#1"]);
+}
+
+#[test]
+fn phrase_queries_respect_word_order_and_adjacency() {
+    let t = small_study();
+    index(&t);
+    // "not worried" touches in Fred's answer only; Deb's "Worried, but not" has them apart.
+    assert_eq!(hits(&t, "\"not worried\"", &[]), ["frank-2#3"]);
+    assert_eq!(hits(&t, "not worried", &[]), ["debbie-1#2", "frank-2#3"]);
+    // Stemmed inside phrases too.
+    assert_eq!(hits(&t, "\"deploy server\"", &[]), ["debbie-1#1"]);
+}
+
+#[test]
+fn count_by_persona_gives_passages_interviews_and_group_totals() {
+    let t = small_study();
+    index(&t);
+    let groups = search(&t, "worried", &["--count-by", "persona"]);
+    let got: Vec<(String, u64, u64, u64)> = groups
+        .iter()
+        .map(|g| {
+            assert_eq!(g["group"], "persona");
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["passages"].as_u64().unwrap(),
+                g["interviews"].as_u64().unwrap(),
+                g["total_interviews"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("Facilities Frank".to_string(), 3, 2, 2), ("Data Center Debbie".to_string(), 2, 1, 1)]);
+    let by_segment =
+        pith(["search".as_ref(), t.path().as_os_str(), "worried".as_ref(), "--count-by".as_ref(), "segment".as_ref()])
+            .stdout();
+    assert_eq!(by_segment, "healthcare\t4 passages\t2 of 2 interviews\nretail\t1 passages\t1 of 1 interviews\n");
+}
+
+/// Brute force over `pith code`: participant passages with a non-negated code under `prefix`.
+fn code_rows(study: &std::path::Path) -> Vec<Value> {
+    json_lines(&pith(["code".as_ref(), study.as_os_str()]).stdout())
+}
+
+fn has_code(row: &Value, code: &str) -> bool {
+    row["codes"].as_array().unwrap().iter().any(|c| {
+        let id = c["code"].as_str().unwrap();
+        !c["negated"].as_bool().unwrap() && (id == code || id.starts_with(&format!("{code}.")))
+    })
+}
+
+#[test]
+fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
+    let t = TempStudy::sample();
+    pith(["run".as_ref(), t.path().as_os_str()]).stdout();
+    let rows = code_rows(t.path());
+    let participant: Vec<&Value> = rows.iter().filter(|r| r["role"] == "participant").collect();
+
+    // Per code, over every participant passage.
+    let mut expected: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    for r in &participant {
+        for c in r["codes"].as_array().unwrap() {
+            if !c["negated"].as_bool().unwrap() {
+                let e = expected.entry(c["code"].as_str().unwrap().to_string()).or_default();
+                e.0 += 1;
+                e.1.insert(r["interview"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let got: BTreeMap<String, (u64, usize)> = search(&t, "*", &["--count-by", "code"])
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                (g["passages"].as_u64().unwrap(), g["interviews"].as_u64().unwrap() as usize),
+            )
+        })
+        .collect();
+    let expected_counts: BTreeMap<String, (u64, usize)> =
+        expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len()))).collect();
+    assert!(expected_counts.len() > 10, "the sample study codes many codes");
+    assert_eq!(got, expected_counts);
+
+    // Per persona, for the risk family.
+    let mut expected: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    for r in participant.iter().filter(|r| has_code(r, "risk")) {
+        let e = expected.entry(r["persona"].as_str().unwrap().to_string()).or_default();
+        e.0 += 1;
+        e.1.insert(r["interview"].as_str().unwrap().to_string());
+    }
+    let got: BTreeMap<String, (u64, usize, u64)> = search(&t, "*", &["--count-by", "persona", "--code", "risk"])
+        .iter()
+        .map(|g| {
+            let n = |k: &str| g[k].as_u64().unwrap();
+            (g["key"].as_str().unwrap().to_string(), (n("passages"), n("interviews") as usize, n("total_interviews")))
+        })
+        .collect();
+    let expected: BTreeMap<String, (u64, usize, u64)> =
+        expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len(), 6))).collect();
+    assert_eq!(got, expected);
+}
+
+fn dump(study: &std::path::Path) -> Vec<pith::index::StoredPassage> {
+    pith::index::open(study).unwrap().dump().unwrap()
+}
+
+fn update(study: &std::path::Path) -> pith::index::Update {
+    let study = pith::study::Study::open(study).unwrap();
+    let analyzer = pith::analyze::Analyzer::new(study.language().unwrap());
+    let lexicon = pith::lexicon::Lexicon::load(&analyzer, &study.lexicon_paths()).unwrap();
+    pith::index::update(&study, &lexicon, &analyzer).unwrap().0
+}
+
+#[test]
+fn incremental_updates_leave_the_index_equal_to_a_fresh_build() {
+    let t = TempStudy::sample();
+    let first = update(t.path());
+    assert!(first.rebuilt);
+    assert_eq!(first.indexed, 12);
+    let reader = pith::index::open(t.path()).unwrap();
+    let before = reader.passages();
+
+    // Unchanged: nothing re-read.
+    let again = update(t.path());
+    assert_eq!((again.indexed, again.unchanged, again.removed, again.rebuilt), (0, 12, 0, false));
+
+    // Edit one, add one, delete one.
+    let edited = "transcripts/frank/frank-01-campus.txt";
+    let text = t.read(edited).replace("budget", "allowance");
+    t.write(edited, text);
+    t.write(
+        "transcripts/frank/frank-07-airport.txt",
+        "Maya: What keeps you up?\nOlga: Chiller failures. Downtime at the gates.\n",
+    );
+    std::fs::remove_file(t.path().join("transcripts/debbie/debbie-06-retail.txt")).unwrap();
+    let step = update(t.path());
+    assert_eq!((step.indexed, step.unchanged, step.removed, step.rebuilt), (2, 10, 1, false));
+
+    // A reader opened before the update still answers from its snapshot.
+    assert_eq!(reader.passages(), before);
+
+    let fresh = TempStudy::new();
+    crate::util::copy_dir(t.path(), fresh.path());
+    assert!(!fresh.path().join(".pith").exists(), "copy_dir leaves pith's state behind");
+    update(fresh.path());
+    let incremental = dump(t.path());
+    assert_eq!(incremental, dump(fresh.path()));
+    assert!(incremental
+        .iter()
+        .any(|d| d.interview == "frank/frank-07-airport" && d.codes.contains(&"/risk/risk.downtime".to_string())));
+    assert!(!incremental.iter().any(|d| d.interview == "debbie/debbie-06-retail"));
+    assert!(!incremental.iter().any(|d| d.interview == "frank/frank-01-campus" && d.text.contains("budget")));
+
+    // A manifest change re-indexes that interview only; a lexicon change re-codes everything.
+    let manifest = t.read("participants.csv").replace("Frank,Facilities Frank,Frank", "Frank,Data Center Debbie,Frank");
+    t.write("participants.csv", manifest);
+    let step = update(t.path());
+    assert_eq!((step.indexed, step.unchanged, step.rebuilt), (1, 11, false));
+    assert_eq!(
+        search(&t, "*", &["--interview", "frank/frank-01-campus", "--limit", "1"])[0]["persona"],
+        "Data Center Debbie"
+    );
+    t.write(
+        "lexicons/extra.toml",
+        "[[codes]]\nid = \"need.allowance\"\nlabel = \"Allowance\"\ndescription = \"An allowance.\"\nterms = [\"allowance\"]\n",
+    );
+    let step = update(t.path());
+    assert!(step.rebuilt);
+    assert_eq!(step.indexed, 12);
+    assert_eq!(
+        hits(&t, "*", &["--code", "need.allowance", "--limit", "1000"]).len(),
+        dump(t.path()).iter().filter(|d| d.codes.contains(&"/need/need.allowance".to_string())).count()
+    );
+    assert!(!hits(&t, "*", &["--code", "need.allowance"]).is_empty());
+}
+
+#[test]
+fn pith_run_builds_and_updates_the_index() {
+    let t = small_study();
+    pith(["run".as_ref(), t.path().as_os_str()]).stdout();
+    assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
+    t.write("transcripts/frank-1.txt", "Maya: What worries you?\nFrank: The cooling tower.\n");
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(0);
+    assert!(stderr.contains("1 transcripts indexed") && stderr.contains("2 unchanged"), "{stderr}");
+    assert!(hits(&t, "chiller", &[]).is_empty());
+    assert_eq!(hits(&t, "tower", &[]), ["frank-1#1"]);
+}
+
+#[test]
+fn errors_say_what_to_do() {
+    let t = small_study();
+    let (_, stderr) = pith(["search".as_ref(), t.path().as_os_str(), "worry".as_ref()]).status(1);
+    assert!(stderr.contains("run `pith index"), "{stderr}");
+    index(&t);
+    let (_, stderr) = pith(["search".as_ref(), t.path().as_os_str(), "(worry AND".as_ref()]).status(1);
+    assert!(stderr.contains("does not parse") && stderr.contains("at character"), "{stderr}");
+    let (_, stderr) = pith(["search".as_ref(), t.path().as_os_str(), "colour:red".as_ref()]).status(1);
+    assert!(stderr.contains("does not parse") && stderr.contains("colour"), "{stderr}");
+    let (_, stderr) =
+        pith(["search".as_ref(), t.path().as_os_str(), "*".as_ref(), "--count-by".as_ref(), "shoe_size".as_ref()])
+            .status(1);
+    assert!(stderr.contains("shoe_size"), "{stderr}");
+}
+
+#[test]
+fn a_live_writer_locks_the_study_and_a_stale_lock_is_cleared() {
+    let t = small_study();
+    // This test process is alive: its pid holds the lock.
+    let pid = std::process::id();
+    t.write(".pith/lock", pid.to_string());
+    let (_, stderr) = pith(["index".as_ref(), t.path().as_os_str()]).status(1);
+    assert!(stderr.contains(&format!("locked by pid {pid}")), "{stderr}");
+    // Above the kernel's pid_max: no such process.
+    t.write(".pith/lock", "4194305");
+    index(&t);
+    assert!(!t.path().join(".pith/lock").exists());
+    assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
+}

@@ -3,10 +3,12 @@
 //! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped).
 
 mod code;
+mod index;
 mod init;
 mod lexicon;
 mod report;
 mod run;
+mod search;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -44,8 +46,12 @@ enum Command {
     Run(run::Args),
     /// Code the study and write the workshop report (md, html, json, csv, qdpx).
     Report(report::Args),
+    /// Parse, segment, code and index every transcript (incremental).
+    Index(index::Args),
     /// Print every passage with its codes (JSON lines or CSV).
     Code(code::Args),
+    /// Search the indexed passages, or count matches per persona, code or attribute.
+    Search(search::Args),
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
@@ -70,7 +76,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(args) => init::run(args),
         Command::Run(args) => run::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
+        Command::Index(args) => index::run(&ctx, args),
         Command::Code(args) => code::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
     };
     match result {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use pith::aggregate::Aggregator;
-use pith::pipeline;
 use pith::report::{self, ReportFormat, ReportInput};
 use pith::study::OUT_DIR;
+use pith::{index, pipeline};
 
 use super::{open_study, Context, Outcome};
 
@@ -34,6 +34,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
     ctx.check_strict(&run.diagnostics)?;
     let skipped = ctx.report_diagnostics(&run.diagnostics);
+    let update = index::update_with(&opened.study, &opened.lexicon, &run.interviews)?;
     let mut agg = Aggregator::new(&opened.lexicon, &args.by);
     for interview in &run.interviews {
         agg.add(interview);
@@ -47,11 +48,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "pith: coded {} interviews ({} groups by {}); wrote {}",
+            "pith: coded {} interviews ({} groups by {}); wrote {}; {}",
             aggregates.interviews,
             aggregates.personas.len(),
             args.by,
-            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            super::index::summary(&update)
         );
     }
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })

@@ -1,0 +1,89 @@
+//! index: takes coded interviews, gives an on-disk tantivy index of every passage
+//! (`STUDY/.pith/index`), searchable by words, persona, code, role, interview and attribute.
+//!
+//! - [`update`] (`pith index`) brings the index up to date, re-reading only transcripts whose
+//!   inputs changed; [`update_with`] (`pith run`) does the same from interviews coded already.
+//! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
+//!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
+//!
+//! Invariants: the passage text is analyzed by pith's one [`Analyzer`](crate::analyze::Analyzer)
+//! (registered under [`ANALYZER`] by [`open_dir`], the only function that opens or creates the
+//! index), so a query stems as coding does. After an update, the index holds exactly the
+//! documents a fresh build would. One writer at a time (`.pith/lock`); readers never wait.
+
+mod schema;
+mod search;
+mod state;
+mod tokenizer;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::Index;
+
+pub use schema::Fields;
+pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
+pub use tokenizer::{to_tokens, PithTokenizer};
+pub use write::{update, update_with, Update};
+
+use crate::analyze::Language;
+use crate::error::{Error, Result};
+use crate::study::STATE_DIR;
+
+/// The name pith's analyzer is registered under in tantivy.
+pub const ANALYZER: &str = "pith";
+
+/// The index folder of a study.
+pub fn index_dir(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("index")
+}
+
+fn state_path(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("state.json")
+}
+
+fn lock_path(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("lock")
+}
+
+fn index_error(dir: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
+    move |source| Error::Index { path: dir.to_path_buf(), source }
+}
+
+/// Opens the index in `dir` (creating it with pith's schema when `create` and absent) and
+/// registers the analyzer for `language`. Gives `None` when there is no index and not `create`.
+fn open_dir(dir: &Path, language: Language, create: bool) -> Result<Option<(Index, Fields)>> {
+    let exists = dir.join("meta.json").is_file();
+    if !exists && !create {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let directory = MmapDirectory::open(dir).map_err(|e| Error::Index { path: dir.to_path_buf(), source: e.into() })?;
+    let index = if exists {
+        Index::open(directory).map_err(index_error(dir))?
+    } else {
+        Index::create(directory, schema::build(), tantivy::IndexSettings::default()).map_err(index_error(dir))?
+    };
+    index.tokenizers().register(ANALYZER, PithTokenizer::new(language));
+    let fields = Fields::resolve(&index.schema()).ok_or_else(|| Error::Index {
+        path: dir.to_path_buf(),
+        source: tantivy::TantivyError::SchemaError("not a pith index (fields missing)".into()),
+    })?;
+    Ok(Some((index, fields)))
+}
+
+/// Opens the index of the study at `study` for searching.
+///
+/// [`Error::NotIndexed`] when `pith index` never ran on it.
+pub fn open(study: &Path) -> Result<StudyIndex> {
+    if !study.is_dir() {
+        return Err(Error::NotAStudy { path: study.to_path_buf(), reason: "not a folder" });
+    }
+    let not_indexed = || Error::NotIndexed { study: study.to_path_buf() };
+    let state = state::State::load(&state_path(study)).ok_or_else(not_indexed)?;
+    let language = Language::parse(&state.language).ok_or_else(not_indexed)?;
+    let dir = index_dir(study);
+    let (index, fields) = open_dir(&dir, language, false)?.ok_or_else(not_indexed)?;
+    StudyIndex::new(index, fields, dir)
+}

@@ -1,0 +1,173 @@
+//! What the last index update saw (`.pith/state.json`), and the writer lock (`.pith/lock`).
+//!
+//! The state maps each indexed transcript's source path to a hash of everything its documents
+//! depend on: the file's bytes, its manifest row and the study fingerprint (pith version,
+//! schema version, lexicons, `pith.toml`). Equal hash: the documents in the index are current.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::study::ManifestRow;
+
+/// The state file, as written after each commit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    /// Stemming language the index was built with (the tokenizer must match it on open).
+    pub language: String,
+    /// Hash of what every document depends on besides its own transcript.
+    pub study: String,
+    /// Source path → hash of the transcript's inputs.
+    pub transcripts: BTreeMap<String, String>,
+}
+
+impl State {
+    /// Reads the state; `None` when missing or unreadable (the index is then rebuilt).
+    pub fn load(path: &Path) -> Option<State> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Writes the state atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+        write_atomic(path, &bytes)
+    }
+}
+
+/// The study fingerprint: changes when anything every document depends on changes.
+pub fn study_fingerprint(lexicon_fingerprint: &str, config: &[u8]) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &super::schema::SCHEMA_VERSION.to_le_bytes(),
+        lexicon_fingerprint.as_bytes(),
+        config,
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The hash of one transcript's inputs.
+pub fn transcript_hash(study: &str, bytes: &[u8], row: Option<&ManifestRow>) -> String {
+    let mut h = blake3::Hasher::new();
+    let mut part = |p: &[u8]| {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    };
+    part(study.as_bytes());
+    part(bytes);
+    if let Some(r) = row {
+        for field in [Some(&r.transcript), r.participant.as_ref(), r.persona.as_ref(), r.speaker.as_ref()] {
+            part(field.map_or(&[0xff][..], |s| s.as_bytes()));
+        }
+        for (k, v) in &r.attributes {
+            part(k.as_bytes());
+            part(v.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The writer lock: a file holding the writer's pid, removed when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Takes the lock of `study` at `path`. A lock left by a process that no longer runs is
+    /// cleared; a live one is [`Error::Locked`].
+    pub fn acquire(study: &Path, path: &Path) -> Result<Lock> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(mut f) => {
+                    f.write_all(std::process::id().to_string().as_bytes()).map_err(|e| Error::io(path, e))?;
+                    return Ok(Lock { path: path.to_path_buf() });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<u32>().ok());
+                    match pid {
+                        Some(pid) if is_alive(pid) => {
+                            return Err(Error::Locked { study: study.to_path_buf(), pid, lock: path.to_path_buf() })
+                        }
+                        // Stale (or half-written by a writer that died at once): clear and retry.
+                        _ => {
+                            let _ = std::fs::remove_file(path);
+                        }
+                    }
+                }
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Err(Error::io(path, std::io::Error::other("cannot take the lock")))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether a process with this pid runs. Where `/proc` is missing, every pid counts as alive
+/// (the user removes a stale lock by hand; the error names the file).
+fn is_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_lock_is_refused_and_stale_lock_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".pith/lock");
+        let held = Lock::acquire(dir.path(), &path).unwrap();
+        match Lock::acquire(dir.path(), &path) {
+            Err(Error::Locked { pid, .. }) => assert_eq!(pid, std::process::id()),
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        drop(held);
+        assert!(!path.exists());
+        // A pid above the kernel's pid_max never runs.
+        std::fs::write(&path, "4194305").unwrap();
+        let again = Lock::acquire(dir.path(), &path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), std::process::id().to_string());
+        drop(again);
+    }
+
+    #[test]
+    fn hash_changes_with_manifest_row_and_study() {
+        let row = ManifestRow {
+            transcript: "a.txt".into(),
+            participant: Some("Ann".into()),
+            persona: Some("Frank".into()),
+            speaker: None,
+            attributes: vec![("segment".into(), "retail".into())],
+            line: 2,
+        };
+        let base = transcript_hash("s", b"text", Some(&row));
+        let moved = ManifestRow { line: 9, ..row.clone() };
+        assert_eq!(base, transcript_hash("s", b"text", Some(&moved)));
+        let other = ManifestRow { persona: Some("Debbie".into()), ..row.clone() };
+        assert_ne!(base, transcript_hash("s", b"text", Some(&other)));
+        assert_ne!(base, transcript_hash("t", b"text", Some(&row)));
+        assert_ne!(base, transcript_hash("s", b"text", None));
+    }
+}
