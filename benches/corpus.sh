@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Whole-program benchmark: pith against its baselines, measured in the same run.
+#
+# usage: benches/corpus.sh [MB] [SMALL_MB]      (defaults: 200 and 20)
+#
+# Builds interview corpora with ../shared/bench/make_corpus.py (same seed, so the small corpus is the
+# first SMALL_MB of the large one), adds a participants.csv naming each file's persona, then times under
+# /usr/bin/time -v, each row its own process:
+#   - tantivy alone indexing the same passages with its en_stem analyzer, 2 threads (our example
+#     `tantivy_baseline`), and the Python tag-and-index stack of ../shared/bench (tagger + tantivy-py);
+#   - `pith run` (fresh, 2 threads), `pith code --format jsonl > /dev/null`, `pith run` again unchanged,
+#     again after editing one transcript, `pith --threads 1 run` (fresh), and `pith run` on the small corpus.
+# Prints MB/s, wall time and peak RSS per row, then the ratios the performance targets are stated in.
+# Environment: BENCH_DIR (work folder, default /tmp/pith-bench), SKIP_PYTHON=1 to skip the Python peers.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="$ROOT/../shared/bench"
+MB="${1:-200}"; SMALL_MB="${2:-20}"
+WORK="${BENCH_DIR:-/tmp/pith-bench}"
+[ -d "$SHARED" ] || { echo "benches/corpus.sh: ../shared/bench is not beside the repository" >&2; exit 1; }
+mkdir -p "$WORK"
+
+corpus() { # corpus MB -> dir
+  local dir="$WORK/corpus$1"
+  if [ ! -f "$dir/MANIFEST.json" ]; then
+    rm -rf "$dir"
+    python3 "$SHARED/make_corpus.py" "$dir" --mb "$1" >&2
+  fi
+  if [ ! -f "$dir/participants.csv" ]; then
+    { echo "transcript,persona"
+      for f in "$dir"/int_*.txt; do b="$(basename "$f" .txt)"; echo "$b.txt,${b#int_*_}"; done
+    } > "$dir/participants.csv"
+  fi
+  echo "$dir"
+}
+BIG="$(corpus "$MB")"; SMALL="$(corpus "$SMALL_MB")"
+bytes_of() { find "$1" -name 'int_*.txt' -type f -printf '%s\n' | awk '{s+=$1} END {print s}'; }
+BIG_BYTES="$(bytes_of "$BIG")"; SMALL_BYTES="$(bytes_of "$SMALL")"
+
+echo "building pith and the tantivy baseline (release)" >&2
+(cd "$ROOT" && cargo build --release -q --bin pith --example tantivy_baseline)
+PITH="$ROOT/target/release/pith"; BASELINE="$ROOT/target/release/examples/tantivy_baseline"
+
+PY=""
+if [ "${SKIP_PYTHON:-0}" != 1 ]; then
+  if [ ! -x "$WORK/venv/bin/python" ]; then
+    python3 -m venv "$WORK/venv" && "$WORK/venv/bin/python" -m pip install -q PyStemmer==3.1.0 tantivy==0.27.0 >&2
+  fi
+  PY="$WORK/venv/bin/python"
+fi
+
+ROWS="$WORK/rows.tsv"; : > "$ROWS"
+# row LABEL BYTES CMD... : runs CMD under time -v, records wall seconds and peak RSS
+row() {
+  local label="$1" bytes="$2"; shift 2
+  local log="$WORK/$(tr -c 'A-Za-z0-9' '_' <<< "$label")"
+  echo "== $label" >&2
+  /usr/bin/time -v -o "$log.time" "$@" > "$log.out" 2> "$log.err" || { echo "FAILED: $label (see $log.err)" >&2; tail -5 "$log.err" >&2; return 1; }
+  local wall rss
+  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.3f", s}' "$log.time")"
+  rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log.time")"
+  printf '%s\t%s\t%s\t%s\n' "$label" "$bytes" "$wall" "$rss" >> "$ROWS"
+}
+cat_all() { find "$1" -name '*.txt' -type f -exec cat {} + > /dev/null; }
+cat_all "$BIG"; cat_all "$SMALL"
+OUT="$WORK/out"
+
+row "tantivy alone (en_stem, 2 threads)" "$BIG_BYTES" "$BASELINE" "$BIG"
+if [ -n "$PY" ]; then
+  row "python tagger (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_pytagger.py" "$BIG"
+  row "tantivy-py (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_tantivy.py" "$BIG"
+fi
+rm -rf "$BIG/.pith" "$OUT"
+row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
+row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+EDITED="$(find "$BIG" -name 'int_*.txt' | sort | head -1)"
+cp "$EDITED" "$WORK/edited.bak"
+echo "Interviewer: One more question, what worries you most about the budget?" >> "$EDITED"
+row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+cp "$WORK/edited.bak" "$EDITED"
+rm -rf "$BIG/.pith" "$OUT"
+row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
+rm -rf "$SMALL/.pith" "$WORK/out-small"
+row "pith run, small corpus" "$SMALL_BYTES" "$PITH" -q run "$SMALL" --out "$WORK/out-small"
+rm -rf "$BIG/.pith" "$SMALL/.pith"
+
+echo
+echo "corpus: ${MB} MB requested, $BIG_BYTES bytes ($(ls "$BIG" | grep -c '^int_') files); small: $SMALL_BYTES bytes; $(nproc) cores"
+echo
+echo "| run | MB | wall s | MB/s | peak RSS MB |"
+echo "|---|---:|---:|---:|---:|"
+awk -F'\t' '{printf "| %s | %.1f | %.2f | %.1f | %s |\n", $1, $2/1e6, $3, ($3>0)? $2/1e6/$3 : 0, $4}' "$ROWS"
+python3 - "$ROWS" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, b, wall, rss = line.rstrip("\n").split("\t")
+    rows[label] = (int(b) / 1e6 / float(wall), float(wall), int(rss))
+def mbs(k): return rows[k][0]
+def ratio(name, value, target, ok):
+    print(f"| {name} | {value} | {target} | {'yes' if ok else 'NO'} |")
+print("\n| target | measured | wanted | met |\n|---|---:|---:|---|")
+t = mbs("tantivy alone (en_stem, 2 threads)")
+ratio("pith run / tantivy alone", f"{mbs('pith run') / t:.2f}x", ">= 0.8x", mbs("pith run") / t >= 0.8)
+if "python tagger (peer)" in rows:
+    stack = 1 / (1 / mbs("python tagger (peer)") + 1 / mbs("tantivy-py (peer)"))
+    ratio("pith run / Python tag+index stack", f"{mbs('pith run') / stack:.2f}x ({stack:.1f} MB/s)", ">= 3x", mbs("pith run") / stack >= 3)
+    ratio("pith code / Python tagger", f"{mbs('pith code jsonl') / mbs('python tagger (peer)'):.2f}x", ">= 5x",
+          mbs("pith code jsonl") / mbs("python tagger (peer)") >= 5)
+ratio("pith code MB/s", f"{mbs('pith code jsonl'):.1f}", ">= 50", mbs("pith code jsonl") >= 50)
+big, small = rows["pith run"][2], rows["pith run, small corpus"][2]
+ratio("peak RSS, pith run", f"{big} MB", "< 600 MB", big < 600)
+ratio("peak RSS, large / small corpus", f"{big / small:.2f}x", "< 1.5x", big / small < 1.5)
+full = rows["pith run"][1]
+ratio("re-run unchanged / first run", f"{rows['pith run, unchanged'][1] / full:.1%}", "< 5%", rows["pith run, unchanged"][1] / full < 0.05)
+ratio("re-run after one edit / first run", f"{rows['pith run, one file edited'][1] / full:.1%}", "< 10%", rows["pith run, one file edited"][1] / full < 0.10)
+sp = rows["pith run --threads 1"][1] / full
+ratio("2 threads / 1 thread speed-up", f"{sp:.2f}x", ">= 1.7x", sp >= 1.7)
+PY
