@@ -4,13 +4,15 @@
 //! between interviews but the `&Lexicon` and the `&Analyzer`. A transcript that cannot be
 //! read becomes a [`Diagnostic`] and the others go on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::aggregate::TermCounts;
 use crate::analyze::{Analysis, Analyzer};
 use crate::code::{self, JobStatement, Tag};
-use crate::error::{Diagnostic, Location};
+use crate::error::{Diagnostic, Location, Result};
+use crate::index;
 use crate::ingest;
 use crate::lexicon::Lexicon;
 use crate::model::{InterviewMeta, Passage, Role, Transcript};
@@ -26,10 +28,6 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
-    /// Stems of its words (for distinctive-term statistics), participant passages only.
-    pub stems: Vec<Box<str>>,
-    /// The normalized (lowercased) form of each word, parallel to `stems`: how a stem is shown.
-    pub forms: Vec<Box<str>>,
 }
 
 /// One interview, read and coded.
@@ -41,6 +39,8 @@ pub struct CodedInterview {
     pub transcript: Transcript,
     /// The passages, coded.
     pub passages: Vec<CodedPassage>,
+    /// Word and phrase counts of its evidence passages (for distinctive terms).
+    pub terms: TermCounts,
 }
 
 impl CodedInterview {
@@ -56,7 +56,7 @@ pub fn is_evidence_role(role: Role) -> bool {
 }
 
 /// One transcript's outcome: coded with its warnings, or skipped with the reason.
-pub type Processed = Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
+pub type Processed = std::result::Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
 
 /// Reads, segments and codes one transcript.
 pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path) -> Processed {
@@ -78,17 +78,18 @@ pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path
         }
     }
     let passages = segment::segment(&read.transcript, &study.role_rules(path));
-    let coded = code_passages(lexicon, analyzer, &read.transcript.document, passages);
-    Ok((CodedInterview { meta, transcript: read.transcript, passages: coded }, warnings))
+    let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages);
+    Ok((CodedInterview { meta, transcript: read.transcript, passages, terms }, warnings))
 }
 
-/// Analyzes and codes the passages of one document.
+/// Analyzes and codes the passages of one document; counts the words of its evidence passages.
 pub fn code_passages(
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     document: &str,
     passages: Vec<Passage>,
-) -> Vec<CodedPassage> {
+) -> (Vec<CodedPassage>, TermCounts) {
+    let mut terms = TermCounts::default();
     let mut analysis = Analysis::default();
     let mut question_codes: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut out = Vec::with_capacity(passages.len());
@@ -97,13 +98,7 @@ pub fn code_passages(
         analyzer.analyze_into(text, &mut analysis);
         if passage.role == Role::Interviewer {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage {
-                passage,
-                tags: Vec::new(),
-                jobs: Vec::new(),
-                stems: Vec::new(),
-                forms: Vec::new(),
-            });
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new() });
             continue;
         }
         let q: &[usize] = passage
@@ -112,11 +107,84 @@ pub fn code_passages(
             .map_or(&[], |(_, c)| c.as_slice());
         let tags = code::code_passage(lexicon, text, &analysis, q);
         let jobs = code::extract_jobs(text);
-        let stems = analysis.words().map(|(_, t)| analysis.stem(t).into()).collect();
-        let forms = analysis.words().map(|(_, t)| analysis.norm(t).into()).collect();
-        out.push(CodedPassage { passage, tags, jobs, stems, forms });
+        terms.add_passage(&analysis);
+        out.push(CodedPassage { passage, tags, jobs });
     }
-    out
+    (out, terms)
+}
+
+/// Transcripts handed to the workers at a time. At most three batches are in memory: one being
+/// coded, one waiting, one being consumed.
+const BATCH: usize = 32;
+
+/// Runs `work` on every path in parallel and hands the results to `consume` in path order, on
+/// the calling thread, while the workers go on with the next batch. Memory holds only the
+/// results in flight. Stops at the first error `consume` returns.
+pub fn stream<T: Send>(
+    paths: &[PathBuf],
+    work: impl Fn(&Path) -> T + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(1);
+        scope.spawn(move || {
+            for batch in paths.chunks(BATCH) {
+                let done: Vec<T> = batch.par_iter().map(|p| work(p)).collect();
+                if tx.send(done).is_err() {
+                    break;
+                }
+            }
+        });
+        for done in rx {
+            for item in done {
+                consume(item)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Codes every transcript of the study in parallel and hands each coded interview to `consume`
+/// in a stable order (the transcripts' sorted paths); with an index `session`, also re-indexes
+/// the interviews whose inputs changed. Gives the diagnostics, the study's own included.
+pub fn for_each_interview(
+    study: &Study,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    session: Option<&index::Session>,
+    mut consume: impl FnMut(CodedInterview) -> Result<()>,
+) -> Result<Vec<Diagnostic>> {
+    let mut diagnostics = study.diagnostics.clone();
+    stream(
+        &study.transcripts,
+        |path| {
+            let bytes = std::fs::read(path)
+                .map_err(|e| Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")))?;
+            let processed = process_bytes(study, lexicon, analyzer, path, &bytes);
+            if let (Some(session), Ok((interview, _))) = (session, &processed) {
+                let hash = session.hash(study, path, &bytes);
+                if session.is_current(&interview.meta.source, &hash) {
+                    session.keep(&interview.meta.source, hash);
+                } else {
+                    session.replace(lexicon, interview, hash);
+                }
+            }
+            processed
+        },
+        |processed: Processed| {
+            match processed {
+                Ok((interview, mut warnings)) => {
+                    diagnostics.append(&mut warnings);
+                    consume(interview)?;
+                }
+                Err(d) => diagnostics.push(d),
+            }
+            Ok(())
+        },
+    )?;
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(diagnostics)
 }
 
 /// What a whole-study run gives.

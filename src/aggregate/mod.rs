@@ -10,12 +10,16 @@
 
 mod quotes;
 pub mod stats;
+mod terms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use quotes::{trim as trim_quote, Quote};
+use terms::GroupTerms;
+pub use terms::{is_content_word, TermCount, TermCounts};
 
 use crate::lexicon::Lexicon;
 use crate::model::{Family, UNASSIGNED};
@@ -306,46 +310,13 @@ struct CodeAcc {
     candidates: Vec<Quote>,
 }
 
-/// Counts of a word (a stem) or a two-word phrase (two stems joined by a space) in a group.
-#[derive(Default)]
-struct WordAcc {
-    count: u64,
-    interviews: usize,
-    /// The aggregator's interview serial number that last used the term.
-    last_interview: usize,
-    forms: HashMap<Box<str>, u64>,
-}
-
-fn count_term(words: &mut HashMap<Box<str>, WordAcc>, key: &str, form: &str, interview: usize) {
-    let acc = match words.get_mut(key) {
-        Some(acc) => acc,
-        None => words.entry(key.into()).or_default(),
-    };
-    acc.count += 1;
-    if acc.last_interview != interview {
-        acc.last_interview = interview;
-        acc.interviews += 1;
-    }
-    match acc.forms.get_mut(form) {
-        Some(n) => *n += 1,
-        None => {
-            acc.forms.insert(form.into(), 1);
-        }
-    }
-}
-
-fn is_content_word(stem: &str) -> bool {
-    stem.chars().any(char::is_alphabetic) && !STOP.contains(&stem)
-}
-
 #[derive(Default)]
 struct GroupAcc {
     interviews: usize,
     passages: usize,
     codes: BTreeMap<usize, CodeAcc>,
     families: BTreeMap<Family, usize>,
-    words: HashMap<Box<str>, WordAcc>,
-    total_words: u64,
+    words: GroupTerms,
     jobs: Vec<JobRow>,
     order: Vec<(String, BTreeSet<usize>)>,
 }
@@ -379,32 +350,14 @@ impl<'a> Aggregator<'a> {
         let key = interview.meta.attribute(&self.by).unwrap_or(UNASSIGNED).to_string();
         let group = self.groups.entry(key).or_default();
         group.interviews += 1;
+        group.words.add(&interview.terms);
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
         let mut best: HashMap<usize, Quote> = HashMap::new();
-        let serial = self.interviews;
         for cp in &interview.passages {
             if !is_evidence_role(cp.passage.role) {
                 continue;
             }
             group.passages += 1;
-            group.total_words += cp.stems.len() as u64;
-            let mut previous_content = false;
-            for (i, s) in cp.stems.iter().enumerate() {
-                let form = cp.forms.get(i).unwrap_or(s);
-                count_term(&mut group.words, s, form, serial);
-                // Two-word phrases of content words ("building management"), counted beside the words.
-                let content = is_content_word(s);
-                if content && previous_content {
-                    let prev_form = cp.forms.get(i - 1).unwrap_or(&cp.stems[i - 1]);
-                    count_term(
-                        &mut group.words,
-                        &format!("{} {s}", cp.stems[i - 1]),
-                        &format!("{prev_form} {form}"),
-                        serial,
-                    );
-                }
-                previous_content = content;
-            }
             let text = interview.text(&cp.passage);
             let mut here: Vec<usize> = Vec::new();
             for tag in &cp.tags {
@@ -480,11 +433,11 @@ impl<'a> Aggregator<'a> {
             }
             t
         };
-        let mut corpus_words: HashMap<&str, u64> = HashMap::new();
+        let mut corpus_words: FxHashMap<&str, u64> = FxHashMap::default();
         let mut corpus_total = 0u64;
         for g in self.groups.values() {
-            corpus_total += g.total_words;
-            for (w, acc) in &g.words {
+            corpus_total += g.words.words;
+            for (w, acc) in &g.words.terms {
                 *corpus_words.entry(w).or_default() += acc.count;
             }
         }
@@ -612,19 +565,6 @@ fn ratio(a: usize, b: usize) -> f64 {
     }
 }
 
-/// Function words that log-odds would otherwise rank (their variance is tiny).
-const STOP: &[&str] = &[
-    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "is", "it", "that", "this", "i",
-    "we", "you", "they", "he", "she", "our", "my", "your", "their", "be", "was", "were", "are", "so", "like", "just",
-    "know", "mean", "yeah", "um", "uh", "oh", "do", "have", "has", "had", "not", "no", "what", "there", "them", "us",
-    "me", "if", "then", "about", "from", "as", "by", "can", "would", "could", "get", "got", "go", "one", "all", "out",
-    "up", "it'", "that'", "i'm", "don't", "we'r", "they'r", "okay", "right", "realli", "kind", "thing", "think", "it",
-    "s", "t", "who", "those", "these", "which", "when", "where", "how", "some", "more", "veri", "much", "also", "been",
-    "will", "did", "doe", "here", "than", "its", "ani", "becaus", "say", "said", "stuff", "gonna", "we'v", "i'v",
-    "i'd", "we'd", "actual", "basic", "sure", "well", "yes", "someth", "there'", "what'", "he'", "she'", "into",
-    "over", "onli", "even", "still", "again", "now", "back", "let", "him", "her", "his",
-];
-
 /// Fisher's exact test per code with evidence anywhere in the study, this group against the
 /// rest, with Benjamini–Hochberg q-values over all of them (codes with equal prevalence count as
 /// tests too). Gives the codes whose prevalence differs, most significant first.
@@ -676,8 +616,8 @@ fn distinctive_codes(
     out
 }
 
-fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u64) -> Vec<DistinctiveTerm> {
-    let n_i = g.total_words;
+fn distinctive_terms(g: &GroupAcc, corpus: &FxHashMap<&str, u64>, corpus_total: u64) -> Vec<DistinctiveTerm> {
+    let n_i = g.words.words;
     let n_j = corpus_total.saturating_sub(n_i);
     if n_i == 0 || n_j == 0 {
         return Vec::new();
@@ -686,6 +626,7 @@ fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u6
     let a0 = corpus_total as f64 * 0.1;
     let mut out: Vec<DistinctiveTerm> = g
         .words
+        .terms
         .iter()
         .filter(|(w, acc)| {
             acc.count >= 3 && acc.interviews >= TERM_MIN_INTERVIEWS && (w.contains(' ') || is_content_word(w))
@@ -695,11 +636,7 @@ fn distinctive_terms(g: &GroupAcc, corpus: &HashMap<&str, u64>, corpus_total: u6
             let total = corpus.get(&**w).copied().unwrap_or(y_i);
             let a_w = stats::informative_prior(total, corpus_total, a0);
             let lo = stats::log_odds_dirichlet(y_i, n_i, total - y_i, n_j, a_w, a0);
-            let form = acc
-                .forms
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map_or_else(|| w.to_string(), |(f, _)| f.to_string());
+            let form = acc.form().unwrap_or(w).to_string();
             DistinctiveTerm {
                 term: form,
                 stem: w.to_string(),
@@ -778,7 +715,7 @@ mod tests {
         let transcript =
             crate::ingest::read("x.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
         let rules = RoleRules { interviewers: vec!["Maya".into()], participants: Vec::new() };
-        let passages = code_passages(lexicon, analyzer, &transcript.document, segment(&transcript, &rules));
+        let (passages, terms) = code_passages(lexicon, analyzer, &transcript.document, segment(&transcript, &rules));
         let meta = InterviewMeta {
             id: id.into(),
             source: format!("transcripts/{id}.txt"),
@@ -786,7 +723,7 @@ mod tests {
             persona: persona.into(),
             attributes: vec![("segment".into(), if id.ends_with('1') { "one".into() } else { "other".into() })],
         };
-        CodedInterview { meta, transcript, passages }
+        CodedInterview { meta, transcript, passages, terms }
     }
 
     /// Three "Ops" interviews that all talk about downtime (one of them five times) and electricity,

@@ -1,9 +1,9 @@
 //! Snowball stems through a per-thread word → stem cache (a corpus has few distinct words).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 
 /// Stemming languages (the Snowball algorithms `rust-stemmers` ships).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,7 +72,7 @@ const CACHE_LIMIT: usize = 1 << 18;
 struct Cache {
     language: Language,
     stemmer: Stemmer,
-    stems: HashMap<Box<str>, Box<str>>,
+    stems: FxHashMap<Box<str>, Box<str>>,
 }
 
 thread_local! {
@@ -85,9 +85,11 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) {
         let mut slot = cell.borrow_mut();
         let cache = match &mut *slot {
             Some(c) if c.language == language => c,
-            other => {
-                other.insert(Cache { language, stemmer: Stemmer::create(language.algorithm()), stems: HashMap::new() })
-            }
+            other => other.insert(Cache {
+                language,
+                stemmer: Stemmer::create(language.algorithm()),
+                stems: FxHashMap::default(),
+            }),
         };
         if let Some(stem) = cache.stems.get(word) {
             out.push_str(stem);

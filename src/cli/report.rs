@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use pith::aggregate::Aggregator;
-use pith::pipeline::{self, Run};
-use pith::report::{self, ReportFormat, ReportInput};
+use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
+use pith::{index, pipeline};
 
 use super::run::parse_formats;
 use super::{open_study, Context, Opened, Outcome};
@@ -36,46 +36,100 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let formats = parse_formats(&args.format)?;
     let opened = open_study(ctx, &args.study)?;
-    let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
-    ctx.check_strict(&run.diagnostics)?;
-    let skipped = ctx.report_diagnostics(&run.diagnostics);
-    write_reports(ctx, &opened, &run, &args.study, args.out.as_deref(), &args.by, &formats)?;
-    Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+    let done = produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, false)?;
+    done.say(ctx, &args.by);
+    Ok(done.outcome)
 }
 
-/// Aggregates the coded interviews by `by` and writes `formats` into `out` (default `STUDY/out`).
-pub fn write_reports(
+/// What [`produce`] did.
+pub struct Produced {
+    /// Done, or done with inputs skipped.
+    pub outcome: Outcome,
+    /// Interviews coded.
+    pub interviews: usize,
+    /// Groups reported.
+    pub groups: usize,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// The index update, when the index was kept up to date.
+    pub update: Option<index::Update>,
+}
+
+impl Produced {
+    /// The closing line on stderr.
+    pub fn say(&self, ctx: &Context, by: &str) {
+        if ctx.quiet {
+            return;
+        }
+        let index = self.update.as_ref().map(|u| format!("; {}", super::index::summary(u))).unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "pith: coded {} interviews ({} group{} by {by}); wrote {}{index}",
+            self.interviews,
+            self.groups,
+            if self.groups == 1 { "" } else { "s" },
+            self.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+}
+
+/// Codes the study, streaming each interview into the aggregates, the REFI-QDA export and (with
+/// `with_index`) the search index, then writes `formats` into `out` (default `STUDY/out`).
+/// Diagnostics go to stderr; with `--strict`, a skipped transcript stops everything before any
+/// file is written or the index is committed.
+pub fn produce(
     ctx: &Context,
     opened: &Opened,
-    run: &Run,
     study: &Path,
     out: Option<&Path>,
     by: &str,
     formats: &[ReportFormat],
-) -> anyhow::Result<()> {
-    if by != "persona" && !run.interviews.iter().any(|i| i.meta.attribute(by).is_some()) {
-        anyhow::bail!("no interview has the attribute {by:?} (a participants.csv column) to group by");
-    }
+    with_index: bool,
+) -> anyhow::Result<Produced> {
+    let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
+    let out_existed = out.exists();
+    let session = if with_index { Some(index::Session::begin(&opened.study, &opened.lexicon)?) } else { None };
+    let mut writer = report::Writer::new(formats, &out).context("cannot write the reports")?;
     let mut agg = Aggregator::new(&opened.lexicon, by);
-    for interview in &run.interviews {
-        agg.add(interview);
+    let mut grouped = by == "persona";
+    let diagnostics = pipeline::for_each_interview(
+        &opened.study,
+        &opened.lexicon,
+        &opened.analyzer,
+        session.as_ref(),
+        |interview| {
+            grouped |= interview.meta.attribute(by).is_some();
+            agg.add(&interview);
+            writer.add(&opened.lexicon, &interview)
+        },
+    )?;
+    let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {
+        if grouped {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("no interview has the attribute {by:?} (a participants.csv column) to group by"))
+        }
+    });
+    if let Err(e) = checked {
+        drop(writer);
+        if !out_existed {
+            // Only the folder this run made, and only while it is empty.
+            let _ = std::fs::remove_dir(&out);
+        }
+        return Err(e);
     }
+    let skipped = ctx.report_diagnostics(&diagnostics);
+    let update = session.map(index::Session::finish).transpose()?;
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
     let aggregates = agg.finish(&title);
-    let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
-    let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
-    let written = report::write(&input, formats, &out).context("cannot write the reports")?;
-    if !ctx.quiet {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "pith: coded {} interviews ({} group{} by {by}); wrote {}",
-            aggregates.interviews,
-            aggregates.personas.len(),
-            if aggregates.personas.len() == 1 { "" } else { "s" },
-            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(())
+    let written = writer.finish(&aggregates, &opened.lexicon).context("cannot write the reports")?;
+    Ok(Produced {
+        outcome: if skipped { Outcome::Partial } else { Outcome::Done },
+        interviews: aggregates.interviews,
+        groups: aggregates.personas.len(),
+        written,
+        update,
+    })
 }
 
 fn study_name(path: &Path) -> String {

@@ -1,14 +1,8 @@
 //! `pith run STUDY [--out DIR]`: code every transcript and write the reports.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
-use pith::aggregate::Aggregator;
-use pith::report::{self, ReportFormat, ReportInput};
-use pith::study::OUT_DIR;
-use pith::{index, pipeline};
+use pith::report::ReportFormat;
 
 use super::{open_study, Context, Outcome};
 
@@ -31,32 +25,9 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let formats = parse_formats(&args.format)?;
     let opened = open_study(ctx, &args.study)?;
-    let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
-    ctx.check_strict(&run.diagnostics)?;
-    let skipped = ctx.report_diagnostics(&run.diagnostics);
-    let update = index::update_with(&opened.study, &opened.lexicon, &run.interviews)?;
-    let mut agg = Aggregator::new(&opened.lexicon, &args.by);
-    for interview in &run.interviews {
-        agg.add(interview);
-    }
-    let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(&args.study));
-    let aggregates = agg.finish(&title);
-    let out = args.out.unwrap_or_else(|| args.study.join(OUT_DIR));
-    let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
-    let written = report::write(&input, &formats, &out).context("cannot write the reports")?;
-    if !ctx.quiet {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "pith: coded {} interviews ({} groups by {}); wrote {}; {}",
-            aggregates.interviews,
-            aggregates.personas.len(),
-            args.by,
-            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-            super::index::summary(&update)
-        );
-    }
-    Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+    let done = super::report::produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, true)?;
+    done.say(ctx, &args.by);
+    Ok(done.outcome)
 }
 
 /// Parses `--format` values.
@@ -72,11 +43,4 @@ pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<ReportFormat>> {
         }
     }
     Ok(formats)
-}
-
-fn study_name(path: &std::path::Path) -> String {
-    std::fs::canonicalize(path)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-        .unwrap_or_else(|| "study".into())
 }

@@ -1,8 +1,9 @@
 //! index: takes coded interviews, gives an on-disk tantivy index of every passage
 //! (`STUDY/.pith/index`), searchable by words, persona, code, role, interview and attribute.
 //!
-//! - [`update`] (`pith index`) brings the index up to date, re-reading only transcripts whose
-//!   inputs changed; [`update_with`] (`pith run`) does the same from interviews coded already.
+//! - [`update`] (`pith index`) brings the index up to date, coding only transcripts whose
+//!   inputs changed; a [`Session`] lets `pith run` do the same while it streams every coded
+//!   interview into the reports.
 //! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
 //!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
 //!
@@ -25,7 +26,7 @@ use tantivy::Index;
 pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use tokenizer::{to_tokens, PithTokenizer};
-pub use write::{update, update_with, Update};
+pub use write::{update, Session, Update};
 
 use crate::analyze::Language;
 use crate::error::{Error, Result};

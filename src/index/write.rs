@@ -1,12 +1,10 @@
 //! Bringing the index up to date: hash every transcript's inputs, re-index the changed ones,
 //! delete the removed ones, commit once, then record the new state.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use rayon::prelude::*;
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
@@ -39,144 +37,173 @@ pub struct Update {
     pub passages: u64,
 }
 
-/// Updates the index of `study` (`pith index`): transcripts whose inputs are unchanged are not
-/// read again; changed ones are read, coded and replace their documents; deleted ones are
-/// removed. Gives the study's diagnostics and those of the transcripts read.
-pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(Update, Vec<Diagnostic>)> {
-    let (update, mut diagnostics) = update_inner(study, lexicon, |path, bytes| {
-        match pipeline::process_bytes(study, lexicon, analyzer, path, bytes) {
-            Ok((interview, warnings)) => (Some(Cow::Owned(interview)), warnings),
-            Err(d) => (None, vec![d]),
-        }
-    })?;
-    diagnostics.extend(study.diagnostics.iter().cloned());
-    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
-    Ok((update, diagnostics))
+/// An index update in progress: holds the study's lock and the writer. Transcripts are offered
+/// one at a time, from any thread: [`Session::is_current`] says whether a transcript's inputs are
+/// unchanged since the last commit, [`Session::replace`] re-indexes a coded interview,
+/// [`Session::keep`] records an unchanged one. [`Session::finish`] removes the documents of every
+/// transcript not offered (deleted or unreadable), commits once and records the new state.
+pub struct Session {
+    _lock: Lock,
+    dir: std::path::PathBuf,
+    index: tantivy::Index,
+    fields: Fields,
+    writer: IndexWriter<TantivyDocument>,
+    fingerprint: String,
+    old: State,
+    new: Mutex<State>,
+    counts: Mutex<(usize, usize)>,
+    failed: Mutex<Option<tantivy::TantivyError>>,
+    rebuilt: bool,
+    state_file: std::path::PathBuf,
 }
 
-/// Updates the index of `study` from `interviews` coded already by [`pipeline::run`] with the
-/// same lexicon (`pith run`). A transcript missing from `interviews` could not be read: its old
-/// documents are removed. Gives no diagnostics of its own beyond unreadable files.
-pub fn update_with(study: &Study, lexicon: &Lexicon, interviews: &[CodedInterview]) -> Result<Update> {
-    let by_source: HashMap<&str, &CodedInterview> = interviews.iter().map(|i| (i.meta.source.as_str(), i)).collect();
-    let (update, _) = update_inner(study, lexicon, |path, _| {
-        (by_source.get(study.source(path).as_str()).map(|i| Cow::Borrowed(*i)), Vec::new())
-    })?;
-    Ok(update)
-}
-
-type Coder<'a> = dyn Fn(&Path, &[u8]) -> (Option<Cow<'a, CodedInterview>>, Vec<Diagnostic>) + Sync + 'a;
-
-fn update_inner<'a>(
-    study: &Study,
-    lexicon: &Lexicon,
-    code: impl Fn(&Path, &[u8]) -> (Option<Cow<'a, CodedInterview>>, Vec<Diagnostic>) + Sync + 'a,
-) -> Result<(Update, Vec<Diagnostic>)> {
-    let code: &Coder<'a> = &code;
-    let root = &study.root;
-    let _lock = Lock::acquire(root, &lock_path(root))?;
-    let language = study.language()?;
-    let config = match std::fs::read(root.join(CONFIG_FILE)) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(Error::io(root.join(CONFIG_FILE), e)),
-    };
-    let fingerprint = study_fingerprint(lexicon.fingerprint(), &config);
-    let old = State::load(&state_path(root))
-        .filter(|s| s.study == fingerprint && s.language == language.name())
-        .unwrap_or_default();
-    let rebuilt = old.study.is_empty();
-    let dir = index_dir(root);
-    let opened = if rebuilt { None } else { open_dir(&dir, language, false).ok().flatten() };
-    let (index, fields) = match opened {
-        Some(found) => found,
-        None => {
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+impl Session {
+    /// Locks the study and opens (or rebuilds, when the lexicons or settings changed) its index.
+    pub fn begin(study: &Study, lexicon: &Lexicon) -> Result<Session> {
+        let root = &study.root;
+        let lock = Lock::acquire(root, &lock_path(root))?;
+        let language = study.language()?;
+        let config = match std::fs::read(root.join(CONFIG_FILE)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(root.join(CONFIG_FILE), e)),
+        };
+        let fingerprint = study_fingerprint(lexicon.fingerprint(), &config);
+        let old = State::load(&state_path(root))
+            .filter(|s| s.study == fingerprint && s.language == language.name())
+            .unwrap_or_default();
+        let rebuilt = old.study.is_empty();
+        let dir = index_dir(root);
+        let opened = if rebuilt { None } else { open_dir(&dir, language, false).ok().flatten() };
+        // An index that does not open is rebuilt whole, whatever the state file says.
+        let rebuilt = opened.is_none();
+        let (index, fields) = match opened {
+            Some(found) => found,
+            None => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                }
+                open_dir(&dir, language, true)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
             }
-            open_dir(&dir, language, true)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
-        }
-    };
-    let old = if rebuilt { State::default() } else { old };
-    let writer: IndexWriter<TantivyDocument> =
-        index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY).map_err(index_error(&dir))?;
-
-    let mut new =
-        State { language: language.name().to_string(), study: fingerprint.clone(), transcripts: BTreeMap::new() };
-    let present: HashSet<String> = study.transcripts.iter().map(|p| study.source(p)).collect();
-    let removed: Vec<&String> = old.transcripts.keys().filter(|s| !present.contains(*s)).collect();
-    for source in &removed {
-        writer.delete_term(Term::from_field_text(fields.source, source));
+        };
+        let old = if rebuilt { State::default() } else { old };
+        let writer: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY).map_err(index_error(&dir))?;
+        let new =
+            State { language: language.name().to_string(), study: fingerprint.clone(), transcripts: BTreeMap::new() };
+        Ok(Session {
+            _lock: lock,
+            dir,
+            index,
+            fields,
+            writer,
+            fingerprint,
+            old,
+            new: Mutex::new(new),
+            counts: Mutex::new((0, 0)),
+            failed: Mutex::new(None),
+            rebuilt,
+            state_file: state_path(root),
+        })
     }
 
-    // One pass, in parallel: read, hash, and re-index only what changed. Nothing but the
-    // transcripts in flight is held in memory.
-    let failed: Mutex<Option<tantivy::TantivyError>> = Mutex::new(None);
-    let outcomes: Vec<Outcome> = study
-        .transcripts
-        .par_iter()
-        .map(|path| {
-            let source = study.source(path);
-            let delete = || writer.delete_term(Term::from_field_text(fields.source, &source));
+    /// The hash of a transcript's inputs: its bytes, its manifest row, the lexicons and settings.
+    pub fn hash(&self, study: &Study, path: &Path, bytes: &[u8]) -> String {
+        transcript_hash(&self.fingerprint, bytes, study.row_for(path))
+    }
+
+    /// Whether the index holds current documents for `source` with inputs hashing to `hash`.
+    pub fn is_current(&self, source: &str, hash: &str) -> bool {
+        self.old.transcripts.get(source).is_some_and(|h| h == hash)
+    }
+
+    /// Records that `source`'s documents are current.
+    pub fn keep(&self, source: &str, hash: String) {
+        if let Ok(mut new) = self.new.lock() {
+            new.transcripts.insert(source.to_string(), hash);
+        }
+        if let Ok(mut c) = self.counts.lock() {
+            c.1 += 1;
+        }
+    }
+
+    /// Replaces the documents of `interview` (whose inputs hash to `hash`).
+    pub fn replace(&self, lexicon: &Lexicon, interview: &CodedInterview, hash: String) {
+        let source = &interview.meta.source;
+        self.writer.delete_term(Term::from_field_text(self.fields.source, source));
+        for doc in documents(&self.fields, lexicon, interview) {
+            if let Err(e) = self.writer.add_document(doc) {
+                if let Ok(mut slot) = self.failed.lock() {
+                    slot.get_or_insert(e);
+                }
+                return;
+            }
+        }
+        if let Ok(mut new) = self.new.lock() {
+            new.transcripts.insert(source.clone(), hash);
+        }
+        if let Ok(mut c) = self.counts.lock() {
+            c.0 += 1;
+        }
+    }
+
+    /// Removes what was not offered, commits, and saves the state.
+    pub fn finish(self) -> Result<Update> {
+        let dir = self.dir;
+        if let Some(e) = self.failed.into_inner().ok().flatten() {
+            return Err(index_error(&dir)(e));
+        }
+        let new = self.new.into_inner().unwrap_or_default();
+        let mut removed = 0;
+        for source in self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)) {
+            self.writer.delete_term(Term::from_field_text(self.fields.source, source));
+            removed += 1;
+        }
+        let mut writer = self.writer;
+        writer.commit().map_err(index_error(&dir))?;
+        writer.wait_merging_threads().map_err(index_error(&dir))?;
+        new.save(&self.state_file)?;
+        let passages = self.index.reader().map(|r| r.searcher().num_docs()).map_err(index_error(&dir))?;
+        let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
+        Ok(Update { indexed, unchanged, removed, rebuilt: self.rebuilt, passages })
+    }
+}
+
+/// Updates the index of `study` (`pith index`): transcripts whose inputs are unchanged are not
+/// read again beyond hashing; changed ones are coded and replace their documents; deleted ones
+/// are removed. Gives the study's diagnostics and those of the transcripts read.
+pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(Update, Vec<Diagnostic>)> {
+    let session = Session::begin(study, lexicon)?;
+    let mut diagnostics: Vec<Diagnostic> = study.diagnostics.clone();
+    pipeline::stream(
+        &study.transcripts,
+        |path| {
             let bytes = match std::fs::read(path) {
                 Ok(b) => b,
-                Err(e) => {
-                    delete();
-                    let d = Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}"));
-                    return Outcome { source, hash: None, changed: true, diagnostics: vec![d] };
-                }
+                Err(e) => return vec![Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}"))],
             };
-            let hash = transcript_hash(&fingerprint, &bytes, study.row_for(path));
-            if old.transcripts.get(&source) == Some(&hash) {
-                return Outcome { source, hash: Some(hash), changed: false, diagnostics: Vec::new() };
+            let source = study.source(path);
+            let hash = session.hash(study, path, &bytes);
+            if session.is_current(&source, &hash) {
+                session.keep(&source, hash);
+                return Vec::new();
             }
-            delete();
-            let (coded, diagnostics) = code(path, &bytes);
-            drop(bytes);
-            let Some(interview) = coded else { return Outcome { source, hash: None, changed: true, diagnostics } };
-            for doc in documents(&fields, lexicon, &interview) {
-                if let Err(e) = writer.add_document(doc) {
-                    if let Ok(mut slot) = failed.lock() {
-                        slot.get_or_insert(e);
-                    }
-                    return Outcome { source, hash: None, changed: true, diagnostics };
+            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes) {
+                Ok((interview, warnings)) => {
+                    session.replace(lexicon, &interview, hash);
+                    warnings
                 }
+                Err(d) => vec![d],
             }
-            Outcome { source, hash: Some(hash), changed: true, diagnostics }
-        })
-        .collect();
-    if let Some(e) = failed.into_inner().ok().flatten() {
-        return Err(index_error(&dir)(e));
-    }
-    let (mut indexed, mut unchanged) = (0, 0);
-    let mut diagnostics = Vec::new();
-    for mut o in outcomes {
-        diagnostics.append(&mut o.diagnostics);
-        if let Some(hash) = o.hash {
-            if o.changed {
-                indexed += 1;
-            } else {
-                unchanged += 1;
-            }
-            new.transcripts.insert(o.source, hash);
-        }
-    }
-    let mut writer = writer;
-    writer.commit().map_err(index_error(&dir))?;
-    writer.wait_merging_threads().map_err(index_error(&dir))?;
-    new.save(&state_path(root))?;
-    let passages = index.reader().map(|r| r.searcher().num_docs()).map_err(index_error(&dir))?;
-    Ok((Update { indexed, unchanged, removed: removed.len(), rebuilt, passages }, diagnostics))
-}
-
-/// What became of one transcript.
-struct Outcome {
-    source: String,
-    /// Its inputs' hash when its documents are current (unchanged, or re-indexed).
-    hash: Option<String>,
-    /// Whether it was read and coded again.
-    changed: bool,
-    diagnostics: Vec<Diagnostic>,
+        },
+        |mut d: Vec<Diagnostic>| {
+            diagnostics.append(&mut d);
+            Ok(())
+        },
+    )?;
+    let update = session.finish()?;
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok((update, diagnostics))
 }
 
 /// The documents of one interview: one per passage.

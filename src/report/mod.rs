@@ -1,8 +1,11 @@
-//! report: takes a [`ReportInput`] (the [`Aggregates`], plus the coded interviews for the
-//! exports that carry sources), gives files in the output folder, one module per format.
+//! report: takes the [`Aggregates`] (and, for the REFI-QDA project, the coded interviews as
+//! they stream by), gives files in the output folder, one module per format.
 //!
-//! Every file is rendered in memory first and written atomically; nothing is written until
-//! every requested format has rendered. Escaping lives in one place ([`escape`]).
+//! A [`Writer`] is made before the interviews are coded: [`Writer::add`] streams each coded
+//! interview into the exports that carry sources (the REFI-QDA zip, built in a temporary file),
+//! and [`Writer::finish`] renders every other format from the aggregates, then puts every file in
+//! place atomically; a file is never half-written and nothing of a failed run replaces the
+//! previous reports. Escaping lives in one place ([`escape`]).
 
 mod csv;
 pub mod escape;
@@ -22,18 +25,6 @@ use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::lexicon::Lexicon;
 use crate::pipeline::CodedInterview;
-
-/// What the report writers read: the aggregates every format shows, and the coded
-/// interviews and lexicon the REFI-QDA export needs for its sources, codings and codebook.
-#[derive(Clone, Copy)]
-pub struct ReportInput<'a> {
-    /// Per-group statistics, quotes and the codebook.
-    pub aggregates: &'a Aggregates,
-    /// The coded interviews (document text and tagged passages), in a stable order.
-    pub interviews: &'a [CodedInterview],
-    /// The lexicon the interviews were coded with.
-    pub lexicon: &'a Lexicon,
-}
 
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,37 +74,68 @@ impl ReportFormat {
         }
     }
 
-    /// Renders the format's files, in [`ReportFormat::file_names`] order.
-    fn render(self, input: &ReportInput<'_>) -> Result<Vec<Vec<u8>>> {
-        let agg = input.aggregates;
+    /// Renders the format's files from the aggregates, in [`ReportFormat::file_names`] order
+    /// (the REFI-QDA project itself streams through [`Writer`]; only its codebook renders here).
+    fn render(self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<(&'static str, Vec<u8>)>> {
         Ok(match self {
-            ReportFormat::Markdown => vec![markdown::render(agg).into_bytes()],
-            ReportFormat::Html => vec![html::render(agg).into_bytes()],
-            ReportFormat::Json => vec![json::render(agg)?],
-            ReportFormat::Csv => vec![csv::render(agg)?],
-            ReportFormat::Qdpx => {
-                let project = qdpx::project(input)?;
-                vec![project, qdpx::codebook(input.lexicon).into_bytes()]
-            }
+            ReportFormat::Markdown => vec![("report.md", markdown::render(agg).into_bytes())],
+            ReportFormat::Html => vec![("report.html", html::render(agg).into_bytes())],
+            ReportFormat::Json => vec![("report.json", json::render(agg)?)],
+            ReportFormat::Csv => vec![("matrix.csv", csv::render(agg)?)],
+            ReportFormat::Qdpx => vec![(qdpx::CODEBOOK_FILE, qdpx::codebook(lexicon).into_bytes())],
         })
     }
 }
 
-/// Renders every format, then writes them into `out`; returns the paths written.
-pub fn write(input: &ReportInput<'_>, formats: &[ReportFormat], out: &Path) -> Result<Vec<PathBuf>> {
-    let mut rendered: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for f in formats {
-        for (name, bytes) in f.file_names().iter().zip(f.render(input)?) {
-            rendered.push((out.join(name), bytes));
+/// Writes the reports of one run: streams coded interviews into the REFI-QDA project while they
+/// are coded, then renders and puts every file in place.
+pub struct Writer {
+    out: PathBuf,
+    formats: Vec<ReportFormat>,
+    qdpx: Option<qdpx::Builder>,
+}
+
+impl Writer {
+    /// A writer of `formats` into `out`.
+    pub fn new(formats: &[ReportFormat], out: &Path) -> Result<Writer> {
+        let qdpx = if formats.contains(&ReportFormat::Qdpx) { Some(qdpx::Builder::new(out)?) } else { None };
+        Ok(Writer { out: out.to_path_buf(), formats: formats.to_vec(), qdpx })
+    }
+
+    /// Streams one coded interview into the exports that carry sources.
+    pub fn add(&mut self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<()> {
+        match &mut self.qdpx {
+            Some(q) => q.add(lexicon, interview),
+            None => Ok(()),
         }
     }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let mut written = Vec::new();
-    for (path, bytes) in rendered {
-        write_atomic(&path, &bytes)?;
-        written.push(path);
+
+    /// Renders every format, then writes them into the output folder; returns the paths written.
+    pub fn finish(self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
+        let mut rendered: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        for f in &self.formats {
+            for (name, bytes) in f.render(agg, lexicon)? {
+                rendered.push((self.out.join(name), bytes));
+            }
+        }
+        let project = match self.qdpx {
+            Some(q) => Some(q.finish(&agg.study, lexicon)?),
+            None => None,
+        };
+        std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
+        let mut written = Vec::new();
+        if let Some(file) = project {
+            let path = self.out.join(qdpx::PROJECT_FILE);
+            file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+            written.push(path);
+        }
+        for (path, bytes) in rendered {
+            write_atomic(&path, &bytes)?;
+            written.push(path);
+        }
+        written.sort();
+        Ok(written)
     }
-    Ok(written)
 }
 
 /// A percentage for display: `83%`.

@@ -15,10 +15,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{Cursor, Write as _};
+use std::io::{Seek, Write as _};
+use std::path::Path;
 
 use super::escape::xml;
-use super::ReportInput;
 use crate::error::{Error, Result};
 use crate::lexicon::{Code, Lexicon};
 use crate::model::Family;
@@ -115,73 +115,137 @@ pub(super) fn codebook(lexicon: &Lexicon) -> String {
     )
 }
 
-/// The `project.qde` document; sources are referenced as `internal://<guid>.txt`.
-fn project_xml(input: &ReportInput<'_>) -> String {
-    let interviews = input.interviews;
-    let user = guid("user", "pith");
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"{PROJECT_NS}\" name=\"{}\" origin=\"pith {}\" creatingUserGUID=\"{user}\">\n  <Users>\n    <User guid=\"{user}\" name=\"pith\"/>\n  </Users>\n  <CodeBook>\n{}  </CodeBook>\n",
-        xml(&input.aggregates.study),
-        env!("CARGO_PKG_VERSION"),
-        codes_xml(input.lexicon, "    "),
-    );
-    // Variables: persona first, then every attribute in order of first appearance.
-    let mut variables: Vec<&str> = vec!["persona"];
-    for i in interviews {
-        for (k, _) in &i.meta.attributes {
-            if !variables.iter().any(|v| v.eq_ignore_ascii_case(k)) {
-                variables.push(k);
+/// Builds `study.qdpx` while interviews stream by: each interview's document text goes into
+/// the zip (a temporary file in the output folder) as soon as it arrives and its selections into
+/// a spill file, so memory holds only the case list; [`Builder::finish`] adds `project.qde`.
+pub struct Builder {
+    zip: zip::ZipWriter<std::io::BufWriter<tempfile::NamedTempFile>>,
+    sources: std::io::BufWriter<std::fs::File>,
+    any_source: bool,
+    /// Participant → their case.
+    cases: BTreeMap<String, Case>,
+    variables: Vec<String>,
+    user: String,
+}
+
+/// A participant: the attributes of their first interview, and every source of theirs.
+struct Case {
+    attributes: Vec<(String, String)>,
+    sources: Vec<String>,
+}
+
+fn zip_error(e: zip::result::ZipError) -> Error {
+    Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"))
+}
+
+fn zip_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .last_modified_time(zip::DateTime::default())
+}
+
+impl Builder {
+    /// Starts a project whose zip is written to a temporary file in `out`.
+    pub fn new(out: &Path) -> Result<Builder> {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let file = tempfile::Builder::new().prefix(".pith-tmp-").tempfile_in(out).map_err(|e| Error::io(out, e))?;
+        let spill = tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        Ok(Builder {
+            zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
+            sources: std::io::BufWriter::new(spill),
+            any_source: false,
+            cases: BTreeMap::new(),
+            variables: vec!["persona".to_string()],
+            user: guid("user", "pith"),
+        })
+    }
+
+    /// Adds one interview: its source text, its case, its coded selections.
+    pub fn add(&mut self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<()> {
+        let meta = &interview.meta;
+        self.zip
+            .start_file(format!("sources/{}.txt", guid("source", &meta.source)), zip_options())
+            .map_err(zip_error)?;
+        self.zip.write_all(interview.transcript.document.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        for (k, _) in &meta.attributes {
+            if !self.variables.iter().any(|v| v.eq_ignore_ascii_case(k)) {
+                self.variables.push(k.clone());
             }
         }
+        let case = self.cases.entry(meta.participant.clone()).or_insert_with(|| {
+            let mut attributes = vec![("persona".to_string(), meta.persona.clone())];
+            attributes.extend(meta.attributes.iter().cloned());
+            Case { attributes, sources: Vec::new() }
+        });
+        case.sources.push(meta.source.clone());
+        let mut xml_out = String::new();
+        source_xml(&mut xml_out, lexicon, interview, &self.user);
+        self.sources.write_all(xml_out.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        self.any_source = true;
+        Ok(())
     }
-    let _ = writeln!(out, "  <Variables>");
-    for v in &variables {
-        let _ = writeln!(
-            out,
-            "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>",
-            guid("variable", &v.to_ascii_lowercase()),
-            xml(v)
+
+    /// Writes `project.qde` (codebook, variables, cases, sources) and gives the finished zip,
+    /// still a temporary file, to be renamed into place.
+    pub fn finish(mut self, study: &str, lexicon: &Lexicon) -> Result<tempfile::NamedTempFile> {
+        let user = self.user.clone();
+        let mut head = String::new();
+        let _ = write!(
+            head,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"{PROJECT_NS}\" name=\"{}\" origin=\"pith {}\" creatingUserGUID=\"{user}\">\n  <Users>\n    <User guid=\"{user}\" name=\"pith\"/>\n  </Users>\n  <CodeBook>\n{}  </CodeBook>\n",
+            xml(study),
+            env!("CARGO_PKG_VERSION"),
+            codes_xml(lexicon, "    "),
         );
-    }
-    let _ = writeln!(out, "  </Variables>");
-    // Cases: one per participant, with the values of their first interview.
-    let mut cases: BTreeMap<&str, Vec<&CodedInterview>> = BTreeMap::new();
-    for i in interviews {
-        cases.entry(i.meta.participant.as_str()).or_default().push(i);
-    }
-    if !cases.is_empty() {
-        let _ = writeln!(out, "  <Cases>");
-        for (participant, list) in &cases {
-            let _ = writeln!(out, "    <Case guid=\"{}\" name=\"{}\">", guid("case", participant), xml(participant));
-            let first = &list[0].meta;
-            for v in &variables {
-                if let Some(value) = first.attribute(v) {
-                    let _ = writeln!(
-                        out,
-                        "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <TextValue>{}</TextValue>\n      </VariableValue>",
-                        guid("variable", &v.to_ascii_lowercase()),
-                        xml(value)
-                    );
+        let _ = writeln!(head, "  <Variables>");
+        for v in &self.variables {
+            let _ = writeln!(
+                head,
+                "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>",
+                guid("variable", &v.to_ascii_lowercase()),
+                xml(v)
+            );
+        }
+        let _ = writeln!(head, "  </Variables>");
+        if !self.cases.is_empty() {
+            let _ = writeln!(head, "  <Cases>");
+            for (participant, Case { attributes, sources }) in &self.cases {
+                let _ =
+                    writeln!(head, "    <Case guid=\"{}\" name=\"{}\">", guid("case", participant), xml(participant));
+                for v in &self.variables {
+                    if let Some((_, value)) = attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(v)) {
+                        let _ = writeln!(
+                            head,
+                            "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <TextValue>{}</TextValue>\n      </VariableValue>",
+                            guid("variable", &v.to_ascii_lowercase()),
+                            xml(value)
+                        );
+                    }
                 }
+                for source in sources {
+                    let _ = writeln!(head, "      <SourceRef targetGUID=\"{}\"/>", guid("source", source));
+                }
+                let _ = writeln!(head, "    </Case>");
             }
-            for i in list {
-                let _ = writeln!(out, "      <SourceRef targetGUID=\"{}\"/>", guid("source", &i.meta.source));
-            }
-            let _ = writeln!(out, "    </Case>");
+            let _ = writeln!(head, "  </Cases>");
         }
-        let _ = writeln!(out, "  </Cases>");
-    }
-    if !interviews.is_empty() {
-        let _ = writeln!(out, "  <Sources>");
-        for i in interviews {
-            source_xml(&mut out, input.lexicon, i, &user);
+        let io = |e: std::io::Error| Error::io(PROJECT_FILE, e);
+        self.zip.start_file("project.qde", zip_options()).map_err(zip_error)?;
+        self.zip.write_all(head.as_bytes()).map_err(io)?;
+        if self.any_source {
+            self.zip.write_all(b"  <Sources>\n").map_err(io)?;
+            let mut spill = self.sources.into_inner().map_err(|e| io(e.into_error()))?;
+            spill.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+            std::io::copy(&mut spill, &mut self.zip).map_err(io)?;
+            self.zip.write_all(b"  </Sources>\n").map_err(io)?;
         }
-        let _ = writeln!(out, "  </Sources>");
+        self.zip.write_all(b"</Project>\n").map_err(io)?;
+        let buffered = self.zip.finish().map_err(zip_error)?;
+        let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
+        file.as_file().sync_all().map_err(io)?;
+        Ok(file)
     }
-    let _ = writeln!(out, "</Project>");
-    out
 }
 
 fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, user: &str) {
@@ -221,23 +285,6 @@ fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, u
         let _ = writeln!(out, "      </PlainTextSelection>");
     }
     let _ = writeln!(out, "    </TextSource>");
-}
-
-/// `study.qdpx`: a zip holding `project.qde` and `sources/<guid>.txt` per interview.
-pub(super) fn project(input: &ReportInput<'_>) -> Result<Vec<u8>> {
-    let fail = |e: zip::result::ZipError| Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"));
-    let io_fail = |e: std::io::Error| Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    zip.start_file("project.qde", options).map_err(fail)?;
-    zip.write_all(project_xml(input).as_bytes()).map_err(io_fail)?;
-    for i in input.interviews {
-        zip.start_file(format!("sources/{}.txt", guid("source", &i.meta.source)), options).map_err(fail)?;
-        zip.write_all(i.transcript.document.as_bytes()).map_err(io_fail)?;
-    }
-    Ok(zip.finish().map_err(fail)?.into_inner())
 }
 
 #[cfg(test)]
