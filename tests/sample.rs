@@ -62,7 +62,7 @@ fn debbie_ranks_server_deployment_and_frank_shows_the_building_management_system
     };
     assert!(distinct(debbie, "job.server_deployment"));
     assert!(distinct(frank, "responsibility.building_management"));
-    assert!(!deploy["quotes"].as_array().map_or(true, |q| q.is_empty()));
+    assert!(!deploy["quotes"].as_array().is_none_or(|q| q.is_empty()));
     let md = study.read("out/report.md");
     assert!(md.contains("Deploying and installing servers") && md.contains("Building management system"));
 }
