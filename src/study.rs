@@ -362,7 +362,8 @@ fn escapes_study(value: &str) -> Option<String> {
     let value = value.trim();
     let unified = value.replace('\\', "/");
     let p = Path::new(&unified);
-    let absolute = p.is_absolute() || unified.starts_with('/') || unified.get(1..2) == Some(":");
+    let drive = unified.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && unified.get(1..3) == Some(":/");
+    let absolute = p.is_absolute() || unified.starts_with('/') || drive;
     if absolute {
         return Some(format!("transcript {value:?} is an absolute path: give it relative to the study"));
     }
@@ -465,5 +466,20 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_paths_leading_out_of_the_study_are_named() {
+        for bad in ["/etc/passwd", "C:\\Users\\x.txt", "c:/x.txt", "../x.txt", "a/../../x", "a\\..\\..\\x"] {
+            assert!(escapes_study(bad).is_some(), "{bad}");
+        }
+        for good in ["a.txt", "sub/a.txt", "a:b.txt", "..a.txt", "P01"] {
+            assert_eq!(escapes_study(good), None, "{good}");
+        }
     }
 }
