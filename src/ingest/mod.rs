@@ -12,7 +12,9 @@
 //!
 //! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
 //! SRT share one cue parser; the structured formats share one renderer. Bytes that are not
-//! UTF-8 decode as Windows-1252 with a warning.
+//! UTF-8 decode as Windows-1252 with a warning. Before any reader runs, [`Limits`] (file size,
+//! line length, `.docx` entries and inflated size, JSON depth) and binary content (by magic
+//! bytes or NULs) turn a hostile file into a [`ReadError`] that says why.
 //!
 //! Invariant: every turn's range lies inside the document text, on char boundaries, in
 //! ascending order, without overlap, and holds speech only (no label, timestamp or markup at
