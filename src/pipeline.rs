@@ -60,15 +60,22 @@ pub type Processed = std::result::Result<(CodedInterview, Vec<Diagnostic>), Diag
 
 /// Reads, segments and codes one transcript.
 pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path) -> Processed {
-    let bytes =
-        std::fs::read(path).map_err(|e| Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")))?;
+    let bytes = read_transcript(study, path)?;
     process_bytes(study, lexicon, analyzer, path, &bytes)
+}
+
+/// Reads a transcript within the study's size limit (`[limits] max_transcript_bytes`).
+pub fn read_transcript(study: &Study, path: &Path) -> std::result::Result<Vec<u8>, Diagnostic> {
+    read_bounded(path, study.config.limits.max_transcript_bytes)
+        .map_err(|message| Diagnostic::skipped(Location::new(path, None), message))
 }
 
 /// Segments and codes one transcript whose bytes were read already (the index reads them to
 /// hash them first).
 pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path, bytes: &[u8]) -> Processed {
-    let read = ingest::read(path, bytes).map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
+    let limits = &study.config.limits;
+    let read = ingest::read_with(path, bytes, limits)
+        .map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
     let warnings =
         read.warnings.into_iter().map(|w| Diagnostic::warning(Location::new(path, w.line), w.message)).collect();
     let mut meta = study.meta_for(path);
@@ -77,9 +84,33 @@ pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path
             meta.attributes.push((k.clone(), v.clone()));
         }
     }
-    let passages = segment::segment(&read.transcript, &study.role_rules(path));
+    let passages = segment::segment_with(&read.transcript, &study.role_rules(path), limits.max_passage_bytes);
     let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages);
     Ok((CodedInterview { meta, transcript: read.transcript, passages, terms }, warnings))
+}
+
+/// Reads a file of at most `max` bytes: the size is checked from metadata before reading and
+/// the read itself is bounded (the file may grow in between).
+fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let too_big = |n: u64| {
+        format!(
+            "the file is {} (limit {}: raise max_transcript_bytes in pith.toml [limits] if this is really a transcript)",
+            ingest::human_bytes(n),
+            ingest::human_bytes(max)
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    if len > max {
+        return Err(too_big(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Analyzes and codes the passages of one document; counts the words of its evidence passages.
@@ -159,8 +190,7 @@ pub fn for_each_interview(
     stream(
         &study.transcripts,
         |path| {
-            let bytes = std::fs::read(path)
-                .map_err(|e| Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}")))?;
+            let bytes = read_transcript(study, path)?;
             let processed = process_bytes(study, lexicon, analyzer, path, &bytes);
             if let (Some(session), Ok((interview, _))) = (session, &processed) {
                 let hash = session.hash(study, path, &bytes);

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::ingest::speaker::{is_interviewer_label, is_participant_label, study_id};
+use crate::ingest::Limits;
 use crate::model::{Passage, Role, Span, Transcript};
 
 /// Turns longer than this many words are split.
@@ -105,6 +106,13 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
 
 /// Splits the transcript into passages.
 pub fn segment(transcript: &Transcript, rules: &RoleRules) -> Vec<Passage> {
+    segment_with(transcript, rules, Limits::default().max_passage_bytes)
+}
+
+/// [`segment`], with passages of at most `max_passage_bytes` (a longer piece is cut at the
+/// last whitespace before the limit, else at a char boundary).
+pub fn segment_with(transcript: &Transcript, rules: &RoleRules, max_passage_bytes: usize) -> Vec<Passage> {
+    let max_passage_bytes = max_passage_bytes.max(64);
     let roles = assign_roles(transcript, rules);
     let doc = &transcript.document;
     let mut passages: Vec<Passage> = Vec::new();
@@ -113,7 +121,8 @@ pub fn segment(transcript: &Transcript, rules: &RoleRules) -> Vec<Passage> {
     for turn in &transcript.turns {
         let role = turn.speaker.as_ref().and_then(|s| roles.get(s)).copied().unwrap_or(Role::Unknown);
         let question = if role == Role::Interviewer { None } else { last_question };
-        for piece in split_turn(doc, turn.text.clone()) {
+        let pieces = split_turn(doc, turn.text.clone());
+        for piece in pieces.into_iter().flat_map(|p| cap(doc, p, max_passage_bytes)) {
             let span = Span { chars: chars.to(doc, piece.start)..chars.to(doc, piece.end), bytes: piece };
             passages.push(Passage {
                 index: passages.len(),
@@ -149,6 +158,27 @@ impl CharCounter {
     }
 }
 
+/// Cuts `range` into pieces of at most `max` bytes, at whitespace where there is some.
+fn cap(doc: &str, range: Range<usize>, max: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = range.start;
+    while range.end - start > max {
+        let mut end = start + max;
+        while !doc.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = doc[start..end].rfind(char::is_whitespace).filter(|&i| i > 0).map_or(end, |i| start + i);
+        out.push(start..start + doc[start..cut].trim_end().len());
+        start = cut;
+        let rest = &doc[start..range.end];
+        start += rest.len() - rest.trim_start().len();
+    }
+    if start < range.end {
+        out.push(start..range.end);
+    }
+    out
+}
+
 /// Byte ranges of the pieces of one turn (the whole turn when it is short).
 fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let text = &doc[range.clone()];
@@ -182,12 +212,13 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     }
     let mut pieces: Vec<Range<usize>> = Vec::new();
     let mut current: Option<(Range<usize>, usize)> = None;
+    let mut remaining: usize = sentences.iter().map(|x| x.1).sum();
     for (k, (s, n)) in sentences.iter().enumerate() {
+        remaining -= n;
         let (r, count) = current.get_or_insert((s.start..s.end, 0));
         r.end = s.end;
         *count += n;
         let next = sentences.get(k + 1).map_or(0, |x| x.1);
-        let remaining: usize = sentences[k + 1..].iter().map(|x| x.1).sum();
         if *count >= PIECE_MIN && (*count + next > PIECE_MAX) && remaining >= PIECE_MIN / 2 {
             pieces.push(r.clone());
             current = None;
@@ -221,6 +252,15 @@ mod tests {
                 .collect(),
             attributes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn long_pieces_are_capped_at_whitespace_or_char_boundary() {
+        let doc = format!("{} {}", "é".repeat(100), "word ".repeat(30));
+        let pieces = cap(&doc, 0..doc.len(), 64);
+        assert!(pieces.iter().all(|r| r.len() <= 64 && doc.is_char_boundary(r.start) && doc.is_char_boundary(r.end)));
+        assert_eq!(pieces.iter().map(|r| &doc[r.clone()]).collect::<String>().replace(' ', ""), doc.replace(' ', ""));
+        assert!(pieces.windows(2).all(|w| w[0].end <= w[1].start));
     }
 
     #[test]

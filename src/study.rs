@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::analyze::Language;
 use crate::error::{Diagnostic, Error, Location, Result};
-use crate::ingest::{self, PathKind};
+use crate::ingest::{self, Limits, PathKind};
 use crate::model::{InterviewMeta, UNASSIGNED};
 use crate::segment::RoleRules;
 
@@ -49,6 +49,9 @@ pub struct Config {
     /// Study title for reports.
     #[serde(default)]
     pub title: Option<String>,
+    /// Per-transcript limits (`[limits]`).
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 fn default_language() -> String {
@@ -61,7 +64,13 @@ fn default_lexicons() -> Vec<PathBuf> {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { language: default_language(), interviewers: Vec::new(), lexicons: default_lexicons(), title: None }
+        Config {
+            language: default_language(),
+            interviewers: Vec::new(),
+            lexicons: default_lexicons(),
+            title: None,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -107,6 +116,8 @@ impl Study {
             return Err(Error::NotAStudy { path: root.to_path_buf(), reason: "not a folder" });
         }
         let config = read_config(&root.join(CONFIG_FILE))?;
+        let canonical_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+        check_lexicon_paths(root, &canonical_root, &config)?;
         let nested = root.join("transcripts");
         let bare = !nested.is_dir();
         let transcripts_dir = if bare { root.to_path_buf() } else { nested };
@@ -115,7 +126,8 @@ impl Study {
         let manifest =
             if manifest_path.is_file() { read_manifest(&manifest_path, &mut diagnostics)? } else { Vec::new() };
         let mut transcripts = Vec::new();
-        collect_transcripts(&transcripts_dir, &transcripts_dir, bare, &mut transcripts)?;
+        let walk = Walk { root: &transcripts_dir, study: &canonical_root, bare };
+        walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
         transcripts.sort();
         let mut study = Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics };
         study.check_manifest(&manifest_path);
@@ -255,7 +267,13 @@ const TRANSCRIPT_COLUMNS: &[&str] = &["transcript", "file", "filename", "intervi
 
 fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (text, warning) = ingest::decode(&bytes);
+    parse_manifest(path, &bytes, diagnostics)
+}
+
+/// Parses manifest bytes (`participants.csv`) read from `path`: the rows, with bad, duplicate
+/// and out-of-study rows left out as diagnostics; an error when there is no transcript column.
+pub fn parse_manifest(path: &Path, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
+    let (text, warning) = ingest::decode(bytes);
     if let Some(w) = warning {
         diagnostics.push(Diagnostic::warning(Location::new(path, w.line), w.message));
     }
@@ -288,6 +306,10 @@ fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<M
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
+        if let Some(why) = record.get(t_col).and_then(escapes_study) {
+            diagnostics.push(Diagnostic::skipped(Location::new(path, Some(line)), why));
+            continue;
+        }
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|v| !v.is_empty()).map(str::to_string);
         let Some(transcript) = get(Some(t_col)) else {
             if record.iter().any(|v| !v.is_empty()) {
@@ -335,36 +357,129 @@ fn sniffs_as_transcript(path: &Path) -> bool {
     read.is_ok() && !head.is_empty() && ingest::Format::sniff(&head).is_some()
 }
 
-fn collect_transcripts(root: &Path, dir: &Path, bare: bool, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') {
-            continue;
-        }
-        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if ft.is_dir() {
-            if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
-                collect_transcripts(root, &path, bare, out)?;
-            }
-        } else {
-            let lower = name.to_ascii_lowercase();
-            let readme = lower.starts_with("readme");
-            let wanted = match ingest::path_kind(&path) {
-                PathKind::Transcript | PathKind::Unsupported => true,
-                // In `transcripts/`, a file that does not sniff as a transcript is named as
-                // skipped; in a bare folder it is ignored.
-                PathKind::Sniff => {
-                    !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && (!bare || sniffs_as_transcript(&path))
-                }
-                PathKind::Other => false,
-            };
-            if wanted && !(bare && dir == root && readme) {
-                out.push(path);
-            }
+/// Why a manifest `transcript` value points outside the study, if it does.
+fn escapes_study(value: &str) -> Option<String> {
+    let value = value.trim();
+    let unified = value.replace('\\', "/");
+    let p = Path::new(&unified);
+    let drive = unified.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && unified.get(1..3) == Some(":/");
+    let absolute = p.is_absolute() || unified.starts_with('/') || drive;
+    if absolute {
+        return Some(format!("transcript {value:?} is an absolute path: give it relative to the study"));
+    }
+    if p.components().any(|c| c == std::path::Component::ParentDir) {
+        return Some(format!("transcript {value:?} points outside the study (`..`): this row is ignored"));
+    }
+    None
+}
+
+/// Refuses `lexicons = [...]` entries that lead outside the study (absolute, `..`, symlinks).
+fn check_lexicon_paths(root: &Path, canonical_root: &Path, config: &Config) -> Result<()> {
+    for p in &config.lexicons {
+        let outside = p.is_absolute()
+            || p.components().any(|c| c == std::path::Component::ParentDir)
+            || root.join(p).canonicalize().is_ok_and(|c| !c.starts_with(canonical_root));
+        if outside {
+            return Err(Error::Config {
+                location: Location::new(root.join(CONFIG_FILE), None),
+                message: format!(
+                    "lexicon path {:?} leads outside the study: keep study lexicons inside it",
+                    p.display()
+                ),
+            });
         }
     }
     Ok(())
+}
+
+/// Walks a transcripts folder.
+struct Walk<'a> {
+    /// The transcripts folder.
+    root: &'a Path,
+    /// The study folder, canonical: symlinks must resolve inside it.
+    study: &'a Path,
+    /// Whether the study is a bare folder of transcripts.
+    bare: bool,
+}
+
+impl Walk<'_> {
+    fn collect(&self, dir: &Path, out: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) -> Result<()> {
+        let (root, bare) = (self.root, self.bare);
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let mut ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            if ft.is_symlink() {
+                match path.canonicalize() {
+                    Ok(target) if target.starts_with(self.study) => {
+                        if target.is_dir() {
+                            diagnostics.push(Diagnostic::warning(
+                                Location::new(&path, None),
+                                "symlinked folder not followed: move or copy its transcripts into the study",
+                            ));
+                            continue;
+                        }
+                        ft = std::fs::metadata(&target).map_err(|e| Error::io(&path, e))?.file_type();
+                    }
+                    Ok(_) => {
+                        if !matches!(ingest::path_kind(&path), PathKind::Other) {
+                            diagnostics.push(Diagnostic::skipped(
+                                Location::new(&path, None),
+                                "symlink leads outside the study: copy the file into the study instead",
+                            ));
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        if !matches!(ingest::path_kind(&path), PathKind::Other) {
+                            diagnostics
+                                .push(Diagnostic::skipped(Location::new(&path, None), format!("broken symlink: {e}")));
+                        }
+                        continue;
+                    }
+                }
+            }
+            if ft.is_dir() {
+                if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
+                    self.collect(&path, out, diagnostics)?;
+                }
+            } else if ft.is_file() {
+                let lower = name.to_ascii_lowercase();
+                let readme = lower.starts_with("readme");
+                let wanted = match ingest::path_kind(&path) {
+                    PathKind::Transcript | PathKind::Unsupported => true,
+                    // In `transcripts/`, a file that does not sniff as a transcript is named as
+                    // skipped; in a bare folder it is ignored.
+                    PathKind::Sniff => {
+                        !NOT_TRANSCRIPTS.iter().any(|n| lower.starts_with(n)) && (!bare || sniffs_as_transcript(&path))
+                    }
+                    PathKind::Other => false,
+                };
+                if wanted && !(bare && dir == root && readme) {
+                    out.push(path);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_paths_leading_out_of_the_study_are_named() {
+        for bad in ["/etc/passwd", "C:\\Users\\x.txt", "c:/x.txt", "../x.txt", "a/../../x", "a\\..\\..\\x"] {
+            assert!(escapes_study(bad).is_some(), "{bad}");
+        }
+        for good in ["a.txt", "sub/a.txt", "a:b.txt", "..a.txt", "P01"] {
+            assert_eq!(escapes_study(good), None, "{good}");
+        }
+    }
 }

@@ -457,7 +457,7 @@ fn run_on_a_mixed_folder_reports_the_rest_and_names_each_unreadable_file() {
     assert!(stderr.contains("cp1252.txt:1: warning: not UTF-8"), "{stderr}");
     assert!(stderr.contains("no transcript matches \"ghost.txt\""), "{stderr}");
     assert!(stderr.contains("group.txt: warning: no row in participants.csv"), "{stderr}");
-    assert!(stderr.contains("recording.bin: skipped: not a transcript (binary content)"), "{stderr}");
+    assert!(stderr.contains("recording.bin: skipped: binary file (NUL bytes"), "{stderr}");
     assert!(!stderr.contains("codes.csv") && !stderr.contains("cover.png"), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&study.read("out/report.json")).expect("report.json");
     assert_eq!(report["interviews"], 10, "{report}");

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod code;
+mod hostile;
 mod index;
 mod ingest;
 mod report;

@@ -29,6 +29,17 @@ interviewers = ["Interviewer"]
 # Folders (or files) of study lexicons, relative to this file. They add codes to the built-in
 # lexicons, replace built-in codes with the same id, or switch them off (disabled = true).
 # lexicons = ["lexicons"]
+
+# Limits that keep a file dropped in by mistake (a 40 MB log, a zip bomb) from exhausting the
+# machine: a file over a limit is skipped with a message naming it. The defaults are far above
+# any real interview; raise one only for a file you know is a transcript.
+# [limits]
+# max_transcript_bytes = 67108864   # 64 MB per transcript file
+# max_line_bytes = 1048576          # 1 MB per line
+# max_passage_bytes = 65536         # a longer passage is cut at whitespace (nothing is dropped)
+# max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml
+# max_docx_entries = 10000          # entries in a .docx zip
+# max_json_depth = 128              # JSON nesting (128 at most)
 "#;
 
 const MANIFEST: &str = "transcript,participant,persona,speaker\nexample.txt,P01,Unassigned persona,Alex\n";

@@ -12,7 +12,7 @@ use super::schema::{attr_value, Fields};
 use super::state::{study_fingerprint, transcript_hash, Lock, State};
 use super::{index_dir, index_error, lock_path, open_dir, state_path};
 use crate::analyze::Analyzer;
-use crate::error::{Diagnostic, Error, Location, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::lexicon::Lexicon;
 use crate::pipeline::{self, CodedInterview};
 use crate::study::{Study, CONFIG_FILE};
@@ -178,9 +178,9 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
     pipeline::stream(
         &study.transcripts,
         |path| {
-            let bytes = match std::fs::read(path) {
+            let bytes = match pipeline::read_transcript(study, path) {
                 Ok(b) => b,
-                Err(e) => return vec![Diagnostic::skipped(Location::new(path, None), format!("cannot read: {e}"))],
+                Err(d) => return vec![d],
             };
             let source = study.source(path);
             let hash = session.hash(study, path, &bytes);

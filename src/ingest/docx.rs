@@ -8,24 +8,35 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::render::{render, Utterance};
-use super::{text, ReadError};
+use super::{human_bytes, text, Limits, ReadError};
 use crate::model::Transcript;
 
-/// Largest `word/document.xml` read (a guard against zip bombs).
-const MAX_XML: u64 = 256 * 1024 * 1024;
-
 /// Reads a `.docx` transcript.
-pub(super) fn read(bytes: &[u8]) -> Result<Transcript, ReadError> {
+pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Transcript, ReadError> {
     let err = |message: String| ReadError { line: None, message };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(format!("not a Word file: {e}")))?;
-    let mut part = zip
+    if zip.len() > limits.max_docx_entries {
+        return Err(err(format!(
+            "not a Word file: the zip has {} entries (limit {}: max_docx_entries in pith.toml [limits])",
+            zip.len(),
+            limits.max_docx_entries
+        )));
+    }
+    let part = zip
         .by_name("word/document.xml")
         .map_err(|_| err("not a Word file: the zip has no word/document.xml".into()))?;
-    let mut xml = String::new();
-    part.by_ref()
-        .take(MAX_XML)
-        .read_to_string(&mut xml)
+    let max = limits.max_docx_xml_bytes;
+    let mut raw = Vec::new();
+    part.take(max.saturating_add(1))
+        .read_to_end(&mut raw)
         .map_err(|e| err(format!("cannot read word/document.xml: {e}")))?;
+    if raw.len() as u64 > max {
+        return Err(err(format!(
+            "word/document.xml decompresses to more than {} (a zip bomb? limit: max_docx_xml_bytes in pith.toml [limits])",
+            human_bytes(max)
+        )));
+    }
+    let xml = String::from_utf8(raw).map_err(|e| err(format!("cannot read word/document.xml: {e}")))?;
     let plain = paragraphs(&xml).map_err(|e| err(format!("broken word/document.xml: {e}")))?;
     let (body, attributes) = text::front_matter(&plain);
     let utterances = text::turns(&plain, body)

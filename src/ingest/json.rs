@@ -39,10 +39,17 @@ const START_KEYS: &[&str] = &["start", "startTime", "start_time", "begin", "star
 const END_KEYS: &[&str] = &["end", "endTime", "end_time", "stop", "end_ms", "endMs"];
 
 /// Reads a JSON transcript.
-pub(super) fn read(text: &str) -> Result<Transcript, ReadError> {
+pub(super) fn read(text: &str, max_depth: usize) -> Result<Transcript, ReadError> {
     let from =
         json_start(text).ok_or_else(|| ReadError { line: Some(1), message: "no JSON object or array".into() })?;
     let skipped_lines = text[..from].matches('\n').count();
+    let max_depth = max_depth.min(128);
+    if super::limits::json_depth(&text[from..], max_depth) > max_depth {
+        return Err(ReadError {
+            line: None,
+            message: format!("JSON is nested deeper than {max_depth} levels (max_json_depth in pith.toml [limits])"),
+        });
+    }
     let value: Value = serde_json::from_str(&text[from..])
         .map_err(|e| ReadError { line: Some(skipped_lines + e.line()), message: format!("invalid JSON: {e}") })?;
     let mut lists: Vec<&Vec<Value>> = Vec::new();
@@ -172,11 +179,21 @@ mod tests {
 
     #[test]
     fn millisecond_rule() {
-        let t = read(r#"[{"speaker":"A","text":"Hi?","start":1200,"end":2500}]"#).unwrap_or_default();
+        let t = read(r#"[{"speaker":"A","text":"Hi?","start":1200,"end":2500}]"#, 128).unwrap_or_default();
         assert_eq!(t.turns[0].time, Some(TimeRange { start: 1.2, end: Some(2.5) }));
-        let t = read(r#"[{"speaker":"A","text":"Hi?","start":1200.5,"end":2500}]"#).unwrap_or_default();
+        let t = read(r#"[{"speaker":"A","text":"Hi?","start":1200.5,"end":2500}]"#, 128).unwrap_or_default();
         assert_eq!(t.turns[0].time, Some(TimeRange { start: 1200.5, end: Some(2500.0) }));
-        let t = read(r#"{"utterances":[{"speaker":0,"transcript":"Hi","start_ms":500}]}"#).unwrap_or_default();
+        let t = read(r#"{"utterances":[{"speaker":0,"transcript":"Hi","start_ms":500}]}"#, 128).unwrap_or_default();
         assert_eq!((t.document.as_str(), t.turns[0].time.map(|t| t.start)), ("Speaker 0: Hi\n", Some(0.5)));
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_before_parsing() {
+        let deep = format!("{{\"segments\": [{{\"text\": \"hi\", \"x\": {}{}}}]}}", "[".repeat(10), "]".repeat(10));
+        assert!(read(&deep, 128).is_ok());
+        assert!(read(&deep, 8).is_err_and(|e| e.message.contains("deeper than 8")));
+        // serde_json's own limit is 128: a configured limit above it is capped.
+        let deeper = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(read(&deeper, 1000).is_err_and(|e| e.message.contains("deeper than 128")));
     }
 }

@@ -12,7 +12,9 @@
 //!
 //! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
 //! SRT share one cue parser; the structured formats share one renderer. Bytes that are not
-//! UTF-8 decode as Windows-1252 with a warning.
+//! UTF-8 decode as Windows-1252 with a warning. Before any reader runs, [`Limits`] (file size,
+//! line length, `.docx` entries and inflated size, JSON depth) and binary content (by magic
+//! bytes or NULs) turn a hostile file into a [`ReadError`] that says why.
 //!
 //! Invariant: every turn's range lies inside the document text, on char boundaries, in
 //! ascending order, without overlap, and holds speech only (no label, timestamp or markup at
@@ -22,6 +24,7 @@ mod cue;
 mod decode;
 mod docx;
 mod json;
+mod limits;
 mod render;
 pub mod speaker;
 mod text;
@@ -31,6 +34,7 @@ use std::path::Path;
 use crate::model::Transcript;
 
 pub use decode::decode;
+pub use limits::{binary_kind, human_bytes, Limits};
 pub use text::front_matter;
 
 /// The transcript formats pith reads.
@@ -213,16 +217,51 @@ pub fn is_transcript_path(path: &Path) -> bool {
     path_kind(path) == PathKind::Transcript
 }
 
-/// Reads one transcript from its bytes.
+/// Reads one transcript from its bytes, with the default [`Limits`].
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, ReadError> {
-    let Some(format) = Format::detect(path, bytes) else {
-        let message = unsupported_reason(path).unwrap_or("not a transcript (binary content)").to_string();
+    read_with(path, bytes, &Limits::default())
+}
+
+/// Reads one transcript from its bytes within `limits`.
+pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, ReadError> {
+    let too_big = |what: &str, n: u64, max: u64| ReadError {
+        line: None,
+        message: format!(
+            "{what} is {} (limit {}: raise [limits] in pith.toml if this is really a transcript)",
+            human_bytes(n),
+            human_bytes(max)
+        ),
+    };
+    if bytes.len() as u64 > limits.max_transcript_bytes {
+        return Err(too_big("the file", bytes.len() as u64, limits.max_transcript_bytes));
+    }
+    if let Some(why) = unsupported_reason(path) {
+        return Err(ReadError { line: None, message: why.to_string() });
+    }
+    if let Some(kind) = binary_kind(bytes) {
+        let message = match kind {
+            "unknown" => "binary file (NUL bytes: not a text transcript)".to_string(),
+            kind => format!("binary file (looks like {kind})"),
+        };
         return Err(ReadError { line: None, message });
+    }
+    let Some(format) = Format::detect(path, bytes) else {
+        return Err(ReadError { line: None, message: "binary file (not a transcript)".into() });
     };
     let mut warnings = Vec::new();
     let transcript = if format == Format::Docx {
-        docx::read(bytes)?
+        docx::read(bytes, limits)?
     } else {
+        if let Some((line, len)) = limits::long_line(bytes, limits.max_line_bytes) {
+            return Err(ReadError {
+                line: Some(line),
+                message: format!(
+                    "line is {} long (limit {}: raise max_line_bytes in pith.toml [limits] if this is really a transcript)",
+                    human_bytes(len as u64),
+                    human_bytes(limits.max_line_bytes as u64)
+                ),
+            });
+        }
         let (text, decoded) = decode(bytes);
         if let Some(w) = decoded {
             warnings.push(w);
@@ -230,7 +269,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, ReadError> {
         match format {
             Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
             Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
-            Format::Json => json::read(&text)?,
+            Format::Json => json::read(&text, limits.max_json_depth)?,
             Format::Text | Format::Docx => text::read(text),
         }
     };
@@ -238,6 +277,38 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, ReadError> {
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
     Ok(Read { transcript, warnings })
+}
+
+/// Where a transcript breaks the reader invariant (ranges inside the document, on char
+/// boundaries, ascending and disjoint), if it does. For tests and fuzz targets.
+pub fn invariant_violation(t: &Transcript) -> Option<String> {
+    let doc = &t.document;
+    let mut last_end = 0;
+    for (i, turn) in t.turns.iter().enumerate() {
+        let r = &turn.text;
+        if r.start > r.end || r.end > doc.len() {
+            return Some(format!("turn {i}: {r:?} outside the document ({} bytes)", doc.len()));
+        }
+        if !doc.is_char_boundary(r.start) || !doc.is_char_boundary(r.end) {
+            return Some(format!("turn {i}: {r:?} not on char boundaries"));
+        }
+        if r.start < last_end {
+            return Some(format!("turn {i}: {r:?} overlaps or precedes the previous turn (ends at {last_end})"));
+        }
+        last_end = r.end;
+    }
+    None
+}
+
+/// Reads `bytes` as `path` and segments the result, panicking when the reader invariant
+/// breaks: a bug in pith, never the input's fault. For fuzz targets and tests.
+pub fn check_read(path: &Path, bytes: &[u8]) {
+    if let Ok(read) = read(path, bytes) {
+        if let Some(problem) = invariant_violation(&read.transcript) {
+            panic!("{}: {problem}", path.display());
+        }
+        let _ = crate::segment::segment(&read.transcript, &crate::segment::RoleRules::default());
+    }
 }
 
 #[cfg(test)]
