@@ -6,17 +6,21 @@
 //! against `eval/CODEBOOK.md`). Prints Cohen's kappa per family between the two passes, then
 //! codes every passage with the built-in lexicons and prints precision, recall and F1 per family,
 //! micro-averaged over the five core families and over all eight, negation counts, and the terms
-//! behind false positives. Passage text is read from the corpus at run time, never stored.
+//! behind false positives. A family is predicted by the library's weighing rule
+//! ([`evidence_families`]). The same scores are printed for each half of the set (ids by parity),
+//! so that tuning on one half can be checked on the other. Passage text is read from the corpus at
+//! run time, never stored.
 //!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
-//! `-- --misses FAMILY` lists the ids and terms of that family's errors).
+//! `-- --misses FAMILY` lists the ids and terms of that family's errors; `-- --dump` prints every
+//! passage and family, predicted, gold, and the terms behind it, tab-separated).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use pith::analyze::{Analyzer, Language};
-use pith::code::{code_passage, question_codes, Tag};
+use pith::code::{code_passage, evidence_families, question_codes, Tag};
 use pith::lexicon::Lexicon;
 use pith::model::Family;
 use serde::Deserialize;
@@ -63,8 +67,10 @@ fn run() -> Result<(), String> {
     let misses = match args.as_slice() {
         [flag, fam] if flag == "--misses" => Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
         [] => None,
-        _ => return Err("usage: eval [--misses FAMILY]".into()),
+        [flag] if flag == "--dump" => None,
+        _ => return Err("usage: eval [--misses FAMILY | --dump]".into()),
     };
+    let dump = args.first().is_some_and(|a| a == "--dump");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let a = read_labels(&root.join("eval/labels-a.jsonl"))?;
     let b = read_labels(&root.join("eval/labels-b.jsonl"))?;
@@ -82,6 +88,8 @@ fn run() -> Result<(), String> {
     let samples = read_jsonl::<SampleRow>(&root.join("eval/sample.jsonl"))?;
     let mut texts: HashMap<String, Vec<char>> = HashMap::new();
     let mut scores: BTreeMap<Family, Counts> = Family::ALL.iter().map(|f| (*f, Counts::default())).collect();
+    // The two halves by id parity (s001 odd, s002 even): tuning looked at the odd half's misses.
+    let mut halves: [BTreeMap<Family, Counts>; 2] = [scores.clone(), scores.clone()];
     let mut fp_terms: BTreeMap<Family, BTreeMap<String, usize>> = BTreeMap::new();
     let (mut negated, mut negated_gold_absent, mut skipped) = (0usize, 0usize, 0usize);
     for row in &samples {
@@ -114,14 +122,20 @@ fn run() -> Result<(), String> {
                 negated_gold_absent += n;
             }
         }
+        let half = usize::from(half_of(&row.id) == Half::Even);
         for family in Family::ALL {
             let (p, g) = (predicted.contains(&family), expected.contains(&family));
-            let c = scores.entry(family).or_default();
-            match (p, g) {
-                (true, true) => c.tp += 1,
-                (true, false) => c.fp += 1,
-                (false, true) => c.fn_ += 1,
-                (false, false) => {}
+            scores.entry(family).or_default().add(p, g);
+            halves[half].entry(family).or_default().add(p, g);
+            if dump {
+                println!(
+                    "DUMP\t{}\t{}\t{}\t{}\t{}",
+                    row.id,
+                    family.as_str(),
+                    p,
+                    g,
+                    terms_of(&lexicon, &tags, family).join("\t")
+                );
             }
             if p != g && misses == Some(family) {
                 println!(
@@ -143,14 +157,18 @@ fn run() -> Result<(), String> {
     for (family, c) in &scores {
         c.print(family.as_str());
     }
-    let micro = |fams: &[Family]| {
-        fams.iter().fold(Counts::default(), |acc, f| {
-            let c = &scores[f];
-            Counts { tp: acc.tp + c.tp, fp: acc.fp + c.fp, fn_: acc.fn_ + c.fn_ }
-        })
-    };
-    micro(&CORE).print("micro (core 5)");
-    micro(&Family::ALL).print("micro (all 8)");
+    micro(&scores, &CORE).print("micro (core 5)");
+    micro(&scores, &Family::ALL).print("micro (all 8)");
+    println!("\nF1 on each half of the set (ids by parity; the odd half's misses were read while tuning)");
+    println!("{:<16}{:>8}{:>8}", "family", "odd", "even");
+    let f1 = |c: &Counts| c.scores().2;
+    for family in scores.keys() {
+        println!("{:<16}{:>8.3}{:>8.3}", family.as_str(), f1(&halves[0][family]), f1(&halves[1][family]));
+    }
+    let (odd, even) = (micro(&halves[0], &CORE), micro(&halves[1], &CORE));
+    println!("{:<16}{:>8.3}{:>8.3}", "micro (core 5)", f1(&odd), f1(&even));
+    let (odd, even) = (micro(&halves[0], &Family::ALL), micro(&halves[1], &Family::ALL));
+    println!("{:<16}{:>8.3}{:>8.3}", "micro (all 8)", f1(&odd), f1(&even));
     println!(
         "\nnegated mentions (reported, not counted as evidence): {negated}, of which {negated_gold_absent} in \
          passages whose gold label lacks that family"
@@ -163,6 +181,28 @@ fn run() -> Result<(), String> {
         println!("  {:<15} {}", family.as_str(), top.join(", "));
     }
     Ok(())
+}
+
+#[derive(PartialEq)]
+enum Half {
+    Odd,
+    Even,
+}
+
+/// Which half a passage id (`s` and a number) falls in: by the parity of its number.
+fn half_of(id: &str) -> Half {
+    match id.trim_start_matches(|c: char| !c.is_ascii_digit()).parse::<u32>() {
+        Ok(n) if n % 2 == 0 => Half::Even,
+        _ => Half::Odd,
+    }
+}
+
+/// Counts summed over `families`.
+fn micro(scores: &BTreeMap<Family, Counts>, families: &[Family]) -> Counts {
+    families.iter().fold(Counts::default(), |acc, f| {
+        let c = &scores[f];
+        Counts { tp: acc.tp + c.tp, fp: acc.fp + c.fp, fn_: acc.fn_ + c.fn_ }
+    })
 }
 
 #[derive(Default, Clone, Copy)]
@@ -181,21 +221,26 @@ impl Counts {
         }
     }
 
-    fn print(&self, name: &str) {
+    fn add(&mut self, predicted: bool, gold: bool) {
+        match (predicted, gold) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, true) => self.fn_ += 1,
+            (false, false) => {}
+        }
+    }
+
+    /// Precision, recall, F1.
+    fn scores(&self) -> (f64, f64, f64) {
         let p = Self::ratio(self.tp, self.tp + self.fp);
         let r = Self::ratio(self.tp, self.tp + self.fn_);
-        let f1 = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        (p, r, if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
+    }
+
+    fn print(&self, name: &str) {
+        let (p, r, f1) = self.scores();
         println!("{name:<16}{:>5}{:>5}{:>5}{p:>8.3}{r:>8.3}{f1:>8.3}", self.tp, self.fp, self.fn_);
     }
-}
-
-/// Families with at least one code that is evidence (an unnegated, unvetoed mention).
-fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
-    let mut v: Vec<Family> =
-        tags.iter().filter(|t| t.is_evidence()).map(|t| lexicon.codes()[t.code].family()).collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 /// `code: term` for every counting mention of `family`.

@@ -3,8 +3,9 @@
 //! on sentences written for the test.
 
 use pith::analyze::{Analyzer, Language};
-use pith::code::{code_passage, extract_jobs, question_codes};
+use pith::code::{code_passage, evidence_families, extract_jobs, family_weight, question_codes};
 use pith::lexicon::{Lexicon, LexiconError, Origin};
+use pith::model::Family;
 
 const STUDY: &str = r#"
 family = "risk"
@@ -216,4 +217,32 @@ fn explain_a_study_passage_shows_its_question_and_why_each_match_counts_or_not()
     ])
     .status(1);
     assert!(err.contains("expected INTERVIEW:N"), "{err}");
+}
+
+const WEIGHTED: &str = r#"
+family = "risk"
+[[codes]]
+id = "risk.strong"
+terms = ["outage"]
+[[codes]]
+id = "risk.weak"
+weight = 0.5
+terms = ["audit", "fine"]
+"#;
+
+#[test]
+fn a_family_needs_one_strong_term_or_two_distinct_weak_ones() {
+    let lexicon = lexicon(&[(Origin::File("study/risk.toml".into()), WEIGHTED)]).unwrap();
+    let analyzer = Analyzer::new(Language::English);
+    let families = |text: &str| {
+        let tags = code_passage(&lexicon, text, &analyzer.analyze(text), &[]);
+        (family_weight(&lexicon, &tags, Family::Risk), evidence_families(&lexicon, &tags))
+    };
+    assert_eq!(families("We had an outage."), (1.0, vec![Family::Risk]));
+    assert_eq!(families("The audit was on Monday."), (0.5, vec![]));
+    // the same weak term twice is still one term
+    assert_eq!(families("An audit, then another audit."), (0.5, vec![]));
+    assert_eq!(families("The audit ended with a fine."), (1.0, vec![Family::Risk]));
+    // a negated weak term does not count
+    assert_eq!(families("No audit, but a fine."), (0.5, vec![]));
 }

@@ -15,6 +15,7 @@ pub use jobs::{extract_jobs, JobStatement};
 
 use crate::analyze::Analysis;
 use crate::lexicon::{Lexicon, Match};
+use crate::model::Family;
 
 /// One mention of a code: a term match and its context.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +79,32 @@ impl Tag {
     pub fn is_reported(&self) -> bool {
         self.mentions.iter().any(|m| m.vetoed_by.is_none())
     }
+}
+
+/// The weight of evidence a family needs in one passage to be coded there.
+pub const FAMILY_THRESHOLD: f64 = 1.0;
+
+/// The weight of `family`'s evidence in a passage: for each of its codes that is evidence, the
+/// code's weight once per distinct term with a counting mention. A code of weight 1 is enough on
+/// its own; a weak code (weight 0.5) needs a second term or a second code.
+pub fn family_weight(lexicon: &Lexicon, tags: &[Tag], family: Family) -> f64 {
+    let mut total = 0.0;
+    for tag in tags {
+        let code = &lexicon.codes()[tag.code];
+        if code.family() != family {
+            continue;
+        }
+        let mut terms: Vec<usize> = tag.mentions.iter().filter(|m| m.counts()).map(|m| m.term).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        total += code.weight * terms.len() as f64;
+    }
+    total
+}
+
+/// The families a passage is coded with: those whose [`family_weight`] reaches [`FAMILY_THRESHOLD`].
+pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
+    Family::ALL.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
 }
 
 /// The codes a question mentions (any unvetoed match, negated or not): what makes an answer prompted.
