@@ -117,6 +117,10 @@ pub(super) struct Context<'a> {
     words: Vec<Word>,
     /// Word index of each token (the next word for punctuation).
     word_of_token: Vec<usize>,
+    /// Length in words of the hedge that starts at each word (0: none), found once per passage.
+    hedge_at: Vec<u8>,
+    /// Length in words of the intensifier that starts at each word (0: none).
+    intensifier_at: Vec<u8>,
 }
 
 impl<'a> Context<'a> {
@@ -138,7 +142,10 @@ impl<'a> Context<'a> {
                 words.push(Word { token: i, clause, sentence });
             }
         }
-        Context { analysis, words, word_of_token }
+        let mut ctx = Context { analysis, words, word_of_token, hedge_at: Vec::new(), intensifier_at: Vec::new() };
+        ctx.hedge_at = ctx.phrase_starts(HEDGES);
+        ctx.intensifier_at = ctx.phrase_starts(INTENSIFIERS);
+        ctx
     }
 
     fn norm(&self, w: usize) -> &str {
@@ -203,7 +210,23 @@ impl<'a> Context<'a> {
         None
     }
 
-    fn find_phrase(&self, kind: CueKind, list: &[&[&str]], tokens: &Range<usize>) -> Option<Cue> {
+    /// For each word, the length of the first phrase of `list` that starts there (0: none).
+    fn phrase_starts(&self, list: &[&[&str]]) -> Vec<u8> {
+        (0..self.words.len())
+            .map(|w| {
+                let first = self.norm(w);
+                list.iter()
+                    .find(|phrase| {
+                        phrase[0] == first
+                            && w + phrase.len() <= self.words.len()
+                            && phrase.iter().enumerate().skip(1).all(|(i, p)| self.norm(w + i) == *p)
+                    })
+                    .map_or(0, |phrase| phrase.len() as u8)
+            })
+            .collect()
+    }
+
+    fn find_phrase(&self, kind: CueKind, starts: &[u8], tokens: &Range<usize>) -> Option<Cue> {
         let range = self.word_range(tokens)?;
         let sentence = self.words[range.start].sentence;
         let from = range.start.saturating_sub(SENTENCE_WINDOW);
@@ -212,14 +235,9 @@ impl<'a> Context<'a> {
             if self.words[w].sentence != sentence || (range.start..range.end).contains(&w) {
                 continue;
             }
-            for phrase in list {
-                let end = w + phrase.len();
-                if end <= self.words.len()
-                    && phrase.iter().enumerate().all(|(i, p)| self.norm(w + i) == *p)
-                    && (end <= range.start || w >= range.end)
-                {
-                    return Some(self.cue(kind, w..end));
-                }
+            let end = w + usize::from(starts[w]);
+            if end > w && (end <= range.start || w >= range.end) {
+                return Some(self.cue(kind, w..end));
             }
         }
         None
@@ -227,11 +245,11 @@ impl<'a> Context<'a> {
 
     /// A hedge in the match's sentence.
     pub(super) fn hedge(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Hedge, HEDGES, tokens)
+        self.find_phrase(CueKind::Hedge, &self.hedge_at, tokens)
     }
 
     /// An intensifier in the match's sentence.
     pub(super) fn intensifier(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Intensifier, INTENSIFIERS, tokens)
+        self.find_phrase(CueKind::Intensifier, &self.intensifier_at, tokens)
     }
 }

@@ -123,6 +123,9 @@ pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question
 }
 
 fn tags_from_matches(text: &str, analysis: &Analysis, matches: Vec<Match>, question: &[usize]) -> Vec<Tag> {
+    if matches.is_empty() {
+        return Vec::new();
+    }
     let ctx = context::Context::new(text, analysis);
     let mut tags: Vec<Tag> = Vec::new();
     for m in matches {

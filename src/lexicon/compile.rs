@@ -3,6 +3,8 @@
 //! all regular expressions run as one `RegexSet`. Coding cost stays flat as lexicons grow.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use regex::{Regex, RegexSet};
@@ -38,9 +40,9 @@ struct Pattern {
 #[derive(Debug)]
 pub struct Matcher {
     patterns: Vec<Pattern>,
-    by_stem: HashMap<Box<str>, Vec<u32>>,
-    by_exact: HashMap<Box<str>, Vec<u32>>,
-    by_prefix: HashMap<Box<str>, Vec<u32>>,
+    by_stem: FxHashMap<Box<str>, Vec<u32>>,
+    by_exact: FxHashMap<Box<str>, Vec<u32>>,
+    by_prefix: FxHashMap<Box<str>, Vec<u32>>,
     prefix_lens: Vec<usize>,
     /// `None` when the combined set is too large to build: each regex then runs alone.
     regex_set: Option<RegexSet>,
@@ -63,9 +65,9 @@ impl Matcher {
     pub fn compile(codes: &[Code]) -> (Matcher, Vec<LexiconError>) {
         let mut m = Matcher {
             patterns: Vec::new(),
-            by_stem: HashMap::new(),
-            by_exact: HashMap::new(),
-            by_prefix: HashMap::new(),
+            by_stem: FxHashMap::default(),
+            by_exact: FxHashMap::default(),
+            by_prefix: FxHashMap::default(),
             prefix_lens: Vec::new(),
             regex_set: None,
             regexes: Vec::new(),
