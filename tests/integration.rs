@@ -6,5 +6,7 @@ mod cli;
 mod code;
 mod index;
 mod ingest;
+mod interrupt;
+mod privacy;
 mod report;
 mod sample;

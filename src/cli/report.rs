@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use pith::aggregate::Aggregator;
+use pith::aggregate::{Aggregates, Aggregator};
 use pith::pipeline::{self, Run};
+use pith::report::redact::Redactor;
 use pith::report::{self, ReportFormat, ReportInput};
 use pith::study::OUT_DIR;
 
@@ -31,6 +32,10 @@ pub struct Args {
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
     #[arg(long, value_delimiter = ',', default_value = ALL_FORMATS)]
     format: Vec<String>,
+    /// Pseudonymize participants (P01, P02, …), replace speaker and interviewer names, mask
+    /// emails, phone numbers and URLs; skips qdpx, which needs the verbatim transcripts.
+    #[arg(long)]
+    redact: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
@@ -39,11 +44,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
     ctx.check_strict(&run.diagnostics)?;
     let skipped = ctx.report_diagnostics(&run.diagnostics);
-    write_reports(ctx, &opened, &run, &args.study, args.out.as_deref(), &args.by, &formats)?;
+    let out = args.out.as_deref();
+    write_reports(ctx, &opened, &run, &args.study, out, &args.by, &formats, args.redact)?;
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
 }
 
-/// Aggregates the coded interviews by `by` and writes `formats` into `out` (default `STUDY/out`).
+/// Aggregates the coded interviews by `by` and writes `formats` into `out` (default `STUDY/out`),
+/// redacted when `redact` is set.
+#[allow(clippy::too_many_arguments)]
 pub fn write_reports(
     ctx: &Context,
     opened: &Opened,
@@ -52,6 +60,7 @@ pub fn write_reports(
     out: Option<&Path>,
     by: &str,
     formats: &[ReportFormat],
+    redact: bool,
 ) -> anyhow::Result<()> {
     if by != "persona" && !run.interviews.iter().any(|i| i.meta.attribute(by).is_some()) {
         anyhow::bail!("no interview has the attribute {by:?} (a participants.csv column) to group by");
@@ -61,10 +70,14 @@ pub fn write_reports(
         agg.add(interview);
     }
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
-    let aggregates = agg.finish(&title);
+    let mut aggregates = agg.finish(&title);
+    let mut formats = formats.to_vec();
+    if redact {
+        redact_reports(ctx, opened, run, &mut aggregates, &mut formats)?;
+    }
     let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
     let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
-    let written = report::write(&input, formats, &out).context("cannot write the reports")?;
+    let written = report::write(&input, &formats, &out).context("cannot write the reports")?;
     if !ctx.quiet {
         let _ = writeln!(
             std::io::stderr().lock(),
@@ -74,6 +87,28 @@ pub fn write_reports(
             if aggregates.personas.len() == 1 { "" } else { "s" },
             written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
+    }
+    Ok(())
+}
+
+/// `--redact`: rewrites `aggregates` with the study's [`Redactor`] and drops the REFI-QDA
+/// export (a QDA project needs the verbatim sources), saying so unless quiet.
+pub fn redact_reports(
+    ctx: &Context,
+    opened: &Opened,
+    run: &Run,
+    aggregates: &mut Aggregates,
+    formats: &mut Vec<ReportFormat>,
+) -> anyhow::Result<()> {
+    Redactor::new(&opened.study, &run.interviews)?.apply(aggregates);
+    if formats.contains(&ReportFormat::Qdpx) {
+        formats.retain(|f| *f != ReportFormat::Qdpx);
+        if !ctx.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "pith: --redact: not writing study.qdpx and codebook.qdc (a QDA project carries the verbatim transcripts)"
+            );
+        }
     }
     Ok(())
 }

@@ -26,10 +26,13 @@ pub struct Args {
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
     #[arg(long, value_delimiter = ',', default_value = super::report::ALL_FORMATS)]
     format: Vec<String>,
+    /// Redact the reports as `pith report --redact` does (the index keeps the verbatim text).
+    #[arg(long)]
+    redact: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
-    let formats = parse_formats(&args.format)?;
+    let mut formats = parse_formats(&args.format)?;
     let opened = open_study(ctx, &args.study)?;
     let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
     ctx.check_strict(&run.diagnostics)?;
@@ -40,7 +43,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         agg.add(interview);
     }
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(&args.study));
-    let aggregates = agg.finish(&title);
+    let mut aggregates = agg.finish(&title);
+    if args.redact {
+        super::report::redact_reports(ctx, &opened, &run, &mut aggregates, &mut formats)?;
+    }
     let out = args.out.unwrap_or_else(|| args.study.join(OUT_DIR));
     let input = ReportInput { aggregates: &aggregates, interviews: &run.interviews, lexicon: &opened.lexicon };
     let written = report::write(&input, &formats, &out).context("cannot write the reports")?;

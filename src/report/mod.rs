@@ -11,6 +11,7 @@ mod json;
 mod markdown;
 pub mod passages;
 mod qdpx;
+pub mod redact;
 
 pub use escape::markdown as escape_markdown;
 pub use qdpx::guid;
@@ -108,6 +109,7 @@ pub fn write(input: &ReportInput<'_>, formats: &[ReportFormat], out: &Path) -> R
         }
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    crate::fsutil::clean_stale_temporaries(out);
     let mut written = Vec::new();
     for (path, bytes) in rendered {
         write_atomic(&path, &bytes)?;
