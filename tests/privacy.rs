@@ -206,3 +206,28 @@ fn pith_run_opens_no_network_connection() {
         assert!(!net || line.contains("AF_UNIX"), "network call: {line}");
     }
 }
+
+/// Without a manifest the participant is the interview id, a file path: it gets a pseudonym,
+/// but the words of the path are not names to strike from the quotes.
+#[test]
+fn redaction_without_a_manifest_keeps_words_that_only_file_names_hold() {
+    let study = TempStudy::new();
+    study.write(
+        "acme/call.txt",
+        "Q: What worries you?\nA: I am worried about downtime, we call the acme team about the budget.\n",
+    );
+    study.write("acme/other.txt", "Q: What worries you?\nA: I am worried about downtime, call me at 555-123-4567.\n");
+    let out = study.path().join("out");
+    pith(["report".as_ref(), study.path().as_os_str(), "--redact".as_ref(), "--format".as_ref(), "json".as_ref()])
+        .status(0);
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let quotes: Vec<&Value> =
+        json["personas"][0]["codes"].as_array().unwrap().iter().flat_map(|c| c["quotes"].as_array().unwrap()).collect();
+    let texts: Vec<&str> = quotes.iter().map(|q| q["text"].as_str().unwrap()).collect();
+    assert!(texts.iter().any(|t| t.contains("we call the acme team")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("call me at [phone].")), "{texts:?}");
+    for q in quotes {
+        assert!(["P01", "P02"].contains(&q["participant"].as_str().unwrap()), "{q}");
+        assert!(["I01", "I02"].contains(&q["interview"].as_str().unwrap()), "{q}");
+    }
+}

@@ -145,9 +145,11 @@ impl Redactor {
             speakers.entry(key.clone()).or_insert_with(|| pseudonym.clone());
         }
 
-        // Every full name and label, then the parts of each, for the text rewrite.
+        // Every full name and label, then the parts of each, for the text rewrite. A participant
+        // without a manifest name is its interview id (a file path): a pseudonym, but no name.
+        let ids: BTreeSet<String> = interviews.iter().map(|i| i.meta.id.trim().to_lowercase()).collect();
         let mut names: HashMap<String, String> = HashMap::new();
-        let mut wholes: Vec<(&String, &String)> = speakers.iter().collect();
+        let mut wholes: Vec<(&String, &String)> = speakers.iter().filter(|(k, _)| !ids.contains(*k)).collect();
         wholes.sort();
         for (name, replacement) in &wholes {
             let name = name.trim_matches(|c: char| !c.is_alphanumeric());
