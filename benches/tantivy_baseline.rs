@@ -58,9 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Some(k) if k <= 40 => (&line[..k], &line[k + 2..]),
                 _ => ("", line),
             };
-            writer.add_document(
-                doc!(f_file => name.as_str(), f_speaker => speaker, f_passage => i as u64, f_text => body),
-            )?;
+            writer.add_document(doc!(f_file => name.as_str(), f_speaker => speaker, f_passage => i as u64, f_text => body))?;
             passages += 1;
         }
     }
