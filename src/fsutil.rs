@@ -10,11 +10,40 @@ use crate::error::{Error, Result};
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new().prefix(".pith-tmp-").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Prefix of the temporary files [`write_atomic`] renames into place.
+pub const TEMP_PREFIX: &str = ".pith-tmp-";
+
+/// Age after which a temporary file in an output folder is taken as left by a killed writer.
+/// No write of pith's takes this long, so a live writer's file is never removed.
+pub const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes temporary files of [`write_atomic`] older than [`STALE_TEMP`] from `dir` (left
+/// there by a process killed between writing and renaming); returns how many. Best effort.
+pub fn clean_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let is_temp = entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if is_temp && stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -32,5 +61,23 @@ mod tests {
             .map(|d| d.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn cleans_only_old_temporaries() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let old = dir.path().join(".pith-tmp-old");
+        let fresh = dir.path().join(".pith-tmp-fresh");
+        let other = dir.path().join("report.md");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, b"x").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let long_ago = std::time::SystemTime::now() - STALE_TEMP * 2;
+        for p in [&old, &other] {
+            let f = std::fs::File::options().write(true).open(p).unwrap_or_else(|e| panic!("{e}"));
+            f.set_modified(long_ago).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(clean_stale_temporaries(dir.path()), 1);
+        assert!(!old.exists() && fresh.exists() && other.exists());
     }
 }

@@ -7,5 +7,7 @@ mod code;
 mod hostile;
 mod index;
 mod ingest;
+mod interrupt;
+mod privacy;
 mod report;
 mod sample;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use pith::aggregate::Aggregator;
+use pith::report::redact::{Names, Redactor};
 use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
 use pith::{index, pipeline};
@@ -31,12 +32,16 @@ pub struct Args {
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
     #[arg(long, value_delimiter = ',', default_value = ALL_FORMATS)]
     format: Vec<String>,
+    /// Pseudonymize participants (P01, P02, …), replace speaker and interviewer names, mask
+    /// emails, phone numbers and URLs; skips qdpx, which needs the verbatim transcripts.
+    #[arg(long)]
+    redact: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let formats = parse_formats(&args.format)?;
     let opened = open_study(ctx, &args.study)?;
-    let done = produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, false)?;
+    let done = produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, false, args.redact)?;
     done.say(ctx, &args.by);
     Ok(done.outcome)
 }
@@ -76,7 +81,9 @@ impl Produced {
 /// Codes the study, streaming each interview into the aggregates, the REFI-QDA export and (with
 /// `with_index`) the search index, then writes `formats` into `out` (default `STUDY/out`).
 /// Diagnostics go to stderr; with `--strict`, a skipped transcript stops everything before any
-/// file is written or the index is committed.
+/// file is written or the index is committed. With `redact`, the reports are redacted (see
+/// [`Redactor`]) and the REFI-QDA export, which needs the verbatim transcripts, is skipped.
+#[allow(clippy::too_many_arguments)]
 pub fn produce(
     ctx: &Context,
     opened: &Opened,
@@ -85,11 +92,23 @@ pub fn produce(
     by: &str,
     formats: &[ReportFormat],
     with_index: bool,
+    redact: bool,
 ) -> anyhow::Result<Produced> {
+    let mut formats = formats.to_vec();
+    if redact && formats.contains(&ReportFormat::Qdpx) {
+        formats.retain(|f| *f != ReportFormat::Qdpx);
+        if !ctx.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "pith: --redact: not writing study.qdpx and codebook.qdc (a QDA project carries the verbatim transcripts)"
+            );
+        }
+    }
+    let mut names: Vec<Names> = Vec::new();
     let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
     let out_existed = out.exists();
     let session = if with_index { Some(index::Session::begin(&opened.study, &opened.lexicon)?) } else { None };
-    let mut writer = report::Writer::new(formats, &out).context("cannot write the reports")?;
+    let mut writer = report::Writer::new(&formats, &out).context("cannot write the reports")?;
     let mut agg = Aggregator::new(&opened.lexicon, by);
     let mut grouped = by == "persona";
     let diagnostics = pipeline::for_each_interview(
@@ -99,6 +118,9 @@ pub fn produce(
         session.as_ref(),
         |interview| {
             grouped |= interview.meta.attribute(by).is_some();
+            if redact {
+                names.push(Names::of(&interview));
+            }
             agg.add(&interview);
             writer.add(&opened.lexicon, &interview)
         },
@@ -121,7 +143,10 @@ pub fn produce(
     let skipped = ctx.report_diagnostics(&diagnostics);
     let update = session.map(index::Session::finish).transpose()?;
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
-    let aggregates = agg.finish(&title);
+    let mut aggregates = agg.finish(&title);
+    if redact {
+        Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
+    }
     let written = writer.finish(&aggregates, &opened.lexicon).context("cannot write the reports")?;
     Ok(Produced {
         outcome: if skipped { Outcome::Partial } else { Outcome::Done },

@@ -20,12 +20,16 @@ pub struct Args {
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
     #[arg(long, value_delimiter = ',', default_value = super::report::ALL_FORMATS)]
     format: Vec<String>,
+    /// Redact the reports as `pith report --redact` does (the index keeps the verbatim text).
+    #[arg(long)]
+    redact: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let formats = parse_formats(&args.format)?;
     let opened = open_study(ctx, &args.study)?;
-    let done = super::report::produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, true)?;
+    let done =
+        super::report::produce(ctx, &opened, &args.study, args.out.as_deref(), &args.by, &formats, true, args.redact)?;
     done.say(ctx, &args.by);
     Ok(done.outcome)
 }

@@ -231,11 +231,11 @@ impl<'a> Context<'a> {
         let sentence = self.words[range.start].sentence;
         let from = range.start.saturating_sub(SENTENCE_WINDOW);
         let to = (range.end + SENTENCE_WINDOW).min(self.words.len());
-        for w in from..to {
+        for (w, &len) in starts.iter().enumerate().take(to).skip(from) {
             if self.words[w].sentence != sentence || (range.start..range.end).contains(&w) {
                 continue;
             }
-            let end = w + usize::from(starts[w]);
+            let end = w + usize::from(len);
             if end > w && (end <= range.start || w >= range.end) {
                 return Some(self.cue(kind, w..end));
             }

@@ -14,6 +14,7 @@ mod json;
 mod markdown;
 pub mod passages;
 mod qdpx;
+pub mod redact;
 
 pub use escape::markdown as escape_markdown;
 pub use qdpx::guid;
@@ -123,6 +124,7 @@ impl Writer {
             None => None,
         };
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
+        crate::fsutil::clean_stale_temporaries(&self.out);
         let mut written = Vec::new();
         if let Some(file) = project {
             let path = self.out.join(qdpx::PROJECT_FILE);
