@@ -22,9 +22,11 @@ mkdir -p "$WORK"
 
 corpus() { # corpus MB -> dir
   local dir="$WORK/corpus$1"
-  if [ ! -f "$dir/MANIFEST.json" ]; then
+  # make_corpus.py's MANIFEST.json is moved beside the corpus: inside, pith would try it as a transcript.
+  if [ ! -f "$WORK/corpus$1.MANIFEST.json" ]; then
     rm -rf "$dir"
     python3 "$SHARED/make_corpus.py" "$dir" --mb "$1" >&2
+    mv "$dir/MANIFEST.json" "$WORK/corpus$1.MANIFEST.json"
   fi
   if [ ! -f "$dir/participants.csv" ]; then
     { echo "transcript,persona"
@@ -74,7 +76,7 @@ rm -rf "$BIG/.pith" "$OUT"
 row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
 row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
-EDITED="$(find "$BIG" -name 'int_*.txt' | sort | head -1)"
+EDITED="$(find "$BIG" -name 'int_*.txt' | LC_ALL=C sort | sed -n 1p)"  # sed reads it all: no SIGPIPE
 cp "$EDITED" "$WORK/edited.bak"
 echo "Interviewer: One more question, what worries you most about the budget?" >> "$EDITED"
 row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"

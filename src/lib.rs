@@ -3,16 +3,17 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//! transcripts → ingest → segment → analyze → code → aggregate → report
-//!              (turns)  (passages) (tokens)  (tags) (per persona) (md, json)
+//! transcripts → ingest → segment → analyze → code → index      (tantivy)
+//!              (turns)  (passages) (tokens)  (tags) → aggregate  (per persona)
+//!                                                   → report     (md, html, json, csv, qdpx)
 //! ```
 //!
 //! [`ingest`] reads text and Markdown (speaker labels, Otter/Rev headers, front matter),
 //! WebVTT, SubRip, speech-to-text JSON and Word `.docx` transcripts, chosen by extension and
 //! then by content, into a document text and speaker turns that every offset points into.
 //! [`study`] opens a study folder, [`lexicon`] compiles the lexicons, [`pipeline`] runs the
-//! stages over every transcript in parallel, [`aggregate`] folds the coded interviews into
-//! per-persona tables and [`report`] writes them.
+//! stages over every transcript in parallel and streams the coded interviews on, [`index`] keeps
+//! them searchable, [`aggregate`] folds them into per-persona tables and [`report`] writes them.
 //!
 //! ```
 //! use pith::{analyze::{Analyzer, Language}, lexicon::Lexicon, model::Transcript, pipeline, segment};

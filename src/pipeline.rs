@@ -216,31 +216,3 @@ pub fn for_each_interview(
     diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(diagnostics)
 }
-
-/// What a whole-study run gives.
-pub struct Run {
-    /// The coded interviews, sorted by id.
-    pub interviews: Vec<CodedInterview>,
-    /// Problems found (opening the study included).
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Codes every transcript of the study in parallel.
-pub fn run(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Run {
-    let results: Vec<Processed> =
-        study.transcripts.par_iter().map(|path| process(study, lexicon, analyzer, path)).collect();
-    let mut diagnostics = study.diagnostics.clone();
-    let mut interviews = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok((interview, mut warnings)) => {
-                diagnostics.append(&mut warnings);
-                interviews.push(interview);
-            }
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    interviews.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
-    Run { interviews, diagnostics }
-}

@@ -25,7 +25,7 @@ const STOP: &[&str] = &[
 ];
 
 /// Distinct terms a group keeps before lossy counting prunes rare ones.
-pub const GROUP_TERM_LIMIT: usize = 250_000;
+pub const GROUP_TERM_LIMIT: usize = 40_000;
 
 /// Whether a stem is a content word (not a function word, has a letter).
 pub fn is_content_word(stem: &str) -> bool {

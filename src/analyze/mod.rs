@@ -3,12 +3,12 @@
 //! One [`Analyzer`] serves coding and the search index, so a search for "worried" and the
 //! risk code that "worried" triggered agree. The pipeline, per passage:
 //!
-//! 1. [`tokenize`]: HF `tokenizers`' BERT pre-tokenizer splits the *original* text into word
+//! 1. `tokenize`: HF `tokenizers`' BERT pre-tokenizer splits the *original* text into word
 //!    and punctuation runs (byte spans into the source; contractions such as `don't` are
 //!    joined back into one word);
-//! 2. [`normalize`]: each word is normalized on its own (NFKC, lowercase, apostrophe folding),
+//! 2. `normalize`: each word is normalized on its own (NFKC, lowercase, apostrophe folding),
 //!    so offsets always point into the original text and never need re-alignment;
-//! 3. [`stem`]: Snowball stems through a per-thread word → stem cache.
+//! 3. `stem`: Snowball stems through a per-thread word → stem cache.
 //!
 //! Invariant: every token's byte range lies inside the input, on char boundaries, in order,
 //! without overlap; its char range counts the same text in Unicode scalar values.

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use pith::pipeline;
+use pith::lexicon::Lexicon;
+use pith::pipeline::{self, CodedInterview};
 use pith::report::passages::{document_row, passage_rows, CSV_HEADER};
 
 use super::{open_study, Context, Outcome};
@@ -34,52 +35,88 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let opened = open_study(ctx, &args.study)?;
-    let run = pipeline::run(&opened.study, &opened.lexicon, &opened.analyzer);
-    ctx.check_strict(&run.diagnostics)?;
-    let skipped = ctx.report_diagnostics(&run.diagnostics);
-    let mut buf: Vec<u8> = Vec::new();
-    let mut sink: Box<dyn Write> = match &args.output {
-        Some(_) => Box::new(&mut buf),
+    // With -o, rows go to a temporary file beside the target, renamed into place at the end.
+    let mut file = match &args.output {
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp = tempfile::Builder::new()
+                .prefix(".pith-tmp-")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Some(tmp)
+        }
+        None => None,
+    };
+    let sink: Box<dyn Write + '_> = match &mut file {
+        Some(f) => Box::new(BufWriter::new(f.as_file_mut())),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    match (args.format, args.documents) {
-        (Format::Jsonl, true) => {
-            for i in &run.interviews {
-                serde_json::to_writer(&mut sink, &document_row(i))?;
-                sink.write_all(b"\n")?;
-            }
-        }
-        (Format::Jsonl, false) => {
-            for i in &run.interviews {
-                for row in passage_rows(i, &opened.lexicon) {
-                    serde_json::to_writer(&mut sink, &row)?;
-                    sink.write_all(b"\n")?;
-                }
-            }
-        }
-        (Format::Csv, documents) => {
-            let mut w = csv::Writer::from_writer(&mut sink);
-            if documents {
-                w.write_record(["interview", "source", "document"])?;
-                for i in &run.interviews {
-                    let d = document_row(i);
-                    w.write_record([d.interview, d.source, d.document])?;
-                }
-            } else {
-                w.write_record(CSV_HEADER)?;
-                for i in &run.interviews {
-                    for row in passage_rows(i, &opened.lexicon) {
-                        w.write_record(row.csv_fields())?;
-                    }
-                }
-            }
-            w.flush()?;
-        }
-    }
-    sink.flush()?;
-    drop(sink);
-    if let Some(path) = &args.output {
-        pith::fsutil::write_atomic(path, &buf).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut rows = Rows::new(sink, args.format, args.documents)?;
+    let diagnostics = pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, |i| {
+        rows.write(&i, &opened.lexicon).map_err(|e| pith::Error::io("<output>", e))
+    })?;
+    rows.finish()?;
+    ctx.check_strict(&diagnostics)?;
+    let skipped = ctx.report_diagnostics(&diagnostics);
+    if let (Some(tmp), Some(path)) = (file, &args.output) {
+        tmp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+        tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+}
+
+/// The output rows, written as each interview arrives.
+enum Rows<'a> {
+    Json { sink: Box<dyn Write + 'a>, documents: bool },
+    Csv { writer: Box<csv::Writer<Box<dyn Write + 'a>>>, documents: bool },
+}
+
+impl<'a> Rows<'a> {
+    fn new(sink: Box<dyn Write + 'a>, format: Format, documents: bool) -> io::Result<Rows<'a>> {
+        Ok(match format {
+            Format::Jsonl => Rows::Json { sink, documents },
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(sink);
+                if documents {
+                    writer.write_record(["interview", "source", "document"])?;
+                } else {
+                    writer.write_record(CSV_HEADER)?;
+                }
+                Rows::Csv { writer: Box::new(writer), documents }
+            }
+        })
+    }
+
+    fn write(&mut self, interview: &CodedInterview, lexicon: &Lexicon) -> io::Result<()> {
+        match self {
+            Rows::Json { sink, documents: true } => {
+                serde_json::to_writer(&mut *sink, &document_row(interview))?;
+                sink.write_all(b"\n")
+            }
+            Rows::Json { sink, documents: false } => {
+                for row in passage_rows(interview, lexicon) {
+                    serde_json::to_writer(&mut *sink, &row)?;
+                    sink.write_all(b"\n")?;
+                }
+                Ok(())
+            }
+            Rows::Csv { writer, documents: true } => {
+                let d = document_row(interview);
+                Ok(writer.write_record([d.interview, d.source, d.document])?)
+            }
+            Rows::Csv { writer, documents: false } => {
+                for row in passage_rows(interview, lexicon) {
+                    writer.write_record(row.csv_fields())?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Rows::Json { mut sink, .. } => sink.flush(),
+            Rows::Csv { mut writer, .. } => writer.flush(),
+        }
+    }
 }

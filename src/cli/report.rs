@@ -141,13 +141,15 @@ pub fn produce(
         return Err(e);
     }
     let skipped = ctx.report_diagnostics(&diagnostics);
-    let update = session.map(index::Session::finish).transpose()?;
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
     let mut aggregates = agg.finish(&title);
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }
+    // The index session holds the study's lock: reports are written before it is released, so
+    // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon).context("cannot write the reports")?;
+    let update = session.map(index::Session::finish).transpose()?;
     Ok(Produced {
         outcome: if skipped { Outcome::Partial } else { Outcome::Done },
         interviews: aggregates.interviews,
