@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{char_slice, json_lines, pith, repo, TempStudy};
+use crate::util::{char_slice, json_lines, pith, repo, report_code, report_persona, TempStudy};
 
 const DEBBIE: &str = "Data Center Debbie";
 const FRANK: &str = "Facilities Frank";
@@ -25,17 +25,6 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn persona<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["personas"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
-        .unwrap_or_else(|| panic!("no persona {name} in report.json"))
-}
-
-fn code<'a>(persona: &'a Value, id: &str) -> Option<&'a Value> {
-    persona["codes"].as_array()?.iter().find(|c| c["code"] == id)
-}
-
 fn distinctive<'a>(persona: &'a Value, id: &str) -> Option<&'a Value> {
     persona["distinctive"]["codes"].as_array()?.iter().find(|c| c["code"] == id)
 }
@@ -44,7 +33,7 @@ fn distinctive<'a>(persona: &'a Value, id: &str) -> Option<&'a Value> {
 fn sample_report_shows_the_core_differences_with_quotes() {
     let (_study, out) = sample_report();
     let report = read_json(&out.join("report.json"));
-    let (debbie, frank) = (persona(&report, DEBBIE), persona(&report, FRANK));
+    let (debbie, frank) = (report_persona(&report, DEBBIE), report_persona(&report, FRANK));
     assert_eq!(debbie["interviews"], 6);
     assert_eq!(frank["interviews"], 6);
 
@@ -54,7 +43,8 @@ fn sample_report_shows_the_core_differences_with_quotes() {
         assert_eq!(d["significant"], true, "{d}");
         assert_eq!(d["direction"], "higher", "{d}");
         assert!(d["q_value"].as_f64().unwrap_or(1.0) < report["thresholds"]["difference_q"].as_f64().unwrap_or(0.0));
-        let quotes = code(p, id).map(|c| c["quotes"].as_array().cloned().unwrap_or_default()).unwrap_or_default();
+        let quotes =
+            report_code(p, id).map(|c| c["quotes"].as_array().cloned().unwrap_or_default()).unwrap_or_default();
         assert!(!quotes.is_empty(), "{id} has no quote for {}", p["name"]);
     }
     // The same codes read as "lower" from the other side.
@@ -66,13 +56,13 @@ fn sample_report_shows_the_core_differences_with_quotes() {
     let energy = golden.iter().find(|g| g["code"] == "need.energy_cost").expect("need.energy_cost is golden");
     assert_eq!(energy["prevalence"].as_array().map(Vec::len), Some(2));
     for p in [debbie, frank] {
-        let c = code(p, "need.energy_cost").expect("energy cost coded");
+        let c = report_code(p, "need.energy_cost").expect("energy cost coded");
         assert!(c["prevalence"].as_f64().unwrap_or(0.0) >= 0.5);
         assert!(!c["quotes"].as_array().expect("quotes").is_empty());
     }
 
     // Frank's downtime mention is negated ("not worried about downtime"): shown, never counted.
-    let downtime = code(frank, "risk.downtime").expect("Frank's negated downtime mention is listed");
+    let downtime = report_code(frank, "risk.downtime").expect("Frank's negated downtime mention is listed");
     assert_eq!(downtime["interviews"], 0, "{downtime}");
     assert_eq!(downtime["prevalence"].as_f64(), Some(0.0));
     assert!(downtime["negated"].as_u64().unwrap_or(0) >= 1, "{downtime}");
@@ -158,8 +148,8 @@ fn matrix_csv_agrees_with_report_json() {
         rows += 1;
         for (i, name) in header[3..].iter().enumerate() {
             let in_csv: f64 = record[3 + i].parse().expect("prevalence");
-            let in_json =
-                code(persona(&report, name), &record[0]).map_or(0.0, |c| c["prevalence"].as_f64().unwrap_or(-1.0));
+            let in_json = report_code(report_persona(&report, name), &record[0])
+                .map_or(0.0, |c| c["prevalence"].as_f64().unwrap_or(-1.0));
             assert!((in_csv - in_json).abs() < 1e-4, "{} {name}: csv {in_csv} json {in_json}", &record[0]);
         }
     }
@@ -497,11 +487,11 @@ fn by_attribute_groups_by_a_manifest_column() {
         names.contains("enterprise") && names.contains("public sector") && names.contains("healthcare"),
         "{names:?}"
     );
-    assert_eq!(persona(&report, "enterprise")["interviews"], 3);
-    assert_eq!(persona(&report, "public sector")["interviews"], 3);
+    assert_eq!(report_persona(&report, "enterprise")["interviews"], 3);
+    assert_eq!(report_persona(&report, "public sector")["interviews"], 3);
     assert_eq!(names.len(), 7, "{names:?}");
     // Groups of one or two interviews cannot show a difference: flagged as too small to tell.
-    assert_eq!(persona(&report, "healthcare")["distinctive"]["small_sample"], true);
+    assert_eq!(report_persona(&report, "healthcare")["distinctive"]["small_sample"], true);
     let total: u64 =
         report["personas"].as_array().expect("groups").iter().filter_map(|p| p["interviews"].as_u64()).sum();
     assert_eq!(total, 12);

@@ -3,18 +3,7 @@
 
 use serde_json::Value;
 
-use crate::util::{char_slice, json_lines, pith, TempStudy};
-
-fn persona<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["personas"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
-        .unwrap_or_else(|| panic!("no persona {name} in report.json"))
-}
-
-fn code<'a>(persona: &'a Value, id: &str) -> Option<&'a Value> {
-    persona["codes"].as_array().and_then(|cs| cs.iter().find(|c| c["code"] == id))
-}
+use crate::util::{char_slice, json_lines, pith, report_code, report_persona, TempStudy};
 
 fn run_sample() -> (TempStudy, Value) {
     let study = TempStudy::sample();
@@ -28,7 +17,7 @@ fn report_has_both_personas_with_interview_counts() {
     let (study, report) = run_sample();
     assert_eq!(report["interviews"], 12);
     for name in ["Data Center Debbie", "Facilities Frank"] {
-        let p = persona(&report, name);
+        let p = report_persona(&report, name);
         assert_eq!(p["interviews"], 6, "{name}");
         assert!(p["passages"].as_u64().unwrap_or(0) > 60, "{name}: {}", p["passages"]);
     }
@@ -39,15 +28,15 @@ fn report_has_both_personas_with_interview_counts() {
 #[test]
 fn debbie_ranks_server_deployment_and_frank_shows_the_building_management_system() {
     let (study, report) = run_sample();
-    let debbie = persona(&report, "Data Center Debbie");
-    let frank = persona(&report, "Facilities Frank");
+    let debbie = report_persona(&report, "Data Center Debbie");
+    let frank = report_persona(&report, "Facilities Frank");
 
-    let deploy = code(debbie, "job.server_deployment").expect("Debbie mentions server deployment");
+    let deploy = report_code(debbie, "job.server_deployment").expect("Debbie mentions server deployment");
     assert_eq!(deploy["interviews"], 6);
-    assert!(code(frank, "job.server_deployment").is_none_or(|c| c["interviews"] == 0));
-    let bms = code(frank, "responsibility.building_management").expect("Frank mentions the BMS");
+    assert!(report_code(frank, "job.server_deployment").is_none_or(|c| c["interviews"] == 0));
+    let bms = report_code(frank, "responsibility.building_management").expect("Frank mentions the BMS");
     assert_eq!(bms["interviews"], 6);
-    assert!(code(debbie, "responsibility.building_management").is_none_or(|c| c["interviews"] == 0));
+    assert!(report_code(debbie, "responsibility.building_management").is_none_or(|c| c["interviews"] == 0));
 
     // Ranked: Debbie's codes are sorted by interviews, so server deployment is among those all six share.
     let rank = debbie["codes"].as_array().and_then(|cs| cs.iter().position(|c| c["code"] == "job.server_deployment"));
@@ -73,12 +62,12 @@ fn electricity_bill_is_shared_and_franks_negated_downtime_is_not_evidence() {
     let golden: Vec<&str> =
         report["golden"].as_array().map(|g| g.iter().filter_map(|c| c["code"].as_str()).collect()).unwrap_or_default();
     assert!(golden.contains(&"need.energy_cost"), "golden: {golden:?}");
-    let frank = persona(&report, "Facilities Frank");
-    let downtime = code(frank, "risk.downtime").expect("Frank's negated downtime mention is reported");
+    let frank = report_persona(&report, "Facilities Frank");
+    let downtime = report_code(frank, "risk.downtime").expect("Frank's negated downtime mention is reported");
     assert_eq!(downtime["interviews"], 0, "a negated mention is not evidence");
     assert!(downtime["negated"].as_u64().unwrap_or(0) >= 1);
-    let debbie = persona(&report, "Data Center Debbie");
-    assert!(code(debbie, "risk.downtime").is_some_and(|c| c["interviews"].as_u64().unwrap_or(0) >= 5));
+    let debbie = report_persona(&report, "Data Center Debbie");
+    assert!(report_code(debbie, "risk.downtime").is_some_and(|c| c["interviews"].as_u64().unwrap_or(0) >= 5));
 }
 
 #[test]

@@ -147,3 +147,16 @@ pub fn shared_dir(what: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A persona (group) of a parsed `report.json`, by name.
+pub fn report_persona<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["personas"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no persona {name} in report.json"))
+}
+
+/// A code's entry in a persona of `report.json`.
+pub fn report_code<'a>(persona: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    persona["codes"].as_array()?.iter().find(|c| c["code"] == id)
+}

@@ -12,30 +12,30 @@ use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
 use pith::{index, pipeline};
 
-use super::run::parse_formats;
 use super::{open_study, Context, Opened, Outcome};
 
 /// The `--format` default: every format.
 pub const ALL_FORMATS: &str = "md,html,json,csv,qdpx";
 
-/// Arguments of `pith report`.
+/// Arguments of `pith report` and `pith run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The study folder (or a bare folder of transcripts).
-    study: PathBuf,
+    pub(super) study: PathBuf,
     /// Where to write the reports (default: STUDY/out).
     #[arg(long, short)]
-    out: Option<PathBuf>,
+    pub(super) out: Option<PathBuf>,
     /// Group interviews by this manifest attribute instead of persona (e.g. segment).
     #[arg(long, default_value = "persona")]
-    by: String,
+    pub(super) by: String,
     /// Report formats, comma-separated: md, html, json, csv (matrix.csv), qdpx (study.qdpx + codebook.qdc).
     #[arg(long, value_delimiter = ',', default_value = ALL_FORMATS)]
-    format: Vec<String>,
+    pub(super) format: Vec<String>,
     /// Pseudonymize participants (P01, P02, …), replace speaker and interviewer names, mask
-    /// emails, phone numbers and URLs; skips qdpx, which needs the verbatim transcripts.
+    /// emails, phone numbers and URLs in the reports (the index keeps the verbatim text); skips
+    /// qdpx, which needs the verbatim transcripts.
     #[arg(long)]
-    redact: bool,
+    pub(super) redact: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
@@ -164,4 +164,19 @@ fn study_name(path: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
         .unwrap_or_else(|| "study".into())
+}
+
+/// Parses `--format` values.
+pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<ReportFormat>> {
+    let mut formats = Vec::new();
+    for name in names {
+        let f = ReportFormat::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.name()).collect();
+            anyhow::anyhow!("unknown report format {name:?} (known: {})", known.join(", "))
+        })?;
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    Ok(formats)
 }
