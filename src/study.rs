@@ -106,6 +106,45 @@ pub struct Study {
     pub transcripts: Vec<PathBuf>,
     /// Warnings found while opening (unmatched manifest rows, transcripts without a row).
     pub diagnostics: Vec<Diagnostic>,
+    /// The manifest rows by the keys a transcript can match them with.
+    keys: ManifestKeys,
+}
+
+/// Manifest row indexes by normalized reference, built once so that matching every transcript
+/// of a large study stays linear. In every map the first row with a key wins, as a scan would.
+#[derive(Debug, Default)]
+struct ManifestKeys {
+    /// The reference as written (lowercase, `/`, no `./` or `transcripts/` in front).
+    exact: HashMap<String, usize>,
+    /// The reference and the reference without its extension.
+    loose: HashMap<String, usize>,
+    /// Same as `loose`, for references that are a bare file name.
+    stem: HashMap<String, usize>,
+}
+
+impl ManifestKeys {
+    fn new(rows: &[ManifestRow]) -> ManifestKeys {
+        let mut keys = ManifestKeys::default();
+        for (i, r) in rows.iter().enumerate() {
+            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
+            let t = t.trim_start_matches("./");
+            let t = t.strip_prefix("transcripts/").unwrap_or(t).to_string();
+            let bare = no_ext(&t).to_string();
+            keys.exact.entry(t.clone()).or_insert(i);
+            keys.loose.entry(t.clone()).or_insert(i);
+            keys.loose.entry(bare.clone()).or_insert(i);
+            if !t.contains('/') {
+                keys.stem.entry(t).or_insert(i);
+                keys.stem.entry(bare).or_insert(i);
+            }
+        }
+        keys
+    }
+}
+
+/// A reference without its extension (`a/b.txt` → `a/b`; a dot in a folder name is kept).
+fn no_ext(t: &str) -> &str {
+    t.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(t, |(a, _)| a)
 }
 
 impl Study {
@@ -129,7 +168,9 @@ impl Study {
         let walk = Walk { root: &transcripts_dir, study: &canonical_root, bare };
         walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
         transcripts.sort();
-        let mut study = Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics };
+        let keys = ManifestKeys::new(&manifest);
+        let mut study =
+            Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics, keys };
         study.check_manifest(&manifest_path);
         Ok(study)
     }
@@ -165,30 +206,14 @@ impl Study {
     /// The manifest row for a transcript, case-insensitively: by relative path (with or
     /// without `transcripts/` in front and with or without the extension), else by file stem.
     pub fn row_for(&self, path: &Path) -> Option<&ManifestRow> {
+        self.row_index(path).and_then(|i| self.manifest.get(i))
+    }
+
+    fn row_index(&self, path: &Path) -> Option<usize> {
         let rel = self.relative(path).to_lowercase();
         let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
-        let rel_no_ext = rel.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(rel.as_str(), |(a, _)| a);
-        let norm = |r: &ManifestRow| {
-            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
-            let t = t.trim_start_matches("./");
-            t.strip_prefix("transcripts/").unwrap_or(t).to_string()
-        };
-        let no_ext = |t: &str| t.rsplit_once('.').filter(|(_, e)| !e.contains('/')).map_or(t, |(a, _)| a).to_string();
-        self.manifest
-            .iter()
-            .find(|r| norm(r) == rel)
-            .or_else(|| {
-                self.manifest.iter().find(|r| {
-                    let t = norm(r);
-                    t == rel_no_ext || no_ext(&t) == rel_no_ext
-                })
-            })
-            .or_else(|| {
-                self.manifest.iter().find(|r| {
-                    let t = norm(r);
-                    !t.contains('/') && (t == stem || no_ext(&t) == stem)
-                })
-            })
+        let keys = &self.keys;
+        keys.exact.get(&rel).or_else(|| keys.loose.get(no_ext(&rel))).or_else(|| keys.stem.get(&stem)).copied()
     }
 
     /// Interview facts for a transcript: id, source, participant, persona, attributes.
@@ -220,12 +245,8 @@ impl Study {
         let mut used = vec![false; self.manifest.len()];
         let mut unmatched = Vec::new();
         for t in &self.transcripts {
-            match self.row_for(t) {
-                Some(row) => {
-                    if let Some(i) = self.manifest.iter().position(|r| std::ptr::eq(r, row)) {
-                        used[i] = true;
-                    }
-                }
+            match self.row_index(t) {
+                Some(i) => used[i] = true,
                 None => unmatched.push(t.clone()),
             }
         }
