@@ -25,7 +25,7 @@
 //!     b"Interviewer: What worries you?\nDebbie: Downtime. We can't afford an outage.\n",
 //! ).expect("readable").transcript;
 //! let passages = segment::segment(&transcript, &segment::RoleRules::default());
-//! let (coded, _terms) = pipeline::code_passages(&lexicon, &analyzer, &transcript.document, passages);
+//! let (coded, _terms) = pipeline::code_passages(&lexicon, &analyzer, &transcript.document, passages, Default::default());
 //! let codes: Vec<&str> = coded[1].tags.iter().map(|t| lexicon.codes()[t.code].id.as_str()).collect();
 //! assert!(codes.contains(&"risk.downtime"));
 //! ```

@@ -28,6 +28,24 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
+    /// Its words as the search index takes them (stems, word positions, byte offsets), when
+    /// coding was asked for them ([`Output::index_tokens`]): the index then needs no second
+    /// analysis.
+    pub index_tokens: Option<Vec<tantivy::tokenizer::Token>>,
+}
+
+/// What coding produces beyond passages, tags and job statements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Count the words of evidence passages ([`CodedInterview::terms`], for reports).
+    pub terms: bool,
+    /// Keep each passage's tokens for the index ([`CodedPassage::index_tokens`]).
+    pub index_tokens: bool,
+}
+
+impl Output {
+    /// Everything: what `pith run` needs for a changed transcript.
+    pub const ALL: Output = Output { terms: true, index_tokens: true };
 }
 
 /// One interview, read and coded.
@@ -39,7 +57,8 @@ pub struct CodedInterview {
     pub transcript: Transcript,
     /// The passages, coded.
     pub passages: Vec<CodedPassage>,
-    /// Word and phrase counts of its evidence passages (for distinctive terms).
+    /// Word and phrase counts of its evidence passages (for distinctive terms; empty unless
+    /// asked for with [`Output::terms`]).
     pub terms: TermCounts,
 }
 
@@ -59,9 +78,9 @@ pub fn is_evidence_role(role: Role) -> bool {
 pub type Processed = std::result::Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
 
 /// Reads, segments and codes one transcript.
-pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path) -> Processed {
+pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path, output: Output) -> Processed {
     let bytes = read_transcript(study, path)?;
-    process_bytes(study, lexicon, analyzer, path, &bytes)
+    process_bytes(study, lexicon, analyzer, path, &bytes, output)
 }
 
 /// Reads a transcript within the study's size limit (`[limits] max_transcript_bytes`).
@@ -72,7 +91,14 @@ pub fn read_transcript(study: &Study, path: &Path) -> std::result::Result<Vec<u8
 
 /// Segments and codes one transcript whose bytes were read already (the index reads them to
 /// hash them first).
-pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path, bytes: &[u8]) -> Processed {
+pub fn process_bytes(
+    study: &Study,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    path: &Path,
+    bytes: &[u8],
+    output: Output,
+) -> Processed {
     let limits = &study.config.limits;
     let read = ingest::read_with(path, bytes, limits)
         .map_err(|e| Diagnostic::skipped(Location::new(path, e.line), e.message))?;
@@ -85,7 +111,7 @@ pub fn process_bytes(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path
         }
     }
     let passages = segment::segment_with(&read.transcript, &study.role_rules(path), limits.max_passage_bytes);
-    let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages);
+    let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages, output);
     Ok((CodedInterview { meta, transcript: read.transcript, passages, terms }, warnings))
 }
 
@@ -113,12 +139,14 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Analyzes and codes the passages of one document; counts the words of its evidence passages.
+/// Analyzes and codes the passages of one document; with [`Output::terms`], counts the words of
+/// its evidence passages.
 pub fn code_passages(
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     document: &str,
     passages: Vec<Passage>,
+    output: Output,
 ) -> (Vec<CodedPassage>, TermCounts) {
     let mut terms = TermCounts::default();
     let mut analysis = Analysis::default();
@@ -127,9 +155,14 @@ pub fn code_passages(
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
+        let index_tokens = output.index_tokens.then(|| {
+            let mut tokens = Vec::new();
+            index::to_tokens(&analysis, &mut tokens);
+            tokens
+        });
         if passage.role == Role::Interviewer {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new() });
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), index_tokens });
             continue;
         }
         let q: &[usize] = passage
@@ -137,9 +170,11 @@ pub fn code_passages(
             .and_then(|qi| question_codes.iter().rev().find(|(i, _)| *i == qi))
             .map_or(&[], |(_, c)| c.as_slice());
         let tags = code::code_passage(lexicon, text, &analysis, q);
-        let jobs = code::extract_jobs(text);
-        terms.add_passage(&analysis);
-        out.push(CodedPassage { passage, tags, jobs });
+        let jobs = code::extract_jobs_analyzed(text, &analysis);
+        if output.terms {
+            terms.add_passage(&analysis);
+        }
+        out.push(CodedPassage { passage, tags, jobs, index_tokens });
     }
     (out, terms)
 }
@@ -177,13 +212,16 @@ pub fn stream<T: Send>(
 }
 
 /// Codes every transcript of the study in parallel and hands each coded interview to `consume`
-/// in a stable order (the transcripts' sorted paths); with an index `session`, also re-indexes
-/// the interviews whose inputs changed. Gives the diagnostics, the study's own included.
+/// in a stable order (the transcripts' sorted paths), with what `output` asks for (index tokens
+/// are the session's business: asked for, and consumed, only for transcripts it re-indexes).
+/// With an index `session`, also re-indexes the interviews whose inputs changed. Gives the
+/// diagnostics, the study's own included.
 pub fn for_each_interview(
     study: &Study,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     session: Option<&index::Session>,
+    output: Output,
     mut consume: impl FnMut(CodedInterview) -> Result<()>,
 ) -> Result<Vec<Diagnostic>> {
     let mut diagnostics = study.diagnostics.clone();
@@ -191,14 +229,22 @@ pub fn for_each_interview(
         &study.transcripts,
         |path| {
             let bytes = read_transcript(study, path)?;
-            let processed = process_bytes(study, lexicon, analyzer, path, &bytes);
-            if let (Some(session), Ok((interview, _))) = (session, &processed) {
-                let hash = session.hash(study, path, &bytes);
-                if session.is_current(&interview.meta.source, &hash) {
-                    session.keep(&interview.meta.source, hash);
-                } else {
-                    session.replace(lexicon, interview, hash);
+            let Some(session) = session else {
+                return process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
+            };
+            let source = study.source(path);
+            let hash = session.hash(study, path, &bytes);
+            if session.is_current(&source, &hash) {
+                let processed =
+                    process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
+                if processed.is_ok() {
+                    session.keep(&source, hash);
                 }
+                return processed;
+            }
+            let mut processed = process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: true, ..output });
+            if let Ok((interview, _)) = &mut processed {
+                session.replace(lexicon, interview, hash);
             }
             processed
         },

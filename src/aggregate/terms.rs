@@ -29,7 +29,9 @@ pub const GROUP_TERM_LIMIT: usize = 40_000;
 
 /// Whether a stem is a content word (not a function word, has a letter).
 pub fn is_content_word(stem: &str) -> bool {
-    stem.chars().any(char::is_alphabetic) && !STOP.contains(&stem)
+    static STOP_SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::LazyLock::new(|| STOP.iter().copied().collect());
+    stem.chars().any(char::is_alphabetic) && !STOP_SET.contains(stem)
 }
 
 /// Occurrences of one term in one interview, with the surface forms it took.

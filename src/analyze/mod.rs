@@ -49,6 +49,7 @@ pub struct Token {
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
     buf: String,
+    language: Option<Language>,
     /// The tokens, in text order.
     pub tokens: Vec<Token>,
 }
@@ -62,6 +63,11 @@ impl Analysis {
     /// The token's stem (equal to the normalized form for numbers and punctuation).
     pub fn stem(&self, token: &Token) -> &str {
         &self.buf[token.stem.start as usize..token.stem.end as usize]
+    }
+
+    /// The language the text was analyzed in (`None` before any analysis).
+    pub fn language(&self) -> Option<Language> {
+        self.language
     }
 
     /// The word and number tokens only, with their index among all tokens.
@@ -99,6 +105,7 @@ impl Analyzer {
     pub fn analyze_into(&self, text: &str, out: &mut Analysis) {
         out.buf.clear();
         out.tokens.clear();
+        out.language = Some(self.language);
         let ascii = text.is_ascii();
         let mut chars_before = 0usize;
         let mut bytes_before = 0usize;

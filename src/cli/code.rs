@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use pith::lexicon::Lexicon;
-use pith::pipeline::{self, CodedInterview};
+use pith::pipeline::{self, CodedInterview, Output};
 use pith::report::passages::{document_row, passage_rows, CSV_HEADER};
 
 use super::{open_study, Context, Outcome};
@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut rows = Rows::new(sink, args.format, args.documents)?;
-    let diagnostics = pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, |i| {
+    let diagnostics = pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, Output::default(), |i| {
         rows.write(&i, &opened.lexicon).map_err(|e| pith::Error::io("<output>", e))
     })?;
     rows.finish()?;

@@ -116,6 +116,7 @@ pub fn produce(
         &opened.lexicon,
         &opened.analyzer,
         session.as_ref(),
+        pipeline::Output { terms: true, index_tokens: false },
         |interview| {
             grouped |= interview.meta.attribute(by).is_some();
             if redact {

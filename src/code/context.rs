@@ -117,10 +117,6 @@ pub(super) struct Context<'a> {
     words: Vec<Word>,
     /// Word index of each token (the next word for punctuation).
     word_of_token: Vec<usize>,
-    /// Length in words of the hedge that starts at each word (0: none), found once per passage.
-    hedge_at: Vec<u8>,
-    /// Length in words of the intensifier that starts at each word (0: none).
-    intensifier_at: Vec<u8>,
 }
 
 impl<'a> Context<'a> {
@@ -142,10 +138,7 @@ impl<'a> Context<'a> {
                 words.push(Word { token: i, clause, sentence });
             }
         }
-        let mut ctx = Context { analysis, words, word_of_token, hedge_at: Vec::new(), intensifier_at: Vec::new() };
-        ctx.hedge_at = ctx.phrase_starts(HEDGES);
-        ctx.intensifier_at = ctx.phrase_starts(INTENSIFIERS);
-        ctx
+        Context { analysis, words, word_of_token }
     }
 
     fn norm(&self, w: usize) -> &str {
@@ -210,32 +203,29 @@ impl<'a> Context<'a> {
         None
     }
 
-    /// For each word, the length of the first phrase of `list` that starts there (0: none).
-    fn phrase_starts(&self, list: &[&[&str]]) -> Vec<u8> {
-        (0..self.words.len())
-            .map(|w| {
-                let first = self.norm(w);
-                list.iter()
-                    .find(|phrase| {
-                        phrase[0] == first
-                            && w + phrase.len() <= self.words.len()
-                            && phrase.iter().enumerate().skip(1).all(|(i, p)| self.norm(w + i) == *p)
-                    })
-                    .map_or(0, |phrase| phrase.len() as u8)
+    /// The length in words of the first phrase of `list` that starts at word `w` (0: none).
+    fn phrase_at(&self, list: &[&[&str]], w: usize) -> usize {
+        let first = self.norm(w);
+        list.iter()
+            .find(|phrase| {
+                phrase[0] == first
+                    && w + phrase.len() <= self.words.len()
+                    && phrase.iter().enumerate().skip(1).all(|(i, p)| self.norm(w + i) == *p)
             })
-            .collect()
+            .map_or(0, |phrase| phrase.len())
     }
 
-    fn find_phrase(&self, kind: CueKind, starts: &[u8], tokens: &Range<usize>) -> Option<Cue> {
+    /// The first phrase of `list` in the match's sentence, within a few words of it.
+    fn find_phrase(&self, kind: CueKind, list: &[&[&str]], tokens: &Range<usize>) -> Option<Cue> {
         let range = self.word_range(tokens)?;
         let sentence = self.words[range.start].sentence;
         let from = range.start.saturating_sub(SENTENCE_WINDOW);
         let to = (range.end + SENTENCE_WINDOW).min(self.words.len());
-        for (w, &len) in starts.iter().enumerate().take(to).skip(from) {
-            if self.words[w].sentence != sentence || (range.start..range.end).contains(&w) {
+        for w in from..to {
+            if self.words[w].sentence != sentence || range.contains(&w) {
                 continue;
             }
-            let end = w + usize::from(len);
+            let end = w + self.phrase_at(list, w);
             if end > w && (end <= range.start || w >= range.end) {
                 return Some(self.cue(kind, w..end));
             }
@@ -245,11 +235,11 @@ impl<'a> Context<'a> {
 
     /// A hedge in the match's sentence.
     pub(super) fn hedge(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Hedge, &self.hedge_at, tokens)
+        self.find_phrase(CueKind::Hedge, HEDGES, tokens)
     }
 
     /// An intensifier in the match's sentence.
     pub(super) fn intensifier(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Intensifier, &self.intensifier_at, tokens)
+        self.find_phrase(CueKind::Intensifier, INTENSIFIERS, tokens)
     }
 }

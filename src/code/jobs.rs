@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::analyze::Analysis;
+
 /// One job statement found in a passage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobStatement {
@@ -21,21 +23,101 @@ pub struct JobStatement {
     pub bytes: Range<usize>,
 }
 
+// Part lengths are checked in code ([`MIN_PART`], [`MAX_PART`]): bounded repetitions of these
+// classes would make automata that cost more to build and run than the passages they scan.
 static WANT_SO: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:i|we)(?:'d| would)? (?:really )?(?:want|need|have|like|wanna|'m trying|am trying|are trying|'re trying|try|hope) to ([^.;!?]{3,160}?),? (?:so that|so|in order to|because) ([^.;!?]{3,160})",
+        r"(?i)(?-u:\b)(?:i|we)(?:(?:['’]d| would)? (?:really )?(?:want|need|have|like|wanna|am trying|are trying|try|hope)|['’](?:m|re) (?:really )?trying) to ([^.;!?]+?),? (?:so that|so|in order to|because) ([^.;!?]+)",
     )
     .ok()
 });
 static WHEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:when|whenever|every time) ([^.;!?,]{3,120}), (?:i|we) ([^.;!?]{3,160})").ok()
+    Regex::new(r"(?i)(?-u:\b)(?:when|whenever|every time) ([^.;!?,]+), (?:i|we) ([^.;!?]+)").ok()
 });
 static GOAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:the (?:goal|aim|objective|whole point) is(?: to)?|what (?:i'm|i am|we're|we are) (?:really )?trying to do is(?: to)?) ([^.;!?]{3,160})",
+        r"(?i)(?-u:\b)(?:the (?:goal|aim|objective|whole point) is(?: to)?|what (?:i['’]m|i am|we['’]re|we are) (?:really )?trying to do is(?: to)?) ([^.;!?]+)",
     )
     .ok()
 });
+
+/// The shortest part of a statement, in characters.
+const MIN_PART: usize = 3;
+/// The longest part of a statement, in characters; a final part is cut there.
+const MAX_PART: usize = 160;
+/// The longest situation ("when ..."), in characters.
+const MAX_SITUATION: usize = 120;
+
+/// A part of `max` characters at most (and [`MIN_PART`] at least).
+fn fits(m: &regex::Match<'_>, max: usize) -> bool {
+    let n = m.as_str().chars().count();
+    (MIN_PART..=max).contains(&n)
+}
+
+/// The final part, cut to [`MAX_PART`] characters, as a range of `text`.
+fn tail(m: &regex::Match<'_>) -> Option<Range<usize>> {
+    let s = m.as_str();
+    let len = s.char_indices().nth(MAX_PART).map_or(s.len(), |(i, _)| i);
+    (s[..len].chars().count() >= MIN_PART).then_some(m.start()..m.start() + len)
+}
+
+/// Every match of `re` in `text` that `accept` turns into a statement; where `accept` refuses
+/// a match, the search goes on from the next character, as a bounded pattern would.
+fn statements(
+    re: &Regex,
+    text: &str,
+    mut accept: impl FnMut(&regex::Captures<'_>) -> Option<JobStatement>,
+    out: &mut Vec<JobStatement>,
+) {
+    let mut at = 0;
+    while let Some(c) = re.captures_at(text, at) {
+        let Some(all) = c.get(0) else { break };
+        match accept(&c) {
+            Some(statement) => {
+                at = statement.bytes.end.max(all.start() + 1);
+                out.push(statement);
+            }
+            None => at = all.start() + text[all.start()..].chars().next().map_or(1, char::len_utf8),
+        }
+        while at < text.len() && !text.is_char_boundary(at) {
+            at += 1;
+        }
+        if at >= text.len() {
+            break;
+        }
+    }
+}
+
+/// Which constructions a passage can hold, from its words: each needs words of its own
+/// ("want ... to ... so", "when ... I", "the goal is"), a cheap test that spares most passages
+/// the expressions.
+#[derive(Debug, Clone, Copy, Default)]
+struct Possible {
+    want: bool,
+    so: bool,
+    when: bool,
+    person: bool,
+    goal: bool,
+}
+
+impl Possible {
+    fn of(analysis: &Analysis) -> Possible {
+        let mut p = Possible::default();
+        for (_, t) in analysis.words() {
+            match analysis.norm(t) {
+                "want" | "need" | "have" | "like" | "wanna" | "trying" | "try" | "hope" => p.want = true,
+                "so" | "order" | "because" => p.so = true,
+                "when" | "whenever" | "every" => p.when = true,
+                n if n == "i" || n == "we" || n.starts_with("i'") || n.starts_with("we'") => p.person = true,
+                "goal" | "aim" | "objective" | "point" => p.goal = true,
+                _ => {}
+            }
+        }
+        p
+    }
+
+    const ALL: Possible = Possible { want: true, so: true, when: true, person: true, goal: true };
+}
 
 fn clean(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches([',', ' ']).to_string()
@@ -43,46 +125,73 @@ fn clean(s: &str) -> String {
 
 /// Extracts the job statements of a passage, in text order, without overlaps.
 pub fn extract_jobs(text: &str) -> Vec<JobStatement> {
+    extract(text, Possible::ALL)
+}
+
+/// [`extract_jobs`] for a passage analyzed already: the same statements, found faster (the
+/// analysis tells which constructions cannot occur).
+pub fn extract_jobs_analyzed(text: &str, analysis: &Analysis) -> Vec<JobStatement> {
+    extract(text, Possible::of(analysis))
+}
+
+fn extract(text: &str, possible: Possible) -> Vec<JobStatement> {
+    let mut found: Vec<JobStatement> = Vec::new();
+    if let (true, true, Some(re)) = (possible.want && possible.person, possible.so, &*WANT_SO) {
+        statements(
+            re,
+            text,
+            |c| {
+                let (all, m, o) = (c.get(0)?, c.get(1)?, c.get(2)?);
+                let outcome = tail(&o)?;
+                fits(&m, MAX_PART).then(|| JobStatement {
+                    situation: None,
+                    motivation: clean(m.as_str()),
+                    outcome: Some(clean(&text[outcome.clone()])),
+                    bytes: all.start()..outcome.end,
+                })
+            },
+            &mut found,
+        );
+    }
+    if let (true, true, Some(re)) = (possible.when, possible.person, &*WHEN) {
+        statements(
+            re,
+            text,
+            |c| {
+                let (all, s, m) = (c.get(0)?, c.get(1)?, c.get(2)?);
+                let motivation = tail(&m)?;
+                fits(&s, MAX_SITUATION).then(|| JobStatement {
+                    situation: Some(clean(s.as_str())),
+                    motivation: clean(&text[motivation.clone()]),
+                    outcome: None,
+                    bytes: all.start()..motivation.end,
+                })
+            },
+            &mut found,
+        );
+    }
+    if let (true, Some(re)) = (possible.goal || possible.want, &*GOAL) {
+        statements(
+            re,
+            text,
+            |c| {
+                let (all, m) = (c.get(0)?, c.get(1)?);
+                let motivation = tail(&m)?;
+                Some(JobStatement {
+                    situation: None,
+                    motivation: clean(&text[motivation.clone()]),
+                    outcome: None,
+                    bytes: all.start()..motivation.end,
+                })
+            },
+            &mut found,
+        );
+    }
+    // Earlier constructions win where statements overlap.
     let mut out: Vec<JobStatement> = Vec::new();
-    let mut push = |s: JobStatement| {
+    for s in found {
         if !out.iter().any(|o| o.bytes.start < s.bytes.end && s.bytes.start < o.bytes.end) {
             out.push(s);
-        }
-    };
-    if let Some(re) = &*WANT_SO {
-        for c in re.captures_iter(text) {
-            if let (Some(all), Some(m), Some(o)) = (c.get(0), c.get(1), c.get(2)) {
-                push(JobStatement {
-                    situation: None,
-                    motivation: clean(m.as_str()),
-                    outcome: Some(clean(o.as_str())),
-                    bytes: all.range(),
-                });
-            }
-        }
-    }
-    if let Some(re) = &*WHEN {
-        for c in re.captures_iter(text) {
-            if let (Some(all), Some(s), Some(m)) = (c.get(0), c.get(1), c.get(2)) {
-                push(JobStatement {
-                    situation: Some(clean(s.as_str())),
-                    motivation: clean(m.as_str()),
-                    outcome: None,
-                    bytes: all.range(),
-                });
-            }
-        }
-    }
-    if let Some(re) = &*GOAL {
-        for c in re.captures_iter(text) {
-            if let (Some(all), Some(m)) = (c.get(0), c.get(1)) {
-                push(JobStatement {
-                    situation: None,
-                    motivation: clean(m.as_str()),
-                    outcome: None,
-                    bytes: all.range(),
-                });
-            }
         }
     }
     out.sort_by_key(|j| j.bytes.start);

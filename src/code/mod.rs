@@ -11,7 +11,7 @@ mod jobs;
 use std::ops::Range;
 
 pub use context::{Cue, CueKind};
-pub use jobs::{extract_jobs, JobStatement};
+pub use jobs::{extract_jobs, extract_jobs_analyzed, JobStatement};
 
 use crate::analyze::Analysis;
 use crate::lexicon::{Lexicon, Match};

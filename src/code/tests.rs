@@ -130,3 +130,45 @@ fn phrases_and_jobs() {
     assert_eq!(jobs[0].situation.as_deref(), Some("a chiller trips"));
     assert_eq!(jobs[0].motivation, "get a call at 3am");
 }
+
+#[test]
+fn job_gate_never_hides_a_statement() {
+    let analyzer = Analyzer::new(Language::English);
+    let with_jobs = [
+        "I need to deploy servers faster so that the business can launch on time.",
+        "We'd really like to cut the paperwork, because nobody reads it.",
+        "We're trying to consolidate vendors in order to get one bill.",
+        "Whenever the alarm fires, I walk the floor.",
+        "Every time a tenant moves in, we redo the metering.",
+        "The whole point is to stop guessing.",
+        "What I'm trying to do is keep the lights on.",
+        "THE GOAL IS to make releases boring.",
+    ];
+    for text in with_jobs {
+        let jobs = extract_jobs(text);
+        assert!(!jobs.is_empty(), "no job found in {text:?}");
+        assert_eq!(crate::code::extract_jobs_analyzed(text, &analyzer.analyze(text)), jobs, "{text:?}");
+    }
+    let without = ["We shipped it on Tuesday.", "Soon we will know more.", "I want to cry."];
+    for text in without {
+        assert!(extract_jobs(text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn job_parts_keep_their_length_limits() {
+    let long = "x".repeat(170);
+    // A motivation longer than 160 characters is no motivation; a later statement still is.
+    let text = format!("We want to {long} so that it works. I need to ship weekly so that sales can plan.");
+    let jobs = extract_jobs(&text);
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].motivation, "ship weekly");
+    // An outcome is cut at 160 characters, and the statement's bytes end there.
+    let text = format!("I need to ship weekly so that {long}");
+    let jobs = extract_jobs(&text);
+    assert_eq!(jobs[0].outcome.as_deref().map(str::len), Some(160));
+    assert_eq!(text[jobs[0].bytes.clone()].len(), text.len() - 10);
+    // Too short a part (under three characters) is not one.
+    assert!(extract_jobs("We want to go so we can.").is_empty());
+    assert!(extract_jobs("When it, we do things.").is_empty());
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::schema::Facet;
+use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{attr_value, Fields};
@@ -14,7 +15,7 @@ use super::{index_dir, index_error, lock_path, open_dir, state_path};
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
 use crate::lexicon::Lexicon;
-use crate::pipeline::{self, CodedInterview};
+use crate::pipeline::{self, CodedInterview, Output};
 use crate::study::{Study, CONFIG_FILE};
 
 /// Writer memory budget, shared by its threads.
@@ -127,10 +128,11 @@ impl Session {
         }
     }
 
-    /// Replaces the documents of `interview` (whose inputs hash to `hash`).
-    pub fn replace(&self, lexicon: &Lexicon, interview: &CodedInterview, hash: String) {
-        let source = &interview.meta.source;
-        self.writer.delete_term(Term::from_field_text(self.fields.source, source));
+    /// Replaces the documents of `interview` (whose inputs hash to `hash`), taking the passages'
+    /// index tokens where coding kept them.
+    pub fn replace(&self, lexicon: &Lexicon, interview: &mut CodedInterview, hash: String) {
+        let source = interview.meta.source.clone();
+        self.writer.delete_term(Term::from_field_text(self.fields.source, &source));
         for doc in documents(&self.fields, lexicon, interview) {
             if let Err(e) = self.writer.add_document(doc) {
                 if let Ok(mut slot) = self.failed.lock() {
@@ -140,7 +142,7 @@ impl Session {
             }
         }
         if let Ok(mut new) = self.new.lock() {
-            new.transcripts.insert(source.clone(), hash);
+            new.transcripts.insert(source, hash);
         }
         if let Ok(mut c) = self.counts.lock() {
             c.0 += 1;
@@ -188,9 +190,9 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
                 session.keep(&source, hash);
                 return Vec::new();
             }
-            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes) {
-                Ok((interview, warnings)) => {
-                    session.replace(lexicon, &interview, hash);
+            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false, index_tokens: true }) {
+                Ok((mut interview, warnings)) => {
+                    session.replace(lexicon, &mut interview, hash);
                     warnings
                 }
                 Err(d) => vec![d],
@@ -207,11 +209,12 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
 }
 
 /// The documents of one interview: one per passage.
-fn documents(fields: &Fields, lexicon: &Lexicon, interview: &CodedInterview) -> Vec<TantivyDocument> {
+fn documents(fields: &Fields, lexicon: &Lexicon, interview: &mut CodedInterview) -> Vec<TantivyDocument> {
     let meta = &interview.meta;
+    let document = &interview.transcript.document;
     interview
         .passages
-        .iter()
+        .iter_mut()
         .map(|cp| {
             let p = &cp.passage;
             let mut doc = TantivyDocument::default();
@@ -227,7 +230,13 @@ fn documents(fields: &Fields, lexicon: &Lexicon, interview: &CodedInterview) -> 
             if let Some(t) = p.time {
                 doc.add_f64(fields.time, t.start);
             }
-            doc.add_text(fields.text, interview.text(p));
+            let text = &document[p.span.bytes.clone()];
+            match cp.index_tokens.take() {
+                Some(tokens) => {
+                    doc.add_pre_tokenized_text(fields.text, PreTokenizedString { text: text.to_string(), tokens })
+                }
+                None => doc.add_text(fields.text, text),
+            }
             for tag in &cp.tags {
                 let Some(code) = lexicon.codes().get(tag.code) else { continue };
                 let field = if tag.negated() { fields.negated } else { fields.code };

@@ -59,8 +59,12 @@ pub enum Line<'a> {
 
 /// A timestamp: `1:02`, `01:02:03`, `00:01:02.500`, `00:01:02,500`.
 const TS: &str = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?";
-/// A speaker name: up to 40 characters of letters, digits, spaces and `. , ' ’ ‘ - _`.
-const NAME: &str = r"[\p{L}\p{N}][\p{L}\p{N} .,'’‘\-_]{0,39}?";
+/// A speaker name: letters, digits, spaces and `. , ' ’ ‘ - _`, at most [`MAX_NAME_CHARS`]
+/// (checked in code: a bounded repetition of these Unicode classes makes an automaton that
+/// takes longer to build than a whole transcript takes to read).
+const NAME: &str = r"[\p{L}\p{N}][\p{L}\p{N} .,'’‘\-_]*?";
+/// The longest speaker label, in characters.
+const MAX_NAME_CHARS: usize = 40;
 
 struct Grammar {
     inline: Regex,
@@ -101,6 +105,9 @@ const NOT_NAMES: &[&str] = &["note", "notes", "so", "well", "example", "e.g", "i
 /// Whether `name` can be a speaker label: one to five words, several words only when each is
 /// capitalized ("Dr. Ana Ruiz", "Speaker 1"), not a bare number, not a sentence opener.
 fn plausible_name(name: &str) -> bool {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return false;
+    }
     let words = name.split_whitespace().count();
     if words == 0 || words > 5 || NOT_NAMES.contains(&name.trim().to_ascii_lowercase().as_str()) {
         return false;
@@ -120,6 +127,9 @@ fn early(line: &str, byte: u8) -> bool {
 /// The looser name rule for labels that carry their own evidence (a timestamp or bold
 /// markup): up to six words, the first one capitalized ("Eeke de Milliano", "Mike Maples, Jr.").
 fn loose_name(name: &str) -> bool {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return false;
+    }
     let words = name.split_whitespace().count();
     let first_cap = name.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
     // A final period only after an abbreviation ("Jr.", "Dr."): "**Great.**" is emphasis.

@@ -10,7 +10,7 @@ use std::ops::Range;
 use regex::{Regex, RegexSet};
 
 use super::{Code, Element, LexiconError, TermKind};
-use crate::analyze::{Analysis, TokenKind};
+use crate::analyze::{Analysis, Language, TokenKind};
 
 /// One occurrence of a term in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,27 +32,71 @@ struct Pattern {
     code: u32,
     term: u32,
     veto: bool,
-    elements: Vec<Element>,
-    gaps: Vec<u8>,
+    /// The elements after the first (the first is how the pattern was looked up), each with
+    /// the words allowed before it.
+    rest: Vec<(Step, u8)>,
+}
+
+/// A phrase element, compiled: stems and exact forms by their id in the matcher's vocabulary.
+#[derive(Debug)]
+enum Step {
+    Stem(u32),
+    Exact(u32),
+    Prefix(Box<str>),
 }
 
 /// All terms of all codes, compiled.
 #[derive(Debug)]
 pub struct Matcher {
+    /// Tells this matcher's entries in the per-thread candidate cache from another's.
+    id: u64,
     patterns: Vec<Pattern>,
     by_stem: FxHashMap<Box<str>, Vec<u32>>,
     by_exact: FxHashMap<Box<str>, Vec<u32>>,
     by_prefix: FxHashMap<Box<str>, Vec<u32>>,
     prefix_lens: Vec<usize>,
+    /// Ids (from 1) of the stems that phrases name after their first word.
+    stem_ids: FxHashMap<Box<str>, u32>,
+    /// Ids (from 1) of the exact forms that phrases name after their first word.
+    exact_ids: FxHashMap<Box<str>, u32>,
     /// `None` when the combined set is too large to build: each regex then runs alone.
     regex_set: Option<RegexSet>,
     regexes: Vec<(u32, u32, bool, Regex)>,
+}
+
+static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Past this many distinct words a thread's candidate cache starts over.
+const CANDIDATE_CACHE_LIMIT: usize = 1 << 18;
+
+/// Per thread: for each normalized word seen, the patterns that can start at it (its stem, its
+/// exact form and its prefixes looked up once), for one matcher and analysis language at a time.
+struct CandidateCache {
+    owner: (u64, Option<Language>),
+    by_norm: FxHashMap<Box<str>, Known>,
+}
+
+thread_local! {
+    static CANDIDATES: std::cell::RefCell<CandidateCache> =
+        std::cell::RefCell::new(CandidateCache { owner: (0, None), by_norm: FxHashMap::default() });
 }
 
 /// A word of the text: its token index and the clause it belongs to.
 struct Word {
     token: usize,
     clause: u32,
+    /// Id of the word's stem in the matcher's vocabulary (0: none).
+    stem: u32,
+    /// Id of the word's normalized form in the matcher's vocabulary (0: none).
+    exact: u32,
+}
+
+/// What the matcher knows of one normalized word.
+struct Known {
+    stem: u32,
+    exact: u32,
+    /// The patterns that can start at the word.
+    candidates: Box<[u32]>,
 }
 
 /// Punctuation that ends a clause: phrases and negation scopes never span it.
@@ -64,11 +108,14 @@ impl Matcher {
     /// Compiles the codes; returns warnings for terms that repeat or shadow others.
     pub fn compile(codes: &[Code]) -> (Matcher, Vec<LexiconError>) {
         let mut m = Matcher {
+            id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             patterns: Vec::new(),
             by_stem: FxHashMap::default(),
             by_exact: FxHashMap::default(),
             by_prefix: FxHashMap::default(),
             prefix_lens: Vec::new(),
+            stem_ids: FxHashMap::default(),
+            exact_ids: FxHashMap::default(),
             regex_set: None,
             regexes: Vec::new(),
         };
@@ -112,13 +159,12 @@ impl Matcher {
                                 }
                             };
                             first.or_default().push(pid);
-                            m.patterns.push(Pattern {
-                                code: ci as u32,
-                                term: ti as u32,
-                                veto,
-                                elements: elements.clone(),
-                                gaps: gaps.clone(),
-                            });
+                            let rest = elements[1..]
+                                .iter()
+                                .zip(gaps.iter())
+                                .map(|(e, &gap)| (m.step(e), gap))
+                                .collect();
+                            m.patterns.push(Pattern { code: ci as u32, term: ti as u32, veto, rest });
                         }
                     }
                 }
@@ -148,41 +194,53 @@ impl Matcher {
     /// (with `vetoed_by` set), ordered by position.
     pub fn find(&self, text: &str, analysis: &Analysis) -> Vec<Match> {
         let mut words = Vec::with_capacity(analysis.tokens.len());
-        let mut clause = 0u32;
-        for (i, t) in analysis.tokens.iter().enumerate() {
-            if t.kind == TokenKind::Punct {
-                if is_clause_break(analysis.norm(t)) {
-                    clause += 1;
-                }
-            } else {
-                words.push(Word { token: i, clause });
+        // Candidate patterns of all words, flat, with (word, range in `flat`) for words that have any.
+        let mut flat: Vec<u32> = Vec::new();
+        let mut starts: Vec<(usize, Range<usize>)> = Vec::new();
+        let owner = (self.id, analysis.language());
+        CANDIDATES.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.owner != owner {
+                cache.by_norm.clear();
+                cache.owner = owner;
             }
-        }
+            let mut clause = 0u32;
+            for (i, t) in analysis.tokens.iter().enumerate() {
+                if t.kind == TokenKind::Punct {
+                    if is_clause_break(analysis.norm(t)) {
+                        clause += 1;
+                    }
+                    continue;
+                }
+                let norm = analysis.norm(t);
+                let known = match cache.by_norm.get(norm) {
+                    Some(k) => k,
+                    None => {
+                        if cache.by_norm.len() >= CANDIDATE_CACHE_LIMIT {
+                            cache.by_norm.clear();
+                        }
+                        let k = self.know(norm, analysis.stem(t));
+                        cache.by_norm.entry(norm.into()).or_insert(k)
+                    }
+                };
+                if !known.candidates.is_empty() {
+                    let from = flat.len();
+                    flat.extend_from_slice(&known.candidates);
+                    starts.push((words.len(), from..flat.len()));
+                }
+                words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
+            }
+        });
         let mut found: Vec<(u32, Range<usize>)> = Vec::new();
-        let mut candidates: Vec<u32> = Vec::new();
-        for wi in 0..words.len() {
-            let tok = &analysis.tokens[words[wi].token];
-            candidates.clear();
-            if let Some(p) = self.by_stem.get(analysis.stem(tok)) {
-                candidates.extend_from_slice(p);
-            }
-            let norm = analysis.norm(tok);
-            if let Some(p) = self.by_exact.get(norm) {
-                candidates.extend_from_slice(p);
-            }
-            for &len in &self.prefix_lens {
-                if len > norm.len() {
-                    break;
-                }
-                if let Some(p) = norm.get(..len).and_then(|pre| self.by_prefix.get(pre)) {
-                    candidates.extend_from_slice(p);
-                }
-            }
-            for &pid in &candidates {
+        for (wi, range) in starts {
+            for &pid in &flat[range] {
                 if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, &words, wi) {
                     found.push((pid, words[wi].token..words[end].token + 1));
                 }
             }
+        }
+        if found.is_empty() && self.regexes.is_empty() {
+            return Vec::new();
         }
         let mut matches: Vec<(bool, Match)> = found
             .into_iter()
@@ -224,33 +282,71 @@ impl Matcher {
         out
     }
 
+    /// What the matcher knows of a word with this normalized form and stem.
+    fn know(&self, norm: &str, stem: &str) -> Known {
+        Known {
+            stem: self.stem_ids.get(stem).copied().unwrap_or(0),
+            exact: self.exact_ids.get(norm).copied().unwrap_or(0),
+            candidates: self.candidates(norm, stem),
+        }
+    }
+
+    /// The patterns whose first element matches a word with this normalized form and stem.
+    fn candidates(&self, norm: &str, stem: &str) -> Box<[u32]> {
+        let mut out: Vec<u32> = Vec::new();
+        if let Some(p) = self.by_stem.get(stem) {
+            out.extend_from_slice(p);
+        }
+        if let Some(p) = self.by_exact.get(norm) {
+            out.extend_from_slice(p);
+        }
+        for &len in &self.prefix_lens {
+            if len > norm.len() {
+                break;
+            }
+            if let Some(p) = norm.get(..len).and_then(|pre| self.by_prefix.get(pre)) {
+                out.extend_from_slice(p);
+            }
+        }
+        out.into_boxed_slice()
+    }
+
+    fn step(&mut self, e: &Element) -> Step {
+        let intern = |ids: &mut FxHashMap<Box<str>, u32>, s: &str| {
+            let next = ids.len() as u32 + 1;
+            *ids.entry(s.into()).or_insert(next)
+        };
+        match e {
+            Element::Stem(s) => Step::Stem(intern(&mut self.stem_ids, s)),
+            Element::Exact(s) => Step::Exact(intern(&mut self.exact_ids, s)),
+            Element::Prefix(s) => Step::Prefix(s.as_str().into()),
+        }
+    }
+
     /// Matches the pattern's elements after the first, starting at word `start`; returns the
     /// index of the last matched word.
     fn match_rest(&self, p: &Pattern, analysis: &Analysis, words: &[Word], start: usize) -> Option<usize> {
         let mut at = start;
-        for (element, &gap) in p.elements.iter().zip(std::iter::once(&0).chain(p.gaps.iter())).skip(1) {
+        for (step, gap) in &p.rest {
             let mut next = None;
-            for cand in at + 1..=(at + 1 + gap as usize).min(words.len().saturating_sub(1)) {
-                if words[cand].clause != words[start].clause {
+            for cand in at + 1..=(at + 1 + *gap as usize).min(words.len().saturating_sub(1)) {
+                let w = &words[cand];
+                if w.clause != words[start].clause {
                     break;
                 }
-                if element_matches(element, analysis, words[cand].token) {
+                let hit = match step {
+                    Step::Stem(id) => w.stem == *id,
+                    Step::Exact(id) => w.exact == *id,
+                    Step::Prefix(s) => analysis.norm(&analysis.tokens[w.token]).starts_with(&**s),
+                };
+                if hit {
                     next = Some(cand);
                     break;
                 }
             }
             at = next?;
         }
-        (element_matches(&p.elements[0], analysis, words[start].token)).then_some(at)
-    }
-}
-
-fn element_matches(e: &Element, analysis: &Analysis, token: usize) -> bool {
-    let t = &analysis.tokens[token];
-    match e {
-        Element::Stem(s) => analysis.stem(t) == s,
-        Element::Exact(s) => analysis.norm(t) == s,
-        Element::Prefix(s) => analysis.norm(t).starts_with(s.as_str()),
+        Some(at)
     }
 }
 
