@@ -46,7 +46,11 @@ fn builtin_lexicon(analyzer: &Analyzer) -> Result<Lexicon, String> {
         sources.push((Origin::Builtin(name), text));
     }
     eprintln!("eval: built-in lexicons read from {}", dir.display());
-    Lexicon::from_sources(analyzer, &sources).map_err(render)
+    let lexicon = Lexicon::from_sources(analyzer, &sources).map_err(render)?;
+    for w in &lexicon.warnings {
+        eprintln!("eval: warning: {w}");
+    }
+    Ok(lexicon)
 }
 
 /// The five families the targets are stated on.
