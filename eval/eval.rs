@@ -14,6 +14,13 @@
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
 //! `-- --misses FAMILY` lists the ids and terms of that family's errors; `-- --dump` prints every
 //! passage and family, predicted, gold, and the terms behind it, tab-separated).
+//!
+//! When `eval/heldout.jsonl` and `eval/heldout-labels.jsonl` exist (a second sample, labelled in
+//! one pass before pith coded it, never tuned on), their scores are printed as a separate table;
+//! their misses are never listed.
+//!
+//! `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR at run time instead of
+//! the copies embedded in the library (`PITH_LEXICON_DIR=lexicons` after editing them: no rebuild).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,9 +28,30 @@ use std::process::ExitCode;
 
 use pith::analyze::{Analyzer, Language};
 use pith::code::{code_passage, evidence_families, question_codes, Tag};
-use pith::lexicon::Lexicon;
+use pith::lexicon::{Lexicon, Origin, BUILTIN};
 use pith::model::Family;
 use serde::Deserialize;
+
+/// Loads the built-in lexicons: the embedded ones, or, when `PITH_LEXICON_DIR=DIR` is set, the
+/// files of the same names in DIR (read at run time, so editing a lexicon needs no rebuild).
+fn builtin_lexicon(analyzer: &Analyzer) -> Result<Lexicon, String> {
+    let render = |e: Vec<pith::lexicon::LexiconError>| pith::lexicon::LexiconErrors::render(&e);
+    let Some(dir) = std::env::var_os("PITH_LEXICON_DIR").map(PathBuf::from) else {
+        return Lexicon::load(analyzer, &[]).map_err(render);
+    };
+    let mut sources = Vec::new();
+    for (name, _) in BUILTIN {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        sources.push((Origin::Builtin(name), text));
+    }
+    eprintln!("eval: built-in lexicons read from {}", dir.display());
+    let lexicon = Lexicon::from_sources(analyzer, &sources).map_err(render)?;
+    for w in &lexicon.warnings {
+        eprintln!("eval: warning: {w}");
+    }
+    Ok(lexicon)
+}
 
 /// The five families the targets are stated on.
 const CORE: [Family; 5] = [Family::Need, Family::Risk, Family::Reward, Family::Responsibility, Family::Job];
@@ -78,7 +106,7 @@ fn run() -> Result<(), String> {
     agreement(&a, &b);
 
     let analyzer = Analyzer::new(Language::English);
-    let lexicon = Lexicon::load(&analyzer, &[]).map_err(|e| pith::lexicon::LexiconErrors::render(&e))?;
+    let lexicon = builtin_lexicon(&analyzer)?;
     sample_study_negation(root, &analyzer, &lexicon)?;
 
     let Some(corpus) = corpus(root) else {
@@ -86,7 +114,7 @@ fn run() -> Result<(), String> {
         return Ok(());
     };
     let samples = read_jsonl::<SampleRow>(&root.join("eval/sample.jsonl"))?;
-    let mut texts: HashMap<String, Vec<char>> = HashMap::new();
+    let mut texts = Texts { corpus: corpus.clone(), files: HashMap::new() };
     let mut scores: BTreeMap<Family, Counts> = Family::ALL.iter().map(|f| (*f, Counts::default())).collect();
     // The two halves by id parity (s001 odd, s002 even): tuning looked at the odd half's misses.
     let mut halves: [BTreeMap<Family, Counts>; 2] = [scores.clone(), scores.clone()];
@@ -96,23 +124,10 @@ fn run() -> Result<(), String> {
         let Some(expected) = gold.get(&row.id) else {
             return Err(format!("{} has no gold label", row.id));
         };
-        if !texts.contains_key(&row.source) {
-            let text = std::fs::read(corpus.join(&row.source)).map_err(|e| format!("{}: {e}", row.source))?;
-            texts.insert(row.source.clone(), decode(&text).chars().collect());
-        }
-        let chars = &texts[&row.source];
-        let slice = |s: usize, e: usize| chars.get(s..e).map(|c| c.iter().collect::<String>());
-        let Some(text) = slice(row.start, row.end) else {
-            return Err(format!("{}: range {}..{} is outside {}", row.id, row.start, row.end, row.source));
-        };
-        if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != row.chars_sha1 {
+        let Some(tags) = texts.code(row, &analyzer, &lexicon)? else {
             skipped += 1;
-            eprintln!("{}: the corpus slice changed (sha1 differs), skipped", row.id);
             continue;
-        }
-        let question = row.question.as_ref().and_then(|q| slice(q.start, q.end)).unwrap_or_default();
-        let q_codes = question_codes(&lexicon, &question, &analyzer.analyze(&question));
-        let tags = code_passage(&lexicon, &text, &analyzer.analyze(&text), &q_codes);
+        };
         let predicted = evidence_families(&lexicon, &tags);
         for tag in &tags {
             let family = lexicon.codes()[tag.code].family();
@@ -159,7 +174,9 @@ fn run() -> Result<(), String> {
     }
     micro(&scores, &CORE).print("micro (core 5)");
     micro(&scores, &Family::ALL).print("micro (all 8)");
-    println!("\nF1 on each half of the set (ids by parity; the odd half's misses were read while tuning)");
+    println!(
+        "\nF1 on each half of the set (ids by parity; round 2 read only the odd half's misses, round 3 both halves')"
+    );
     println!("{:<16}{:>8}{:>8}", "family", "odd", "even");
     let f1 = |c: &Counts| c.scores().2;
     for family in scores.keys() {
@@ -180,7 +197,99 @@ fn run() -> Result<(), String> {
         let top: Vec<String> = v.iter().take(8).map(|(t, n)| format!("{t} ({n})")).collect();
         println!("  {:<15} {}", family.as_str(), top.join(", "));
     }
+    let dev_sources: Vec<&str> = samples.iter().map(|r| source_folder(&r.source)).collect();
+    heldout(root, &mut texts, &analyzer, &lexicon, &dev_sources)
+}
+
+/// The corpus folder a sample comes from: its path without the file name.
+fn source_folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(folder, _)| folder)
+}
+
+/// Scores on the held-out set (`eval/heldout.jsonl`, `eval/heldout-labels.jsonl`), when present:
+/// passages labelled before pith coded them and never read while tuning, so only the scores are
+/// printed, never the misses.
+/// Core micro-F1 is also printed apart for passages from the development set's sources and from
+/// sources it does not sample (`dev_sources`: the folders of the development passages).
+fn heldout(
+    root: &Path,
+    texts: &mut Texts,
+    analyzer: &Analyzer,
+    lexicon: &Lexicon,
+    dev_sources: &[&str],
+) -> Result<(), String> {
+    let (sample, labels) = (root.join("eval/heldout.jsonl"), root.join("eval/heldout-labels.jsonl"));
+    if !sample.exists() || !labels.exists() {
+        return Ok(());
+    }
+    let rows = read_jsonl::<SampleRow>(&sample)?;
+    let gold = read_labels(&labels)?;
+    let mut scores: BTreeMap<Family, Counts> = Family::ALL.iter().map(|f| (*f, Counts::default())).collect();
+    // [from the development set's sources, from other sources]
+    let mut by_origin: [BTreeMap<Family, Counts>; 2] = [scores.clone(), scores.clone()];
+    let mut passages = [0usize; 2];
+    let mut skipped = 0usize;
+    for row in &rows {
+        let Some(expected) = gold.get(&row.id) else {
+            return Err(format!("{} has no held-out label", row.id));
+        };
+        let Some(tags) = texts.code(row, analyzer, lexicon)? else {
+            skipped += 1;
+            continue;
+        };
+        let predicted = evidence_families(lexicon, &tags);
+        let origin = usize::from(!dev_sources.contains(&source_folder(&row.source)));
+        passages[origin] += 1;
+        for family in Family::ALL {
+            let (p, g) = (predicted.contains(&family), expected.contains(&family));
+            scores.entry(family).or_default().add(p, g);
+            by_origin[origin].entry(family).or_default().add(p, g);
+        }
+    }
+    println!("\nHeld-out set (never tuned on; scores only): {} passages ({skipped} skipped)", rows.len() - skipped);
+    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}", "family", "tp", "fp", "fn", "P", "R", "F1");
+    for (family, c) in &scores {
+        c.print(family.as_str());
+    }
+    micro(&scores, &CORE).print("micro (core 5)");
+    micro(&scores, &Family::ALL).print("micro (all 8)");
+    println!(
+        "core micro-F1: {:.3} on the {} passages from the development set's sources, {:.3} on the {} from other sources",
+        micro(&by_origin[0], &CORE).scores().2,
+        passages[0],
+        micro(&by_origin[1], &CORE).scores().2,
+        passages[1]
+    );
     Ok(())
+}
+
+/// Corpus files read once, by source path, as characters (sample ranges count characters).
+struct Texts {
+    corpus: PathBuf,
+    files: HashMap<String, Vec<char>>,
+}
+
+impl Texts {
+    /// Codes the passage `row` refers to (with its question); `None` when the corpus slice no
+    /// longer matches the stored sha1.
+    fn code(&mut self, row: &SampleRow, analyzer: &Analyzer, lexicon: &Lexicon) -> Result<Option<Vec<Tag>>, String> {
+        if !self.files.contains_key(&row.source) {
+            let text = std::fs::read(self.corpus.join(&row.source)).map_err(|e| format!("{}: {e}", row.source))?;
+            self.files.insert(row.source.clone(), decode(&text).chars().collect());
+        }
+        let chars = &self.files[&row.source];
+        let slice = |s: usize, e: usize| chars.get(s..e).map(|c| c.iter().collect::<String>());
+        let Some(text) = slice(row.start, row.end) else {
+            return Err(format!("{}: range {}..{} is outside {}", row.id, row.start, row.end, row.source));
+        };
+        if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != row.chars_sha1 {
+            eprintln!("{}: the corpus slice changed (sha1 differs), skipped", row.id);
+            return Ok(None);
+        }
+        let question = row.question.as_ref().and_then(|q| slice(q.start, q.end)).unwrap_or_default();
+        let q_codes = question_codes(lexicon, &question, &analyzer.analyze(&question));
+        Ok(Some(code_passage(lexicon, &text, &analyzer.analyze(&text), &q_codes)))
+    }
 }
 
 #[derive(PartialEq)]

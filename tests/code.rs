@@ -246,3 +246,36 @@ fn a_family_needs_one_strong_term_or_two_distinct_weak_ones() {
     // a negated weak term does not count
     assert_eq!(families("No audit, but a fine."), (0.5, vec![]));
 }
+
+/// The codebook's invented examples (`eval/CODEBOOK.md`, "Examples (invented)") of the five core
+/// families are coded with their family by the built-in lexicons.
+#[test]
+fn the_codebooks_examples_of_the_core_families_are_coded_with_their_family() {
+    let codebook = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/CODEBOOK.md")).unwrap();
+    let analyzer = Analyzer::new(Language::English);
+    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut checked = 0;
+    for family in [Family::Need, Family::Risk, Family::Reward, Family::Responsibility, Family::Job] {
+        let section = codebook.split(&format!("### {}\n", family.as_str())).nth(1).unwrap();
+        let examples = section.split("**Examples (invented)**").nth(1).unwrap().split("\n\n").next().unwrap().trim();
+        for line in examples.lines() {
+            let text = line.trim_start_matches("- ").trim_matches('"');
+            let tags = code_passage(&l, text, &analyzer.analyze(text), &[]);
+            assert!(evidence_families(&l, &tags).contains(&family), "{family:?} not coded in {text:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 10);
+}
+
+/// A weak topic word alone does not code its family; with a second cue it does.
+#[test]
+fn problem_and_defect_words_alone_are_weak() {
+    let analyzer = Analyzer::new(Language::English);
+    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let families = |text: &str| evidence_families(&l, &code_passage(&l, text, &analyzer.analyze(text), &[]));
+    assert!(!families("The problem with type punning is alignment.").contains(&Family::Need));
+    assert!(families("The problem is that rebuilding it is a lot of work.").contains(&Family::Need));
+    assert!(!families("A use-after-free bug is when memory is read after it is freed.").contains(&Family::Risk));
+    assert!(families("We shipped a bug and the job failed overnight.").contains(&Family::Risk));
+}
