@@ -228,23 +228,26 @@ pub fn for_each_interview(
     stream(
         &study.transcripts,
         |path| {
-            let bytes = read_transcript(study, path)?;
             let Some(session) = session else {
+                let bytes = read_transcript(study, path)?;
                 return process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
             };
+            let stamp = index::Stamp::of(path);
+            let bytes = read_transcript(study, path)?;
             let source = study.source(path);
-            let hash = session.hash(study, path, &bytes);
-            if session.is_current(&source, &hash) {
+            let inputs = session.inputs(study, path, &bytes, stamp);
+            if session.is_current(&source, &inputs) {
                 let processed =
                     process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
                 if processed.is_ok() {
-                    session.keep(&source, hash);
+                    session.keep(&source, inputs);
                 }
                 return processed;
             }
-            let mut processed = process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: true, ..output });
+            let mut processed =
+                process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: true, ..output });
             if let Ok((interview, _)) = &mut processed {
-                session.replace(lexicon, interview, hash);
+                session.replace(lexicon, interview, inputs);
             }
             processed
         },

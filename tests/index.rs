@@ -349,3 +349,80 @@ fn a_live_writer_locks_the_study_and_a_stale_lock_is_cleared() {
     assert!(!t.path().join(".pith/lock").exists());
     assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
 }
+
+/// Sets every file under `dir` (but pith's own state) to a modification time a minute ago, so
+/// that stamps are out of the window in which pith does not trust them.
+fn age(dir: &std::path::Path) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == ".pith") {
+            continue;
+        }
+        if path.is_dir() {
+            age(&path);
+        } else {
+            std::fs::File::options().write(true).open(&path).unwrap().set_modified(past).unwrap();
+        }
+    }
+}
+
+fn modified(path: &std::path::Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[test]
+fn an_identical_run_over_unchanged_inputs_is_skipped_and_any_change_redoes_it() {
+    let t = TempStudy::sample();
+    age(t.path());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", t.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        pith(args).status(0).1
+    };
+    let first = run(&[]);
+    assert!(first.contains("coded 12 interviews"), "{first}");
+    let report = t.path().join("out/report.json");
+    let written = modified(&report);
+
+    let second = run(&[]);
+    assert!(second.contains("up to date"), "{second}");
+    assert!(second.contains("12 interviews"), "{second}");
+    assert_eq!(modified(&report), written, "an up-to-date run rewrote the report");
+
+    // Another request (formats) is another run.
+    let other = run(&["--format", "md"]);
+    assert!(other.contains("coded 12 interviews"), "{other}");
+    assert!(run(&["--format", "md"]).contains("up to date"));
+
+    // A transcript edited with its size kept and an old time is still seen: its stamp moved.
+    run(&[]);
+    let edited = "transcripts/frank/frank-01-campus.txt";
+    assert!(search(&t, "gadget", &["--role", "any"]).is_empty());
+    let text = t.read(edited).replacen("budget", "gadget", 1);
+    t.write(edited, &text);
+    age(t.path());
+    let after_edit = run(&[]);
+    assert!(after_edit.contains("coded 12 interviews"), "{after_edit}");
+    let hits = search(&t, "gadget", &["--role", "any"]);
+    assert!(hits.iter().any(|h| h["interview"] == "frank/frank-01-campus"), "{hits:?}");
+    assert!(run(&[]).contains("up to date"));
+
+    // A report removed or changed by hand is written again.
+    std::fs::remove_file(t.path().join("out/report.md")).unwrap();
+    assert!(run(&[]).contains("coded 12 interviews"));
+    assert!(t.path().join("out/report.md").exists());
+
+    // A manifest change, a lexicon change: re-done.
+    let manifest = t.read("participants.csv").replace("Frank,Facilities Frank,Frank", "Frank,Data Center Debbie,Frank");
+    t.write("participants.csv", manifest);
+    age(t.path());
+    assert!(run(&[]).contains("coded 12 interviews"));
+    t.write(
+        "lexicons/extra.toml",
+        "[[codes]]\nid = \"need.allowance\"\nlabel = \"Allowance\"\nterms = [\"allowance\"]\n",
+    );
+    age(t.path());
+    assert!(run(&[]).contains("coded 12 interviews"));
+    assert!(run(&[]).contains("up to date"));
+}

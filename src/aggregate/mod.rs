@@ -715,7 +715,13 @@ mod tests {
         let transcript =
             crate::ingest::read("x.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
         let rules = RoleRules { interviewers: vec!["Maya".into()], participants: Vec::new() };
-        let (passages, terms) = code_passages(lexicon, analyzer, &transcript.document, segment(&transcript, &rules), crate::pipeline::Output { terms: true, index_tokens: false });
+        let (passages, terms) = code_passages(
+            lexicon,
+            analyzer,
+            &transcript.document,
+            segment(&transcript, &rules),
+            crate::pipeline::Output { terms: true, index_tokens: false },
+        );
         let meta = InterviewMeta {
             id: id.into(),
             source: format!("transcripts/{id}.txt"),

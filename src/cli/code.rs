@@ -52,9 +52,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut rows = Rows::new(sink, args.format, args.documents)?;
-    let diagnostics = pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, Output::default(), |i| {
-        rows.write(&i, &opened.lexicon).map_err(|e| pith::Error::io("<output>", e))
-    })?;
+    let diagnostics =
+        pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, Output::default(), |i| {
+            rows.write(&i, &opened.lexicon).map_err(|e| pith::Error::io("<output>", e))
+        })?;
     rows.finish()?;
     ctx.check_strict(&diagnostics)?;
     let skipped = ctx.report_diagnostics(&diagnostics);

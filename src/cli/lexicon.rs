@@ -94,7 +94,8 @@ fn find_passage(
         .iter()
         .find(|p| study.meta_for(p).id == id)
         .ok_or_else(|| anyhow::anyhow!("no interview {id:?} in the study"))?;
-    let (interview, _) = pipeline::process(study, lexicon, analyzer, path, pipeline::Output::default()).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let (interview, _) = pipeline::process(study, lexicon, analyzer, path, pipeline::Output::default())
+        .map_err(|d| anyhow::anyhow!("{d}"))?;
     let passage = interview
         .passages
         .iter()

@@ -58,12 +58,25 @@ pub struct Produced {
     pub written: Vec<PathBuf>,
     /// The index update, when the index was kept up to date.
     pub update: Option<index::Update>,
+    /// Nothing had changed since the last identical run: nothing was read or written.
+    pub fresh: bool,
 }
 
 impl Produced {
     /// The closing line on stderr.
     pub fn say(&self, ctx: &Context, by: &str) {
         if ctx.quiet {
+            return;
+        }
+        if self.fresh {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "pith: up to date: nothing changed since the last run ({} interviews, {} group{} by {by}); reports in {}",
+                self.interviews,
+                self.groups,
+                if self.groups == 1 { "" } else { "s" },
+                self.written.first().and_then(|p| p.parent()).map_or_else(String::new, |p| p.display().to_string())
+            );
             return;
         }
         let index = self.update.as_ref().map(|u| format!("; {}", super::index::summary(u))).unwrap_or_default();
@@ -106,6 +119,19 @@ pub fn produce(
     }
     let mut names: Vec<Names> = Vec::new();
     let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
+    let request = run_request(&out, &formats, by, redact);
+    if with_index {
+        if let Some(last) = index::up_to_date(&opened.study, &opened.lexicon, &request)? {
+            return Ok(Produced {
+                outcome: Outcome::Done,
+                interviews: last.interviews,
+                groups: last.groups,
+                written: last.outputs.into_iter().map(|(p, _)| p).collect(),
+                update: None,
+                fresh: true,
+            });
+        }
+    }
     let out_existed = out.exists();
     let session = if with_index { Some(index::Session::begin(&opened.study, &opened.lexicon)?) } else { None };
     let mut writer = report::Writer::new(&formats, &out).context("cannot write the reports")?;
@@ -150,14 +176,36 @@ pub fn produce(
     // The index session holds the study's lock: reports are written before it is released, so
     // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon).context("cannot write the reports")?;
-    let update = session.map(index::Session::finish).transpose()?;
+    // Only a run without diagnostics may be skipped next time: its messages would be lost.
+    let record = (diagnostics.is_empty()).then(|| index::RunRecord {
+        request,
+        outputs: written.iter().filter_map(|p| Some((p.clone(), index::Stamp::of(p)?))).collect(),
+        interviews: aggregates.interviews,
+        groups: aggregates.personas.len(),
+    });
+    let update = session.map(|s| s.finish(record)).transpose()?;
     Ok(Produced {
         outcome: if skipped { Outcome::Partial } else { Outcome::Done },
         interviews: aggregates.interviews,
         groups: aggregates.personas.len(),
         written,
         update,
+        fresh: false,
     })
+}
+
+/// What a run is asked, as a hash: the same request over unchanged inputs gives the same files.
+fn run_request(out: &Path, formats: &[ReportFormat], by: &str, redact: bool) -> String {
+    let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let mut h = blake3::Hasher::new();
+    for part in [env!("CARGO_PKG_VERSION"), &out.to_string_lossy(), by, if redact { "redact" } else { "verbatim" }]
+        .into_iter()
+        .chain(formats.iter().map(|f| f.name()))
+    {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
 }
 
 fn study_name(path: &Path) -> String {

@@ -31,9 +31,8 @@ static WANT_SO: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
     .ok()
 });
-static WHEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:when|whenever|every time) ([^.;!?,]+), (?:i|we) ([^.;!?]+)").ok()
-});
+static WHEN: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)(?:when|whenever|every time) ([^.;!?,]+), (?:i|we) ([^.;!?]+)").ok());
 static GOAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?-u:\b)(?:the (?:goal|aim|objective|whole point) is(?: to)?|what (?:i['’]m|i am|we['’]re|we are) (?:really )?trying to do is(?: to)?) ([^.;!?]+)",

@@ -3,6 +3,10 @@
 //! The state maps each indexed transcript's source path to a hash of everything its documents
 //! depend on: the file's bytes, its manifest row and the study fingerprint (pith version,
 //! schema version, lexicons, `pith.toml`). Equal hash: the documents in the index are current.
+//! It also keeps each file's size and modification time when its bytes were hashed, so a file
+//! whose stamp has not moved need not be read again (as git's index does, a stamp too close to
+//! the moment the state was saved is not trusted), and the request and outputs of the last
+//! `pith run`, so that the same run over unchanged inputs can be skipped.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,8 +25,78 @@ pub struct State {
     pub language: String,
     /// Hash of what every document depends on besides its own transcript.
     pub study: String,
-    /// Source path → hash of the transcript's inputs.
-    pub transcripts: BTreeMap<String, String>,
+    /// Source path → what was seen of the transcript.
+    pub transcripts: BTreeMap<String, Seen>,
+    /// When the state was saved (nanoseconds since the Unix epoch).
+    #[serde(default)]
+    pub saved_ns: u64,
+    /// The last complete `pith run` without diagnostics, if the last writer was one.
+    #[serde(default)]
+    pub run: Option<RunRecord>,
+}
+
+/// What was seen of one transcript.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seen {
+    /// Hash of the transcript's inputs (bytes, manifest row, study fingerprint).
+    pub hash: String,
+    /// Hash of the file's bytes alone.
+    pub content: String,
+    /// The file's size and modification time just before it was read.
+    pub stamp: Option<Stamp>,
+}
+
+/// A file's size and modification time.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: u64,
+}
+
+impl Stamp {
+    /// The file's stamp, if it can be read.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Stamp { len: meta.len(), mtime_ns: u64::try_from(mtime.as_nanos()).ok()? })
+    }
+}
+
+/// Stamps this close to the moment the state was saved are not trusted: the file may have
+/// changed again within the file system's timestamp granularity.
+pub const RACY_NS: u64 = 2_000_000_000;
+
+/// The request and outputs of a `pith run`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunRecord {
+    /// Hash of what the run was asked (output folder, formats, grouping, redaction).
+    pub request: String,
+    /// The files it wrote, with their stamps after writing.
+    pub outputs: Vec<(PathBuf, Stamp)>,
+    /// Interviews coded.
+    pub interviews: usize,
+    /// Groups reported.
+    pub groups: usize,
+}
+
+/// Now, in nanoseconds since the Unix epoch.
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
+}
+
+impl Seen {
+    /// The content hash, if the file's current stamp shows it unchanged since the state saved
+    /// at `saved_ns` was written.
+    pub fn trusted_content(&self, now: Option<Stamp>, saved_ns: u64) -> Option<&str> {
+        let (was, now) = (self.stamp?, now?);
+        (was == now && now.mtime_ns.saturating_add(RACY_NS) < saved_ns).then_some(self.content.as_str())
+    }
 }
 
 impl State {
@@ -54,15 +128,20 @@ pub fn study_fingerprint(lexicon_fingerprint: &str, config: &[u8]) -> String {
     h.finalize().to_hex().to_string()
 }
 
-/// The hash of one transcript's inputs.
-pub fn transcript_hash(study: &str, bytes: &[u8], row: Option<&ManifestRow>) -> String {
+/// The hash of a file's bytes.
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// The hash of one transcript's inputs, from the hash of its bytes ([`content_hash`]).
+pub fn transcript_hash(study: &str, content: &str, row: Option<&ManifestRow>) -> String {
     let mut h = blake3::Hasher::new();
     let mut part = |p: &[u8]| {
         h.update(&(p.len() as u64).to_le_bytes());
         h.update(p);
     };
     part(study.as_bytes());
-    part(bytes);
+    part(content.as_bytes());
     if let Some(r) = row {
         for field in [Some(&r.transcript), r.participant.as_ref(), r.persona.as_ref(), r.speaker.as_ref()] {
             part(field.map_or(&[0xff][..], |s| s.as_bytes()));
@@ -162,12 +241,27 @@ mod tests {
             attributes: vec![("segment".into(), "retail".into())],
             line: 2,
         };
-        let base = transcript_hash("s", b"text", Some(&row));
+        let text = content_hash(b"text");
+        let base = transcript_hash("s", &text, Some(&row));
         let moved = ManifestRow { line: 9, ..row.clone() };
-        assert_eq!(base, transcript_hash("s", b"text", Some(&moved)));
+        assert_eq!(base, transcript_hash("s", &text, Some(&moved)));
         let other = ManifestRow { persona: Some("Debbie".into()), ..row.clone() };
-        assert_ne!(base, transcript_hash("s", b"text", Some(&other)));
-        assert_ne!(base, transcript_hash("t", b"text", Some(&row)));
-        assert_ne!(base, transcript_hash("s", b"text", None));
+        assert_ne!(base, transcript_hash("s", &text, Some(&other)));
+        assert_ne!(base, transcript_hash("t", &text, Some(&row)));
+        assert_ne!(base, transcript_hash("s", &text, None));
+        assert_ne!(base, transcript_hash("s", &content_hash(b"text!"), Some(&row)));
+    }
+
+    #[test]
+    fn a_stamp_is_trusted_only_when_unchanged_and_older_than_the_state() {
+        let stamp = Stamp { len: 10, mtime_ns: 1_000_000_000_000 };
+        let seen = Seen { hash: "h".into(), content: "c".into(), stamp: Some(stamp) };
+        let later = stamp.mtime_ns + 10 * RACY_NS;
+        assert_eq!(seen.trusted_content(Some(stamp), later), Some("c"));
+        assert_eq!(seen.trusted_content(Some(Stamp { len: 11, ..stamp }), later), None);
+        assert_eq!(seen.trusted_content(Some(Stamp { mtime_ns: stamp.mtime_ns + 1, ..stamp }), later), None);
+        assert_eq!(seen.trusted_content(None, later), None);
+        // Saved within the racy window after the file's modification: read it again.
+        assert_eq!(seen.trusted_content(Some(stamp), stamp.mtime_ns + RACY_NS / 2), None);
     }
 }

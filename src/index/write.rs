@@ -10,7 +10,7 @@ use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{attr_value, Fields};
-use super::state::{study_fingerprint, transcript_hash, Lock, State};
+use super::state::{content_hash, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State};
 use super::{index_dir, index_error, lock_path, open_dir, state_path};
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
@@ -64,12 +64,7 @@ impl Session {
         let root = &study.root;
         let lock = Lock::acquire(root, &lock_path(root))?;
         let language = study.language()?;
-        let config = match std::fs::read(root.join(CONFIG_FILE)) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(root.join(CONFIG_FILE), e)),
-        };
-        let fingerprint = study_fingerprint(lexicon.fingerprint(), &config);
+        let fingerprint = fingerprint(study, lexicon)?;
         let old = State::load(&state_path(root))
             .filter(|s| s.study == fingerprint && s.language == language.name())
             .unwrap_or_default();
@@ -90,8 +85,13 @@ impl Session {
         let old = if rebuilt { State::default() } else { old };
         let writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY).map_err(index_error(&dir))?;
-        let new =
-            State { language: language.name().to_string(), study: fingerprint.clone(), transcripts: BTreeMap::new() };
+        let new = State {
+            language: language.name().to_string(),
+            study: fingerprint.clone(),
+            transcripts: BTreeMap::new(),
+            saved_ns: 0,
+            run: None,
+        };
         Ok(Session {
             _lock: lock,
             dir,
@@ -108,29 +108,39 @@ impl Session {
         })
     }
 
-    /// The hash of a transcript's inputs: its bytes, its manifest row, the lexicons and settings.
-    pub fn hash(&self, study: &Study, path: &Path, bytes: &[u8]) -> String {
-        transcript_hash(&self.fingerprint, bytes, study.row_for(path))
+    /// The inputs of the transcript at `path`, known without reading it when its `stamp` (taken
+    /// now) shows the file unchanged since the last update.
+    pub fn trusted(&self, study: &Study, path: &Path, source: &str, stamp: Option<Stamp>) -> Option<Inputs> {
+        let content = self.old.transcripts.get(source)?.trusted_content(stamp, self.old.saved_ns)?;
+        let hash = transcript_hash(&self.fingerprint, content, study.row_for(path));
+        Some(Inputs(Seen { hash, content: content.to_string(), stamp }))
     }
 
-    /// Whether the index holds current documents for `source` with inputs hashing to `hash`.
-    pub fn is_current(&self, source: &str, hash: &str) -> bool {
-        self.old.transcripts.get(source).is_some_and(|h| h == hash)
+    /// The inputs of the transcript at `path` whose bytes are `bytes`, read after taking `stamp`.
+    pub fn inputs(&self, study: &Study, path: &Path, bytes: &[u8], stamp: Option<Stamp>) -> Inputs {
+        let content = content_hash(bytes);
+        let hash = transcript_hash(&self.fingerprint, &content, study.row_for(path));
+        Inputs(Seen { hash, content, stamp })
+    }
+
+    /// Whether the index holds current documents for `source` with these inputs.
+    pub fn is_current(&self, source: &str, inputs: &Inputs) -> bool {
+        self.old.transcripts.get(source).is_some_and(|seen| seen.hash == inputs.0.hash)
     }
 
     /// Records that `source`'s documents are current.
-    pub fn keep(&self, source: &str, hash: String) {
+    pub fn keep(&self, source: &str, inputs: Inputs) {
         if let Ok(mut new) = self.new.lock() {
-            new.transcripts.insert(source.to_string(), hash);
+            new.transcripts.insert(source.to_string(), inputs.0);
         }
         if let Ok(mut c) = self.counts.lock() {
             c.1 += 1;
         }
     }
 
-    /// Replaces the documents of `interview` (whose inputs hash to `hash`), taking the passages'
-    /// index tokens where coding kept them.
-    pub fn replace(&self, lexicon: &Lexicon, interview: &mut CodedInterview, hash: String) {
+    /// Replaces the documents of `interview` (with these inputs), taking the passages' index
+    /// tokens where coding kept them.
+    pub fn replace(&self, lexicon: &Lexicon, interview: &mut CodedInterview, inputs: Inputs) {
         let source = interview.meta.source.clone();
         self.writer.delete_term(Term::from_field_text(self.fields.source, &source));
         for doc in documents(&self.fields, lexicon, interview) {
@@ -142,20 +152,21 @@ impl Session {
             }
         }
         if let Ok(mut new) = self.new.lock() {
-            new.transcripts.insert(source, hash);
+            new.transcripts.insert(source, inputs.0);
         }
         if let Ok(mut c) = self.counts.lock() {
             c.0 += 1;
         }
     }
 
-    /// Removes what was not offered, commits, and saves the state.
-    pub fn finish(self) -> Result<Update> {
+    /// Removes what was not offered, commits, and saves the state (with the record of the run
+    /// that made this update, if it was a complete `pith run`).
+    pub fn finish(self, run: Option<RunRecord>) -> Result<Update> {
         let dir = self.dir;
         if let Some(e) = self.failed.into_inner().ok().flatten() {
             return Err(index_error(&dir)(e));
         }
-        let new = self.new.into_inner().unwrap_or_default();
+        let mut new = self.new.into_inner().unwrap_or_default();
         let mut removed = 0;
         for source in self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)) {
             self.writer.delete_term(Term::from_field_text(self.fields.source, source));
@@ -164,6 +175,8 @@ impl Session {
         let mut writer = self.writer;
         writer.commit().map_err(index_error(&dir))?;
         writer.wait_merging_threads().map_err(index_error(&dir))?;
+        new.run = run;
+        new.saved_ns = now_ns();
         new.save(&self.state_file)?;
         let passages = self.index.reader().map(|r| r.searcher().num_docs()).map_err(index_error(&dir))?;
         let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
@@ -180,19 +193,33 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
     pipeline::stream(
         &study.transcripts,
         |path| {
+            let source = study.source(path);
+            let stamp = Stamp::of(path);
+            if let Some(inputs) = session.trusted(study, path, &source, stamp) {
+                if session.is_current(&source, &inputs) {
+                    session.keep(&source, inputs);
+                    return Vec::new();
+                }
+            }
             let bytes = match pipeline::read_transcript(study, path) {
                 Ok(b) => b,
                 Err(d) => return vec![d],
             };
-            let source = study.source(path);
-            let hash = session.hash(study, path, &bytes);
-            if session.is_current(&source, &hash) {
-                session.keep(&source, hash);
+            let inputs = session.inputs(study, path, &bytes, stamp);
+            if session.is_current(&source, &inputs) {
+                session.keep(&source, inputs);
                 return Vec::new();
             }
-            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false, index_tokens: true }) {
+            match pipeline::process_bytes(
+                study,
+                lexicon,
+                analyzer,
+                path,
+                &bytes,
+                Output { terms: false, index_tokens: true },
+            ) {
                 Ok((mut interview, warnings)) => {
-                    session.replace(lexicon, &mut interview, hash);
+                    session.replace(lexicon, &mut interview, inputs);
                     warnings
                 }
                 Err(d) => vec![d],
@@ -203,9 +230,50 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
             Ok(())
         },
     )?;
-    let update = session.finish()?;
+    let update = session.finish(None)?;
     diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
     Ok((update, diagnostics))
+}
+
+/// What one transcript's documents depend on, as [`Session::trusted`] or [`Session::inputs`]
+/// found it.
+#[derive(Debug, Clone)]
+pub struct Inputs(Seen);
+
+/// The study fingerprint: pith, schema, lexicons and `pith.toml`.
+fn fingerprint(study: &Study, lexicon: &Lexicon) -> Result<String> {
+    let root = &study.root;
+    let config = match std::fs::read(root.join(CONFIG_FILE)) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io(root.join(CONFIG_FILE), e)),
+    };
+    Ok(study_fingerprint(lexicon.fingerprint(), &config))
+}
+
+/// The record of the last `pith run` of `study`, if it was asked `request` and nothing it read
+/// or wrote has changed since: same lexicons and settings, the same transcripts with the same
+/// stamps (and manifest rows), no study diagnostics, its outputs as it left them. Takes the
+/// study's lock while it looks.
+pub fn up_to_date(study: &Study, lexicon: &Lexicon, request: &str) -> Result<Option<RunRecord>> {
+    let root = &study.root;
+    let _lock = Lock::acquire(root, &lock_path(root))?;
+    let Some(state) = State::load(&state_path(root)) else { return Ok(None) };
+    let Some(run) = state.run.as_ref().filter(|r| r.request == request) else { return Ok(None) };
+    let fingerprint = fingerprint(study, lexicon)?;
+    let fresh = study.diagnostics.is_empty()
+        && state.study == fingerprint
+        && state.language == study.language()?.name()
+        && index_dir(root).is_dir()
+        && study.transcripts.len() == state.transcripts.len()
+        && study.transcripts.iter().all(|path| {
+            state.transcripts.get(&study.source(path)).is_some_and(|seen| {
+                seen.trusted_content(Stamp::of(path), state.saved_ns)
+                    .is_some_and(|content| transcript_hash(&fingerprint, content, study.row_for(path)) == seen.hash)
+            })
+        })
+        && run.outputs.iter().all(|(path, stamp)| Stamp::of(path) == Some(*stamp));
+    Ok(fresh.then(|| run.clone()))
 }
 
 /// The documents of one interview: one per passage.

@@ -66,6 +66,9 @@ pub struct Matcher {
 
 static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// Bytes of lazy-DFA cache for the lexicons' regular expressions (per thread).
+const REGEX_DFA_CACHE: usize = 64 << 20;
+
 /// Past this many distinct words a thread's candidate cache starts over.
 const CANDIDATE_CACHE_LIMIT: usize = 1 << 18;
 
@@ -159,11 +162,8 @@ impl Matcher {
                                 }
                             };
                             first.or_default().push(pid);
-                            let rest = elements[1..]
-                                .iter()
-                                .zip(gaps.iter())
-                                .map(|(e, &gap)| (m.step(e), gap))
-                                .collect();
+                            let rest =
+                                elements[1..].iter().zip(gaps.iter()).map(|(e, &gap)| (m.step(e), gap)).collect();
                             m.patterns.push(Pattern { code: ci as u32, term: ti as u32, veto, rest });
                         }
                     }
@@ -173,6 +173,9 @@ impl Matcher {
         m.prefix_lens.sort_unstable();
         m.regex_set = match regex::RegexSetBuilder::new(m.regexes.iter().map(|(_, _, _, r)| r.as_str()))
             .case_insensitive(true)
+            // The lazy DFA's cache: at the default 2 MB, lexicons with bounded repetitions
+            // ("[^.]{1,80}") make it start over many times per passage.
+            .dfa_size_limit(REGEX_DFA_CACHE)
             .build()
         {
             Ok(set) => Some(set),
