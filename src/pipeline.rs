@@ -28,10 +28,6 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
-    /// Its words as the search index takes them (stems, word positions, byte offsets), when
-    /// coding was asked for them ([`Output::index_tokens`]): the index then needs no second
-    /// analysis.
-    pub index_tokens: Option<Vec<tantivy::tokenizer::Token>>,
 }
 
 /// What coding produces beyond passages, tags and job statements.
@@ -39,13 +35,6 @@ pub struct CodedPassage {
 pub struct Output {
     /// Count the words of evidence passages ([`CodedInterview::terms`], for reports).
     pub terms: bool,
-    /// Keep each passage's tokens for the index ([`CodedPassage::index_tokens`]).
-    pub index_tokens: bool,
-}
-
-impl Output {
-    /// Everything: what `pith run` needs for a changed transcript.
-    pub const ALL: Output = Output { terms: true, index_tokens: true };
 }
 
 /// One interview, read and coded.
@@ -155,14 +144,9 @@ pub fn code_passages(
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
-        let index_tokens = output.index_tokens.then(|| {
-            let mut tokens = Vec::new();
-            index::to_tokens(&analysis, &mut tokens);
-            tokens
-        });
         if passage.role == Role::Interviewer {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), index_tokens });
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new() });
             continue;
         }
         let q: &[usize] = passage
@@ -174,7 +158,7 @@ pub fn code_passages(
         if output.terms {
             terms.add_passage(&analysis);
         }
-        out.push(CodedPassage { passage, tags, jobs, index_tokens });
+        out.push(CodedPassage { passage, tags, jobs });
     }
     (out, terms)
 }
@@ -211,53 +195,68 @@ pub fn stream<T: Send>(
     })
 }
 
-/// Codes every transcript of the study in parallel and hands each coded interview to `consume`
-/// in a stable order (the transcripts' sorted paths), with what `output` asks for (index tokens
-/// are the session's business: asked for, and consumed, only for transcripts it re-indexes).
-/// With an index `session`, also re-indexes the interviews whose inputs changed. Gives the
-/// diagnostics, the study's own included.
-pub fn for_each_interview(
+/// One transcript's outcome after `prepare`.
+enum Done<T> {
+    Coded(T, Vec<Diagnostic>),
+    Skipped(Diagnostic),
+    Failed(crate::Error),
+}
+
+/// Codes every transcript of the study in parallel, runs `prepare` on each coded interview on the
+/// same worker (what can be made in parallel: rows, export parts), and hands the results to
+/// `consume` in a stable order (the transcripts' sorted paths). `output` says what coding keeps.
+/// With an index `session`, also re-indexes the interviews whose inputs changed.
+/// Gives the diagnostics, the study's own included.
+#[allow(clippy::too_many_arguments)]
+pub fn for_each_interview<T: Send>(
     study: &Study,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     session: Option<&index::Session>,
     output: Output,
-    mut consume: impl FnMut(CodedInterview) -> Result<()>,
+    prepare: impl Fn(CodedInterview) -> Result<T> + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<Vec<Diagnostic>> {
     let mut diagnostics = study.diagnostics.clone();
+    let code = |path: &Path| -> Processed {
+        let Some(session) = session else {
+            let bytes = read_transcript(study, path)?;
+            return process_bytes(study, lexicon, analyzer, path, &bytes, output);
+        };
+        let stamp = index::Stamp::of(path);
+        let bytes = read_transcript(study, path)?;
+        let source = study.source(path);
+        let inputs = session.inputs(study, path, &bytes, stamp);
+        if session.is_current(&source, &inputs) {
+            let processed = process_bytes(study, lexicon, analyzer, path, &bytes, output);
+            if processed.is_ok() {
+                session.keep(&source, inputs);
+            }
+            return processed;
+        }
+        let processed = process_bytes(study, lexicon, analyzer, path, &bytes, output);
+        if let Ok((interview, _)) = &processed {
+            session.replace(lexicon, interview, inputs);
+        }
+        processed
+    };
     stream(
         &study.transcripts,
-        |path| {
-            let Some(session) = session else {
-                let bytes = read_transcript(study, path)?;
-                return process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
-            };
-            let stamp = index::Stamp::of(path);
-            let bytes = read_transcript(study, path)?;
-            let source = study.source(path);
-            let inputs = session.inputs(study, path, &bytes, stamp);
-            if session.is_current(&source, &inputs) {
-                let processed =
-                    process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: false, ..output });
-                if processed.is_ok() {
-                    session.keep(&source, inputs);
-                }
-                return processed;
-            }
-            let mut processed =
-                process_bytes(study, lexicon, analyzer, path, &bytes, Output { index_tokens: true, ..output });
-            if let Ok((interview, _)) = &mut processed {
-                session.replace(lexicon, interview, inputs);
-            }
-            processed
+        |path| match code(path) {
+            Ok((interview, warnings)) => match prepare(interview) {
+                Ok(prepared) => Done::Coded(prepared, warnings),
+                Err(e) => Done::Failed(e),
+            },
+            Err(d) => Done::Skipped(d),
         },
-        |processed: Processed| {
-            match processed {
-                Ok((interview, mut warnings)) => {
+        |done: Done<T>| {
+            match done {
+                Done::Coded(prepared, mut warnings) => {
                     diagnostics.append(&mut warnings);
-                    consume(interview)?;
+                    consume(prepared)?;
                 }
-                Err(d) => diagnostics.push(d),
+                Done::Skipped(d) => diagnostics.push(d),
+                Done::Failed(e) => return Err(e),
             }
             Ok(())
         },

@@ -321,6 +321,107 @@ struct GroupAcc {
     order: Vec<(String, BTreeSet<usize>)>,
 }
 
+/// Summarizes coded interviews for an [`Aggregator`], on any thread.
+#[derive(Debug, Clone)]
+pub struct Summarizer<'a> {
+    lexicon: &'a Lexicon,
+    by: String,
+}
+
+/// Counts of one code in one interview.
+#[derive(Debug, Default, Clone, Copy)]
+struct CodeCounts {
+    mentions: usize,
+    prompted: usize,
+    hedged: usize,
+    negated: usize,
+}
+
+/// Passages per code and per pair of codes, in one interview.
+#[derive(Debug, Default)]
+struct PairCounts {
+    codes: HashMap<usize, usize>,
+    pairs: HashMap<(usize, usize), usize>,
+}
+
+/// What the aggregates need of one interview besides its term counts: counts, its best quote
+/// per code, its job rows (no passage text beyond the quotes).
+#[derive(Debug)]
+pub struct Summary {
+    group: String,
+    passages: usize,
+    codes: BTreeMap<usize, CodeCounts>,
+    evidence_codes: BTreeSet<usize>,
+    families: BTreeSet<Family>,
+    best: HashMap<usize, Quote>,
+    jobs: Vec<JobRow>,
+    pairs: PairCounts,
+    order_key: String,
+}
+
+impl Summarizer<'_> {
+    /// Summarizes one interview.
+    pub fn summarize(&self, interview: &CodedInterview) -> Summary {
+        let group = interview.meta.attribute(&self.by).unwrap_or(UNASSIGNED).to_string();
+        let mut codes: BTreeMap<usize, CodeCounts> = BTreeMap::new();
+        let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
+        let mut best: HashMap<usize, Quote> = HashMap::new();
+        let mut jobs = Vec::new();
+        let mut pairs = PairCounts::default();
+        let mut passages = 0;
+        for cp in &interview.passages {
+            if !is_evidence_role(cp.passage.role) {
+                continue;
+            }
+            passages += 1;
+            let text = interview.text(&cp.passage);
+            let mut here: Vec<usize> = Vec::new();
+            for tag in &cp.tags {
+                let acc = codes.entry(tag.code).or_default();
+                if tag.is_evidence() {
+                    acc.mentions += 1;
+                    acc.prompted += usize::from(tag.prompted);
+                    acc.hedged += usize::from(tag.hedged());
+                    evidence_codes.insert(tag.code);
+                    here.push(tag.code);
+                    let s = quotes::score(tag, text.split_whitespace().count());
+                    if best.get(&tag.code).is_none_or(|q| q.score < s) {
+                        best.insert(
+                            tag.code,
+                            quotes::make(&interview.meta.id, &interview.meta.participant, &cp.passage, text, tag, s),
+                        );
+                    }
+                } else if tag.negated() {
+                    acc.negated += 1;
+                }
+            }
+            for (i, &a) in here.iter().enumerate() {
+                *pairs.codes.entry(a).or_default() += 1;
+                for &b in &here[i + 1..] {
+                    *pairs.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
+                }
+            }
+            for job in &cp.jobs {
+                jobs.push(JobRow {
+                    interview: interview.meta.id.clone(),
+                    participant: interview.meta.participant.clone(),
+                    passage: cp.passage.index,
+                    situation: job.situation.clone(),
+                    motivation: job.motivation.clone(),
+                    outcome: job.outcome.clone(),
+                });
+            }
+        }
+        let families = evidence_codes.iter().map(|&c| self.lexicon.codes()[c].family()).collect();
+        let order_key = interview
+            .meta
+            .attribute("date")
+            .map(|d| format!("{d}\u{0}{}", interview.meta.id))
+            .unwrap_or_else(|| interview.meta.id.clone());
+        Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key }
+    }
+}
+
 /// Folds coded interviews into aggregates.
 pub struct Aggregator<'a> {
     lexicon: &'a Lexicon,
@@ -346,60 +447,40 @@ impl<'a> Aggregator<'a> {
 
     /// Adds one interview.
     pub fn add(&mut self, interview: &CodedInterview) {
+        let summary = self.summarizer().summarize(interview);
+        self.add_summary(summary, &interview.terms);
+    }
+
+    /// What [`Summarizer::summarize`] needs of the aggregator: cheap to share with workers.
+    pub fn summarizer(&self) -> Summarizer<'a> {
+        Summarizer { lexicon: self.lexicon, by: self.by.clone() }
+    }
+
+    /// Adds one interview, summarized (on any thread) by [`Summarizer::summarize`], with its
+    /// term counts.
+    pub fn add_summary(&mut self, summary: Summary, terms: &TermCounts) {
+        let Summary { group: key, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
         self.interviews += 1;
-        let key = interview.meta.attribute(&self.by).unwrap_or(UNASSIGNED).to_string();
         let group = self.groups.entry(key).or_default();
         group.interviews += 1;
-        group.words.add(&interview.terms);
-        let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
-        let mut best: HashMap<usize, Quote> = HashMap::new();
-        for cp in &interview.passages {
-            if !is_evidence_role(cp.passage.role) {
-                continue;
-            }
-            group.passages += 1;
-            let text = interview.text(&cp.passage);
-            let mut here: Vec<usize> = Vec::new();
-            for tag in &cp.tags {
-                let acc = group.codes.entry(tag.code).or_default();
-                if tag.is_evidence() {
-                    acc.mentions += 1;
-                    acc.prompted += usize::from(tag.prompted);
-                    acc.hedged += usize::from(tag.hedged());
-                    evidence_codes.insert(tag.code);
-                    here.push(tag.code);
-                    let s = quotes::score(tag, text.split_whitespace().count());
-                    if best.get(&tag.code).is_none_or(|q| q.score < s) {
-                        best.insert(
-                            tag.code,
-                            quotes::make(&interview.meta.id, &interview.meta.participant, &cp.passage, text, tag, s),
-                        );
-                    }
-                } else if tag.negated() {
-                    acc.negated += 1;
-                }
-            }
-            for (i, &a) in here.iter().enumerate() {
-                *self.code_passages.entry(a).or_default() += 1;
-                for &b in &here[i + 1..] {
-                    *self.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
-                }
-            }
-            for job in &cp.jobs {
-                group.jobs.push(JobRow {
-                    interview: interview.meta.id.clone(),
-                    participant: interview.meta.participant.clone(),
-                    passage: cp.passage.index,
-                    situation: job.situation.clone(),
-                    motivation: job.motivation.clone(),
-                    outcome: job.outcome.clone(),
-                });
-            }
+        group.passages += passages;
+        group.words.add(terms);
+        for (code, n) in codes {
+            let acc = group.codes.entry(code).or_default();
+            acc.mentions += n.mentions;
+            acc.prompted += n.prompted;
+            acc.hedged += n.hedged;
+            acc.negated += n.negated;
         }
-        let mut families = BTreeSet::new();
+        for (code, count) in pairs.codes {
+            *self.code_passages.entry(code).or_default() += count;
+        }
+        for (pair, count) in pairs.pairs {
+            *self.pairs.entry(pair).or_default() += count;
+        }
+        group.jobs.extend(jobs);
         for &c in &evidence_codes {
             group.codes.entry(c).or_default().interviews += 1;
-            families.insert(self.lexicon.codes()[c].family());
         }
         for f in families {
             *group.families.entry(f).or_default() += 1;
@@ -413,11 +494,6 @@ impl<'a> Aggregator<'a> {
                 candidates.truncate(QUOTES_PER_CODE);
             }
         }
-        let order_key = interview
-            .meta
-            .attribute("date")
-            .map(|d| format!("{d}\u{0}{}", interview.meta.id))
-            .unwrap_or_else(|| interview.meta.id.clone());
         group.order.push((order_key, evidence_codes));
     }
 
@@ -720,7 +796,7 @@ mod tests {
             analyzer,
             &transcript.document,
             segment(&transcript, &rules),
-            crate::pipeline::Output { terms: true, index_tokens: false },
+            crate::pipeline::Output { terms: true },
         );
         let meta = InterviewMeta {
             id: id.into(),

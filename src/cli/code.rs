@@ -51,12 +51,21 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         Some(f) => Box::new(BufWriter::new(f.as_file_mut())),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut rows = Rows::new(sink, args.format, args.documents)?;
-    let diagnostics =
-        pipeline::for_each_interview(&opened.study, &opened.lexicon, &opened.analyzer, None, Output::default(), |i| {
-            rows.write(&i, &opened.lexicon).map_err(|e| pith::Error::io("<output>", e))
-        })?;
-    rows.finish()?;
+    let mut sink = sink;
+    let (format, documents) = (args.format, args.documents);
+    header(&mut sink, format, documents)?;
+    let output_error = |e: io::Error| pith::Error::io("<output>", e);
+    let diagnostics = pipeline::for_each_interview(
+        &opened.study,
+        &opened.lexicon,
+        &opened.analyzer,
+        None,
+        Output::default(),
+        |i| render(&i, &opened.lexicon, format, documents).map_err(output_error),
+        |bytes| sink.write_all(&bytes).map_err(output_error),
+    )?;
+    sink.flush()?;
+    drop(sink);
     ctx.check_strict(&diagnostics)?;
     let skipped = ctx.report_diagnostics(&diagnostics);
     if let (Some(tmp), Some(path)) = (file, &args.output) {
@@ -66,58 +75,47 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
 }
 
-/// The output rows, written as each interview arrives.
-enum Rows<'a> {
-    Json { sink: Box<dyn Write + 'a>, documents: bool },
-    Csv { writer: Box<csv::Writer<Box<dyn Write + 'a>>>, documents: bool },
+/// Writes the CSV header line (JSON lines have none).
+fn header(sink: &mut dyn Write, format: Format, documents: bool) -> io::Result<()> {
+    if let Format::Csv = format {
+        let mut writer = csv::Writer::from_writer(sink);
+        if documents {
+            writer.write_record(["interview", "source", "document"])?;
+        } else {
+            writer.write_record(CSV_HEADER)?;
+        }
+        writer.flush()?;
+    }
+    Ok(())
 }
 
-impl<'a> Rows<'a> {
-    fn new(sink: Box<dyn Write + 'a>, format: Format, documents: bool) -> io::Result<Rows<'a>> {
-        Ok(match format {
-            Format::Jsonl => Rows::Json { sink, documents },
-            Format::Csv => {
-                let mut writer = csv::Writer::from_writer(sink);
-                if documents {
-                    writer.write_record(["interview", "source", "document"])?;
-                } else {
-                    writer.write_record(CSV_HEADER)?;
-                }
-                Rows::Csv { writer: Box::new(writer), documents }
-            }
-        })
-    }
-
-    fn write(&mut self, interview: &CodedInterview, lexicon: &Lexicon) -> io::Result<()> {
-        match self {
-            Rows::Json { sink, documents: true } => {
-                serde_json::to_writer(&mut *sink, &document_row(interview))?;
-                sink.write_all(b"\n")
-            }
-            Rows::Json { sink, documents: false } => {
-                for row in passage_rows(interview, lexicon) {
-                    serde_json::to_writer(&mut *sink, &row)?;
-                    sink.write_all(b"\n")?;
-                }
-                Ok(())
-            }
-            Rows::Csv { writer, documents: true } => {
-                let d = document_row(interview);
-                Ok(writer.write_record([d.interview, d.source, d.document])?)
-            }
-            Rows::Csv { writer, documents: false } => {
-                for row in passage_rows(interview, lexicon) {
-                    writer.write_record(row.csv_fields())?;
-                }
-                Ok(())
+/// One interview's rows, rendered (on the worker that coded it).
+fn render(interview: &CodedInterview, lexicon: &Lexicon, format: Format, documents: bool) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match (format, documents) {
+        (Format::Jsonl, true) => {
+            serde_json::to_writer(&mut out, &document_row(interview))?;
+            out.push(b'\n');
+        }
+        (Format::Jsonl, false) => {
+            for row in passage_rows(interview, lexicon) {
+                serde_json::to_writer(&mut out, &row)?;
+                out.push(b'\n');
             }
         }
-    }
-
-    fn finish(self) -> io::Result<()> {
-        match self {
-            Rows::Json { mut sink, .. } => sink.flush(),
-            Rows::Csv { mut writer, .. } => writer.flush(),
+        (Format::Csv, true) => {
+            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut out);
+            let d = document_row(interview);
+            writer.write_record([d.interview, d.source, d.document])?;
+            writer.flush()?;
+        }
+        (Format::Csv, false) => {
+            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut out);
+            for row in passage_rows(interview, lexicon) {
+                writer.write_record(row.csv_fields())?;
+            }
+            writer.flush()?;
         }
     }
+    Ok(out)
 }

@@ -137,19 +137,26 @@ pub fn produce(
     let mut writer = report::Writer::new(&formats, &out).context("cannot write the reports")?;
     let mut agg = Aggregator::new(&opened.lexicon, by);
     let mut grouped = by == "persona";
+    let preparer = writer.preparer();
+    let summarizer = agg.summarizer();
     let diagnostics = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
         &opened.analyzer,
         session.as_ref(),
-        pipeline::Output { terms: true, index_tokens: false },
+        pipeline::Output { terms: true },
         |interview| {
+            let prepared = preparer.prepare(&opened.lexicon, &interview)?;
+            let summary = summarizer.summarize(&interview);
+            Ok((interview, prepared, summary))
+        },
+        |(interview, prepared, summary)| {
             grouped |= interview.meta.attribute(by).is_some();
             if redact {
                 names.push(Names::of(&interview));
             }
-            agg.add(&interview);
-            writer.add(&opened.lexicon, &interview)
+            agg.add_summary(summary, &interview.terms);
+            writer.add(&interview, prepared)
         },
     )?;
     let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {

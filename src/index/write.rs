@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::schema::Facet;
-use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{attr_value, Fields};
@@ -138,9 +137,8 @@ impl Session {
         }
     }
 
-    /// Replaces the documents of `interview` (with these inputs), taking the passages' index
-    /// tokens where coding kept them.
-    pub fn replace(&self, lexicon: &Lexicon, interview: &mut CodedInterview, inputs: Inputs) {
+    /// Replaces the documents of `interview` (with these inputs).
+    pub fn replace(&self, lexicon: &Lexicon, interview: &CodedInterview, inputs: Inputs) {
         let source = interview.meta.source.clone();
         self.writer.delete_term(Term::from_field_text(self.fields.source, &source));
         for doc in documents(&self.fields, lexicon, interview) {
@@ -210,16 +208,9 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
                 session.keep(&source, inputs);
                 return Vec::new();
             }
-            match pipeline::process_bytes(
-                study,
-                lexicon,
-                analyzer,
-                path,
-                &bytes,
-                Output { terms: false, index_tokens: true },
-            ) {
-                Ok((mut interview, warnings)) => {
-                    session.replace(lexicon, &mut interview, inputs);
+            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false }) {
+                Ok((interview, warnings)) => {
+                    session.replace(lexicon, &interview, inputs);
                     warnings
                 }
                 Err(d) => vec![d],
@@ -277,12 +268,11 @@ pub fn up_to_date(study: &Study, lexicon: &Lexicon, request: &str) -> Result<Opt
 }
 
 /// The documents of one interview: one per passage.
-fn documents(fields: &Fields, lexicon: &Lexicon, interview: &mut CodedInterview) -> Vec<TantivyDocument> {
+fn documents(fields: &Fields, lexicon: &Lexicon, interview: &CodedInterview) -> Vec<TantivyDocument> {
     let meta = &interview.meta;
-    let document = &interview.transcript.document;
     interview
         .passages
-        .iter_mut()
+        .iter()
         .map(|cp| {
             let p = &cp.passage;
             let mut doc = TantivyDocument::default();
@@ -298,13 +288,7 @@ fn documents(fields: &Fields, lexicon: &Lexicon, interview: &mut CodedInterview)
             if let Some(t) = p.time {
                 doc.add_f64(fields.time, t.start);
             }
-            let text = &document[p.span.bytes.clone()];
-            match cp.index_tokens.take() {
-                Some(tokens) => {
-                    doc.add_pre_tokenized_text(fields.text, PreTokenizedString { text: text.to_string(), tokens })
-                }
-                None => doc.add_text(fields.text, text),
-            }
+            doc.add_text(fields.text, interview.text(p));
             for tag in &cp.tags {
                 let Some(code) = lexicon.codes().get(tag.code) else { continue };
                 let field = if tag.negated() { fields.negated } else { fields.code };

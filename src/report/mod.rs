@@ -103,11 +103,17 @@ impl Writer {
         Ok(Writer { out: out.to_path_buf(), formats: formats.to_vec(), qdpx })
     }
 
-    /// Streams one coded interview into the exports that carry sources.
-    pub fn add(&mut self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<()> {
-        match &mut self.qdpx {
-            Some(q) => q.add(lexicon, interview),
-            None => Ok(()),
+    /// What [`Writer::prepare`] needs to know of the writer: cheap to copy to the workers.
+    pub fn preparer(&self) -> Preparer {
+        Preparer { qdpx: self.qdpx.is_some() }
+    }
+
+    /// Streams one coded interview, prepared by [`Preparer::prepare`], into the exports that
+    /// carry sources.
+    pub fn add(&mut self, interview: &CodedInterview, prepared: Prepared) -> Result<()> {
+        match (&mut self.qdpx, prepared.qdpx) {
+            (Some(q), Some(part)) => q.add(interview, part),
+            _ => Ok(()),
         }
     }
 
@@ -137,6 +143,24 @@ impl Writer {
         }
         written.sort();
         Ok(written)
+    }
+}
+
+/// Makes what the exports need of one interview, on any thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Preparer {
+    qdpx: bool,
+}
+
+/// One interview's share of the exports (see [`Writer::add`]).
+pub struct Prepared {
+    qdpx: Option<qdpx::Part>,
+}
+
+impl Preparer {
+    /// Prepares one coded interview for [`Writer::add`].
+    pub fn prepare(&self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<Prepared> {
+        Ok(Prepared { qdpx: if self.qdpx { Some(qdpx::part(lexicon, interview)?) } else { None } })
     }
 }
 

@@ -157,17 +157,15 @@ impl Builder {
             any_source: false,
             cases: BTreeMap::new(),
             variables: vec!["persona".to_string()],
-            user: guid("user", "pith"),
+            user: user(),
         })
     }
 
-    /// Adds one interview: its source text, its case, its coded selections.
-    pub fn add(&mut self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<()> {
+    /// Adds one interview: its source text and coded selections (made by [`part`]), its case.
+    pub fn add(&mut self, interview: &CodedInterview, part: Part) -> Result<()> {
         let meta = &interview.meta;
-        self.zip
-            .start_file(format!("sources/{}.txt", guid("source", &meta.source)), zip_options())
-            .map_err(zip_error)?;
-        self.zip.write_all(interview.transcript.document.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        let source = zip::ZipArchive::new(std::io::Cursor::new(part.zip)).map_err(zip_error)?;
+        self.zip.merge_archive(source).map_err(zip_error)?;
         for (k, _) in &meta.attributes {
             if !self.variables.iter().any(|v| v.eq_ignore_ascii_case(k)) {
                 self.variables.push(k.clone());
@@ -179,9 +177,7 @@ impl Builder {
             Case { attributes, sources: Vec::new() }
         });
         case.sources.push(meta.source.clone());
-        let mut xml_out = String::new();
-        source_xml(&mut xml_out, lexicon, interview, &self.user);
-        self.sources.write_all(xml_out.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        self.sources.write_all(part.xml.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
         self.any_source = true;
         Ok(())
     }
@@ -246,6 +242,31 @@ impl Builder {
         file.as_file().sync_all().map_err(io)?;
         Ok(file)
     }
+}
+
+/// One interview's share of the project, made where it was coded (in parallel): its source text,
+/// compressed as a one-entry zip that [`Builder::add`] copies without recompressing, and its
+/// `TextSource` element with the coded selections.
+pub struct Part {
+    zip: Vec<u8>,
+    xml: String,
+}
+
+/// The user every selection is created by.
+fn user() -> String {
+    guid("user", "pith")
+}
+
+/// Makes one interview's [`Part`].
+pub fn part(lexicon: &Lexicon, interview: &CodedInterview) -> Result<Part> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(format!("sources/{}.txt", guid("source", &interview.meta.source)), zip_options())
+        .map_err(zip_error)?;
+    zip.write_all(interview.transcript.document.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+    let zip = zip.finish().map_err(zip_error)?.into_inner();
+    let mut xml = String::new();
+    source_xml(&mut xml, lexicon, interview, &user());
+    Ok(Part { zip, xml })
 }
 
 fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, user: &str) {
