@@ -54,3 +54,28 @@ fn bad_arguments_exit_1() {
     let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str(), "--format".as_ref(), "pdf".as_ref()]).status(1);
     assert!(stderr.contains("unknown report format"), "{stderr}");
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let t = TempStudy::sample();
+    // stderr is a pipe here: the closing line, and no bar.
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(0);
+    assert!(stderr.contains("coded 12 interviews"), "{stderr}");
+    assert!(!stderr.contains("ETA") && !stderr.contains("files ["), "a bar in a pipe:\n{stderr}");
+    // On a terminal (util-linux `script` gives the command one), the bar is drawn.
+    let Ok(script) = which("script") else {
+        eprintln!("skipped the terminal half: no `script` command here");
+        return;
+    };
+    std::fs::remove_dir_all(t.path().join(".pith")).unwrap();
+    let command = format!("{} run {} --format md", env!("CARGO_BIN_EXE_pith"), t.path().display());
+    let out = std::process::Command::new(script).args(["-qefc", &command, "/dev/null"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("files") && shown.contains("ETA"), "no bar on a terminal:\n{shown}");
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or(())
+}

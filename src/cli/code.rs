@@ -9,6 +9,7 @@ use pith::lexicon::Lexicon;
 use pith::pipeline::{self, CodedInterview, Output};
 use pith::report::passages::{document_row, passage_rows, CSV_HEADER};
 
+use super::progress::Progress;
 use super::{open_study, Context, Outcome};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -55,15 +56,20 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let (format, documents) = (args.format, args.documents);
     header(&mut sink, format, documents)?;
     let output_error = |e: io::Error| pith::Error::io("<output>", e);
+    let mut progress = Progress::new(ctx, &opened.study.transcripts);
     let diagnostics = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
         &opened.analyzer,
         None,
         Output::default(),
-        |i| render(&i, &opened.lexicon, format, documents).map_err(output_error),
-        |bytes| sink.write_all(&bytes).map_err(output_error),
+        |i| Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?)),
+        |(size, bytes)| {
+            progress.done(size);
+            sink.write_all(&bytes).map_err(output_error)
+        },
     )?;
+    progress.finish();
     sink.flush()?;
     drop(sink);
     ctx.check_strict(&diagnostics)?;

@@ -6,6 +6,7 @@ mod code;
 mod index;
 mod init;
 mod lexicon;
+mod progress;
 mod report;
 mod run;
 mod search;

@@ -12,6 +12,7 @@ use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
 use pith::{index, pipeline};
 
+use super::progress::Progress;
 use super::{open_study, Context, Opened, Outcome};
 
 /// The `--format` default: every format.
@@ -139,6 +140,7 @@ pub fn produce(
     let mut grouped = by == "persona";
     let preparer = writer.preparer();
     let summarizer = agg.summarizer();
+    let mut progress = Progress::new(ctx, &opened.study.transcripts);
     let diagnostics = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
@@ -156,9 +158,11 @@ pub fn produce(
                 names.push(Names::of(&interview));
             }
             agg.add_summary(summary, &interview.terms);
+            progress.done(interview.transcript.document.len());
             writer.add(&interview, prepared)
         },
     )?;
+    progress.finish();
     let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {
         if grouped {
             Ok(())

@@ -45,8 +45,16 @@ pub fn guid(kind: &str, key: &str) -> String {
     b.copy_from_slice(&hash.as_bytes()[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(x >> 4)]));
+        out.push(char::from(HEX[usize::from(x & 0x0f)]));
+    }
+    out
 }
 
 fn family_color(f: Family) -> &'static str {
@@ -323,5 +331,23 @@ mod tests {
         assert!(parts[2].starts_with('8'), "{g}");
         assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{g}");
         assert!(g.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn guids_carry_the_first_16_bytes_of_the_hash() {
+        for (kind, key) in [("source", "transcripts/a.txt"), ("user", "pith"), ("code", "risk.downtime")] {
+            let mut h = blake3::Hasher::new();
+            h.update(b"pith:");
+            h.update(kind.as_bytes());
+            h.update(b"\0");
+            h.update(key.as_bytes());
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&h.finalize().as_bytes()[..16]);
+            b[6] = (b[6] & 0x0f) | 0x80;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            let expected = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+            assert_eq!(guid(kind, key), expected);
+        }
     }
 }
