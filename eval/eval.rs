@@ -168,12 +168,7 @@ fn run() -> Result<(), String> {
         }
     }
     println!("\nCoding the development set: {} passages ({skipped} skipped)", samples.len() - skipped);
-    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}", "family", "tp", "fp", "fn", "P", "R", "F1");
-    for (family, c) in &scores {
-        c.print(family.as_str());
-    }
-    micro(&scores, &CORE).print("micro (core 5)");
-    micro(&scores, &Family::ALL).print("micro (all 8)");
+    print_scores(&scores);
     println!(
         "\nF1 on each half of the set (ids by parity; round 2 read only the odd half's misses, round 3 both halves')"
     );
@@ -247,12 +242,7 @@ fn heldout(
         }
     }
     println!("\nHeld-out set (never tuned on; scores only): {} passages ({skipped} skipped)", rows.len() - skipped);
-    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}", "family", "tp", "fp", "fn", "P", "R", "F1");
-    for (family, c) in &scores {
-        c.print(family.as_str());
-    }
-    micro(&scores, &CORE).print("micro (core 5)");
-    micro(&scores, &Family::ALL).print("micro (all 8)");
+    print_scores(&scores);
     println!(
         "core micro-F1: {:.3} on the {} passages from the development set's sources, {:.3} on the {} from other sources",
         micro(&by_origin[0], &CORE).scores().2,
@@ -307,6 +297,16 @@ fn half_of(id: &str) -> Half {
 }
 
 /// Counts summed over `families`.
+/// The per-family table with both micro averages.
+fn print_scores(scores: &BTreeMap<Family, Counts>) {
+    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}", "family", "tp", "fp", "fn", "P", "R", "F1");
+    for (family, c) in scores {
+        c.print(family.as_str());
+    }
+    micro(scores, &CORE).print("micro (core 5)");
+    micro(scores, &Family::ALL).print("micro (all 8)");
+}
+
 fn micro(scores: &BTreeMap<Family, Counts>, families: &[Family]) -> Counts {
     families.iter().fold(Counts::default(), |acc, f| {
         let c = &scores[f];

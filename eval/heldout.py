@@ -20,7 +20,6 @@ Usage:
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -147,21 +146,7 @@ def main():
         drawn.extend(got)
     rng.shuffle(drawn)
 
-    records = []
-    for i, (rel, s, e, question, passage) in enumerate(drawn, 1):
-        records.append(
-            {
-                "id": f"h{i:03d}",
-                "source": rel,
-                "start": s,
-                "end": e,
-                "chars_sha1": hashlib.sha1(passage.encode("utf-8")).hexdigest(),
-                "question": question,
-            }
-        )
-    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    records = sample.write_records(drawn, "h", args.out)
     print(f"wrote {len(records)} passages to {args.out}")
 
     if args.sheet:

@@ -337,6 +337,26 @@ def default_corpus(here):
     return os.path.normpath(os.path.join(here, "../../shared/corpus"))
 
 
+def write_records(drawn, prefix, out):
+    """Writes the drawn passages as JSON lines of references (never the text); gives the records."""
+    records = []
+    for i, (rel, s, e, question, passage) in enumerate(drawn, 1):
+        records.append(
+            {
+                "id": f"{prefix}{i:03d}",
+                "source": rel,
+                "start": s,
+                "end": e,
+                "chars_sha1": hashlib.sha1(passage.encode("utf-8")).hexdigest(),
+                "question": question,
+            }
+        )
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return records
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -357,21 +377,7 @@ def main():
         drawn.extend(got)
     rng.shuffle(drawn)
 
-    records = []
-    for i, (rel, s, e, question, passage) in enumerate(drawn, 1):
-        records.append(
-            {
-                "id": f"s{i:03d}",
-                "source": rel,
-                "start": s,
-                "end": e,
-                "chars_sha1": hashlib.sha1(passage.encode("utf-8")).hexdigest(),
-                "question": question,
-            }
-        )
-    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    records = write_records(drawn, "s", args.out)
 
     counts = {}
     for r in records:
