@@ -169,12 +169,20 @@ const BATCH: usize = 32;
 
 /// Runs `work` on every path in parallel and hands the results to `consume` in path order, on
 /// the calling thread, while the workers go on with the next batch. Memory holds only the
-/// results in flight. Stops at the first error `consume` returns.
+/// results in flight. Stops at the first error `consume` returns. With a pool of one thread
+/// (`--threads 1`), all of it runs on the calling thread.
 pub fn stream<T: Send>(
     paths: &[PathBuf],
     work: impl Fn(&Path) -> T + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
+    // One thread (`--threads 1`): everything on the calling thread, one transcript at a time.
+    if rayon::current_num_threads() == 1 {
+        for path in paths {
+            consume(work(path))?;
+        }
+        return Ok(());
+    }
     let work = &work;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(1);

@@ -544,3 +544,28 @@ fn report_defaults_to_every_format_in_study_out() {
     let detail = md.find("in detail").expect("detail");
     assert!(overview < detail, "overview comes before the detail");
 }
+
+#[test]
+fn one_thread_and_several_write_the_same_files() {
+    let mut outputs = Vec::new();
+    for threads in ["1", "3"] {
+        let study = TempStudy::sample();
+        pith(["--threads", threads, "-q", "run", study.path().to_str().unwrap()]).stdout();
+        let out = study.path().join("out");
+        let mut files = BTreeMap::new();
+        for name in ["report.md", "report.html", "report.json", "matrix.csv", "study.qdpx", "codebook.qdc"] {
+            files.insert(name, std::fs::read(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")));
+        }
+        let hits =
+            pith(["search", study.path().to_str().unwrap(), "chiller", "--json", "--role", "any", "--limit", "500"])
+                .stdout();
+        outputs.push((files, hits, study));
+    }
+    let (one, one_hits, _) = &outputs[0];
+    let (three, three_hits, _) = &outputs[1];
+    for (name, bytes) in one {
+        assert!(bytes == &three[name], "{name} differs between --threads 1 and --threads 3");
+    }
+    assert!(!one_hits.is_empty());
+    assert_eq!(one_hits, three_hits);
+}

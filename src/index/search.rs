@@ -227,7 +227,8 @@ impl StudyIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// The best `limit` passages for the request, by BM25, with snippets.
+    /// The best `limit` passages for the request, by BM25 (equal scores in interview and passage
+    /// order, whatever the index's segment layout), with snippets.
     ///
     /// [`Error::Query`] when the query does not parse, saying where and why.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>> {
@@ -273,6 +274,9 @@ impl StudyIndex {
                 snippet,
             });
         }
+        hits.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then_with(|| a.interview.cmp(&b.interview)).then(a.passage.cmp(&b.passage))
+        });
         Ok(hits)
     }
 

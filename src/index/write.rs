@@ -19,8 +19,8 @@ use crate::study::{Study, CONFIG_FILE};
 
 /// Writer memory budget, shared by its threads.
 const WRITER_MEMORY: usize = 200_000_000;
-/// Writer threads.
-const WRITER_THREADS: usize = 2;
+/// Most writer threads: one per worker thread (`--threads`), at most this many.
+const MAX_WRITER_THREADS: usize = 4;
 
 /// What an update did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ impl Session {
         };
         let old = if rebuilt { State::default() } else { old };
         let writer: IndexWriter<TantivyDocument> =
-            index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY).map_err(index_error(&dir))?;
+            index.writer_with_num_threads(writer_threads(), WRITER_MEMORY).map_err(index_error(&dir))?;
         let new = State {
             language: language.name().to_string(),
             study: fingerprint.clone(),
@@ -230,6 +230,11 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
 /// found it.
 #[derive(Debug, Clone)]
 pub struct Inputs(Seen);
+
+/// Index writer threads: as many as pith's worker threads (so `--threads 1` means one), capped.
+fn writer_threads() -> usize {
+    rayon::current_num_threads().clamp(1, MAX_WRITER_THREADS)
+}
 
 /// The study fingerprint: pith, schema, lexicons and `pith.toml`.
 fn fingerprint(study: &Study, lexicon: &Lexicon) -> Result<String> {
