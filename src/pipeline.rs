@@ -235,16 +235,13 @@ pub fn for_each_interview<T: Send>(
         let bytes = read_transcript(study, path)?;
         let source = study.source(path);
         let inputs = session.inputs(study, path, &bytes, stamp);
-        if session.is_current(&source, &inputs) {
-            let processed = process_bytes(study, lexicon, analyzer, path, &bytes, output);
-            if processed.is_ok() {
-                session.keep(&source, inputs);
-            }
-            return processed;
-        }
         let processed = process_bytes(study, lexicon, analyzer, path, &bytes, output);
         if let Ok((interview, _)) = &processed {
-            session.replace(lexicon, interview, inputs);
+            if session.is_current(&source, &inputs) {
+                session.keep(&source, inputs);
+            } else {
+                session.replace(lexicon, interview, inputs);
+            }
         }
         processed
     };

@@ -350,13 +350,14 @@ fn a_live_writer_locks_the_study_and_a_stale_lock_is_cleared() {
     assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
 }
 
-/// Sets every file under `dir` (but pith's own state) to a modification time a minute ago, so
-/// that stamps are out of the window in which pith does not trust them.
+/// Sets every input file under `dir` (not pith's state, not the reports) to a modification time
+/// a minute ago, so that stamps are out of the window in which pith does not trust them, and a
+/// re-run can only be caused by what changed in the inputs.
 fn age(dir: &std::path::Path) {
     let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().is_some_and(|n| n == ".pith") {
+        if path.file_name().is_some_and(|n| n == ".pith" || n == "out") {
             continue;
         }
         if path.is_dir() {

@@ -69,26 +69,22 @@ impl Produced {
         if ctx.quiet {
             return;
         }
+        let scope = format!(
+            "{} interviews ({} group{} by {by})",
+            self.interviews,
+            self.groups,
+            if self.groups == 1 { "" } else { "s" }
+        );
+        let mut err = std::io::stderr().lock();
         if self.fresh {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "pith: up to date: nothing changed since the last run ({} interviews, {} group{} by {by}); reports in {}",
-                self.interviews,
-                self.groups,
-                if self.groups == 1 { "" } else { "s" },
-                self.written.first().and_then(|p| p.parent()).map_or_else(String::new, |p| p.display().to_string())
-            );
+            let out =
+                self.written.first().and_then(|p| p.parent()).map_or_else(String::new, |p| p.display().to_string());
+            let _ = writeln!(err, "pith: up to date: {scope}, nothing changed since the last run; reports in {out}");
             return;
         }
         let index = self.update.as_ref().map(|u| format!("; {}", super::index::summary(u))).unwrap_or_default();
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "pith: coded {} interviews ({} group{} by {by}); wrote {}{index}",
-            self.interviews,
-            self.groups,
-            if self.groups == 1 { "" } else { "s" },
-            self.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
+        let written = self.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(err, "pith: coded {scope}; wrote {written}{index}");
     }
 }
 

@@ -110,9 +110,7 @@ impl Session {
     /// The inputs of the transcript at `path`, known without reading it when its `stamp` (taken
     /// now) shows the file unchanged since the last update.
     pub fn trusted(&self, study: &Study, path: &Path, source: &str, stamp: Option<Stamp>) -> Option<Inputs> {
-        let content = self.old.transcripts.get(source)?.trusted_content(stamp, self.old.saved_ns)?;
-        let hash = transcript_hash(&self.fingerprint, content, study.row_for(path));
-        Some(Inputs(Seen { hash, content: content.to_string(), stamp }))
+        trusted(&self.old, &self.fingerprint, study, path, source, stamp).map(Inputs)
     }
 
     /// The inputs of the transcript at `path` whose bytes are `bytes`, read after taking `stamp`.
@@ -231,6 +229,22 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
 #[derive(Debug, Clone)]
 pub struct Inputs(Seen);
 
+/// What `old` saw of `source`, brought up to date without reading the file: its content hash
+/// when `stamp` (taken now) shows the file unchanged, and the input hash that content gives with
+/// today's `fingerprint` and manifest row.
+fn trusted(
+    old: &State,
+    fingerprint: &str,
+    study: &Study,
+    path: &Path,
+    source: &str,
+    stamp: Option<Stamp>,
+) -> Option<Seen> {
+    let content = old.transcripts.get(source)?.trusted_content(stamp, old.saved_ns)?;
+    let hash = transcript_hash(fingerprint, content, study.row_for(path));
+    Some(Seen { hash, content: content.to_string(), stamp })
+}
+
 /// Index writer threads: as many as pith's worker threads (so `--threads 1` means one), capped.
 fn writer_threads() -> usize {
     rayon::current_num_threads().clamp(1, MAX_WRITER_THREADS)
@@ -263,10 +277,9 @@ pub fn up_to_date(study: &Study, lexicon: &Lexicon, request: &str) -> Result<Opt
         && index_dir(root).is_dir()
         && study.transcripts.len() == state.transcripts.len()
         && study.transcripts.iter().all(|path| {
-            state.transcripts.get(&study.source(path)).is_some_and(|seen| {
-                seen.trusted_content(Stamp::of(path), state.saved_ns)
-                    .is_some_and(|content| transcript_hash(&fingerprint, content, study.row_for(path)) == seen.hash)
-            })
+            let source = study.source(path);
+            trusted(&state, &fingerprint, study, path, &source, Stamp::of(path))
+                .is_some_and(|now| state.transcripts.get(&source).is_some_and(|seen| seen.hash == now.hash))
         })
         && run.outputs.iter().all(|(path, stamp)| Stamp::of(path) == Some(*stamp));
     Ok(fresh.then(|| run.clone()))
