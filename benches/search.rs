@@ -1,10 +1,10 @@
 //! Query latency on an index of the whole of `../shared/corpus/` (or `PITH_BENCH_CORPUS`).
 //!
-//! The study is built once, outside the timed loops, in `$TMPDIR/pith-bench-search`: its
-//! `transcripts` is a symlink to the corpus (nothing is copied, nothing is written into the
-//! corpus) and a generated `participants.csv` gives every transcript the name of its top
-//! corpus folder as persona. The index update is incremental, so a second run reuses it.
+//! The study (`benches/common`) is built once, outside the timed loops, in
+//! `$TMPDIR/pith-bench-search`. The index update is incremental, so a second run reuses it.
 //! Each query asserts a non-zero result inside the loop.
+
+mod common;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -16,33 +16,10 @@ use pith::analyze::Analyzer;
 use pith::index::{self, Filters, GroupBy, SearchRequest, StudyIndex};
 use pith::lexicon::Lexicon;
 use pith::model::Role;
-use pith::study::Study;
-
-fn corpus() -> Option<PathBuf> {
-    let p = std::env::var_os("PITH_BENCH_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    p.is_dir().then_some(p)
-}
 
 /// Makes (or reuses) the study and brings its index up to date.
 fn build(corpus: &Path) -> (PathBuf, StudyIndex) {
-    let study_dir = std::env::temp_dir().join("pith-bench-search");
-    std::fs::create_dir_all(&study_dir).expect("bench study folder");
-    let link = study_dir.join("transcripts");
-    if std::fs::read_link(&link).ok().as_deref() != Some(corpus) {
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(corpus, &link).expect("symlink to the corpus");
-    }
-    let study = Study::open(&study_dir).expect("study");
-    let mut manifest = String::from("transcript,persona\n");
-    for path in &study.transcripts {
-        let rel = study.relative(path);
-        let persona = rel.split('/').next().unwrap_or("root").to_string();
-        manifest.push_str(&format!("\"{}\",{persona}\n", rel.replace('"', "\"\"")));
-    }
-    pith::fsutil::write_atomic(&study_dir.join("participants.csv"), manifest.as_bytes()).expect("manifest");
-    let study = Study::open(&study_dir).expect("study");
+    let (study_dir, study) = common::study(corpus, "pith-bench-search");
     let analyzer = Analyzer::new(study.language().expect("language"));
     let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
     let started = Instant::now();
@@ -65,7 +42,7 @@ fn request(query: &str, filters: Filters) -> SearchRequest {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(corpus) = corpus() else {
+    let Some(corpus) = common::corpus() else {
         eprintln!("skipping the search benchmark: ../shared/corpus is absent (set PITH_BENCH_CORPUS)");
         return;
     };

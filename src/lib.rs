@@ -33,6 +33,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod cache;
 pub mod code;
 pub mod error;
 pub mod fsutil;

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a piece of text sits in an interview's document text, both in bytes (what Rust
 /// slices with) and in characters (Unicode scalar values: what the JSON contract, Python and the
@@ -19,7 +19,7 @@ pub struct Span {
 }
 
 /// Who is speaking in a turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The interviewee: the only role whose passages are coded as evidence.
@@ -67,7 +67,7 @@ pub struct TimeRange {
 }
 
 /// The eight code families of the method (PRODUCT.md). A closed set: lexicon files name one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     /// A need to fulfil, a problem to solve, an opportunity to take.
@@ -228,7 +228,7 @@ pub struct Passage {
 }
 
 /// Interview-level facts from the manifest and the source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewMeta {
     /// Stable id: the transcript's path under the transcripts folder, without extension.
     pub id: String,

@@ -7,9 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::aggregate::TermCounts;
 use crate::analyze::{Analysis, Analyzer};
+use crate::cache::{self, Cache};
 use crate::code::{self, JobStatement, Tag};
 use crate::error::{Diagnostic, Location, Result};
 use crate::index;
@@ -160,6 +163,7 @@ pub fn code_passages(
         }
         out.push(CodedPassage { passage, tags, jobs });
     }
+    terms.seal();
     (out, terms)
 }
 
@@ -203,69 +207,142 @@ pub fn stream<T: Send>(
     })
 }
 
-/// One transcript's outcome after `prepare`.
+/// One transcript's outcome after `prepare`, with its record for this run's cache.
 enum Done<T> {
-    Coded(T, Vec<Diagnostic>),
+    Coded(T, Vec<Diagnostic>, Option<cache::Record>),
+    Reused(T, Vec<Diagnostic>, cache::Record),
     Skipped(Diagnostic),
     Failed(crate::Error),
+}
+
+/// What `prepare` made of one transcript, with the warnings reading it gave: what the cache keeps.
+type Kept<T> = (T, Vec<Diagnostic>);
+
+/// What [`for_each_interview`] did besides handing results on.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// The study's diagnostics and those of the transcripts, sorted by location.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Transcripts taken from the cache, not read or coded.
+    pub reused: usize,
 }
 
 /// Codes every transcript of the study in parallel, runs `prepare` on each coded interview on the
 /// same worker (what can be made in parallel: rows, export parts), and hands the results to
 /// `consume` in a stable order (the transcripts' sorted paths). `output` says what coding keeps.
-/// With an index `session`, also re-indexes the interviews whose inputs changed.
-/// Gives the diagnostics, the study's own included.
+/// With an index `session`, also re-indexes the interviews whose inputs changed; with a `cache`
+/// too, a transcript whose inputs are unchanged and whose documents are current is not read or
+/// coded at all: what `prepare` made of it last time comes from the cache, and every result goes
+/// into the cache for the next run.
 #[allow(clippy::too_many_arguments)]
-pub fn for_each_interview<T: Send>(
+pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     study: &Study,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     session: Option<&index::Session>,
+    cache: Option<&Cache>,
     output: Output,
     prepare: impl Fn(CodedInterview) -> Result<T> + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
-) -> Result<Vec<Diagnostic>> {
+) -> Result<Streamed> {
     let mut diagnostics = study.diagnostics.clone();
-    let code = |path: &Path| -> Processed {
-        let Some(session) = session else {
-            let bytes = read_transcript(study, path)?;
-            return process_bytes(study, lexicon, analyzer, path, &bytes, output);
+    let mut reused = 0;
+    let cache = cache.filter(|_| session.is_some());
+    let mut writer = match cache.map(Cache::writer).transpose() {
+        Ok(w) => w,
+        Err(e) => {
+            diagnostics.push(Diagnostic::warning(Location::new(cache::cache_path(&study.root), None), e.to_string()));
+            None
+        }
+    };
+    let work = |path: &Path| -> Done<T> {
+        let prepared = |interview: CodedInterview, warnings: Vec<Diagnostic>| match prepare(interview) {
+            Ok(prepared) => Done::Coded(prepared, warnings, None),
+            Err(e) => Done::Failed(e),
         };
-        let stamp = index::Stamp::of(path);
-        let bytes = read_transcript(study, path)?;
+        let Some(session) = session else {
+            return match read_transcript(study, path)
+                .and_then(|bytes| process_bytes(study, lexicon, analyzer, path, &bytes, output))
+            {
+                Ok((interview, warnings)) => prepared(interview, warnings),
+                Err(d) => Done::Skipped(d),
+            };
+        };
         let source = study.source(path);
-        let inputs = session.inputs(study, path, &bytes, stamp);
-        let processed = process_bytes(study, lexicon, analyzer, path, &bytes, output);
-        if let Ok((interview, _)) = &processed {
-            if session.is_current(&source, &inputs) {
-                session.keep(&source, inputs);
-            } else {
-                session.replace(lexicon, interview, inputs);
+        let stamp = index::Stamp::of(path);
+        // Kept from the last run: the index is current for these inputs and the cache has them.
+        let reuse = |inputs: index::Inputs| -> std::result::Result<Done<T>, index::Inputs> {
+            let Some(cache) = cache.filter(|_| session.is_current(&source, &inputs)) else { return Err(inputs) };
+            match cache.get::<Kept<T>>(cache.key(&source, inputs.hash())) {
+                Some(((prepared, warnings), record)) => {
+                    session.keep(&source, inputs);
+                    Ok(Done::Reused(prepared, warnings, record))
+                }
+                None => Err(inputs),
+            }
+        };
+        if let Some(inputs) = session.trusted(study, path, &source, stamp) {
+            if let Ok(done) = reuse(inputs) {
+                return done;
             }
         }
-        processed
-    };
-    stream(
-        &study.transcripts,
-        |path| match code(path) {
-            Ok((interview, warnings)) => match prepare(interview) {
-                Ok(prepared) => Done::Coded(prepared, warnings),
-                Err(e) => Done::Failed(e),
-            },
-            Err(d) => Done::Skipped(d),
-        },
-        |done: Done<T>| {
-            match done {
-                Done::Coded(prepared, mut warnings) => {
-                    diagnostics.append(&mut warnings);
-                    consume(prepared)?;
-                }
-                Done::Skipped(d) => diagnostics.push(d),
-                Done::Failed(e) => return Err(e),
+        let bytes = match read_transcript(study, path) {
+            Ok(b) => b,
+            Err(d) => return Done::Skipped(d),
+        };
+        // From the bytes read, not the stamp: what is coded is what the index records.
+        let inputs = match reuse(session.inputs(study, path, &bytes, stamp)) {
+            Ok(done) => return done,
+            Err(inputs) => inputs,
+        };
+        let key = cache.map(|c| c.key(&source, inputs.hash()));
+        let current = session.is_current(&source, &inputs);
+        let (interview, warnings) = match process_bytes(study, lexicon, analyzer, path, &bytes, output) {
+            Ok(coded) => coded,
+            Err(d) => return Done::Skipped(d),
+        };
+        if current {
+            session.keep(&source, inputs);
+        } else {
+            session.replace(lexicon, &interview, inputs);
+        }
+        match prepare(interview) {
+            Ok(prepared) => {
+                let kept: Kept<T> = (prepared, warnings);
+                let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
+                Done::Coded(kept.0, kept.1, record)
             }
-            Ok(())
-        },
-    )?;
+            Err(e) => Done::Failed(e),
+        }
+    };
+    stream(&study.transcripts, work, |done: Done<T>| {
+        let done = match done {
+            Done::Reused(prepared, warnings, record) => {
+                reused += 1;
+                Done::Coded(prepared, warnings, Some(record))
+            }
+            done => done,
+        };
+        match done {
+            Done::Coded(prepared, mut warnings, record) => {
+                diagnostics.append(&mut warnings);
+                if let (Some(w), Some(r)) = (writer.as_mut(), record.as_ref()) {
+                    w.put(r);
+                }
+                consume(prepared)?;
+            }
+            Done::Skipped(d) => diagnostics.push(d),
+            Done::Failed(e) => return Err(e),
+            Done::Reused(..) => {}
+        }
+        Ok(())
+    })?;
+    if let Some(Err(e)) = writer.map(cache::Writer::commit) {
+        diagnostics.push(Diagnostic::warning(
+            Location::new(cache::cache_path(&study.root), None),
+            format!("{e}; the next run codes every transcript again"),
+        ));
+    }
     diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
-    Ok(diagnostics)
+    Ok(Streamed { diagnostics, reused })
 }

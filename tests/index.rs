@@ -394,6 +394,7 @@ fn an_identical_run_over_unchanged_inputs_is_skipped_and_any_change_redoes_it() 
     // Another request (formats) is another run.
     let other = run(&["--format", "md"]);
     assert!(other.contains("coded 12 interviews"), "{other}");
+    assert!(!other.contains("unchanged since the last run"), "what another request made was reused: {other}");
     assert!(run(&["--format", "md"]).contains("up to date"));
 
     // A transcript edited with its size kept and an old time is still seen: its stamp moved.
@@ -404,21 +405,24 @@ fn an_identical_run_over_unchanged_inputs_is_skipped_and_any_change_redoes_it() 
     t.write(edited, &text);
     age(t.path());
     let after_edit = run(&[]);
-    assert!(after_edit.contains("coded 12 interviews"), "{after_edit}");
+    assert!(after_edit.contains("coded 1 of 12 interviews"), "{after_edit}");
+    assert!(after_edit.contains("11 unchanged since the last run"), "{after_edit}");
     let hits = search(&t, "gadget", &["--role", "any"]);
     assert!(hits.iter().any(|h| h["interview"] == "frank/frank-01-campus"), "{hits:?}");
     assert!(run(&[]).contains("up to date"));
 
-    // A report removed or changed by hand is written again.
+    // A report removed or changed by hand is written again (from what the last run kept).
     std::fs::remove_file(t.path().join("out/report.md")).unwrap();
-    assert!(run(&[]).contains("coded 12 interviews"));
+    let rewritten = run(&[]);
+    assert!(rewritten.contains("coded 0 of 12 interviews (2 groups by persona; 12 unchanged"), "{rewritten}");
     assert!(t.path().join("out/report.md").exists());
 
     // A manifest change, a lexicon change: re-done.
     let manifest = t.read("participants.csv").replace("Frank,Facilities Frank,Frank", "Frank,Data Center Debbie,Frank");
     t.write("participants.csv", manifest);
     age(t.path());
-    assert!(run(&[]).contains("coded 12 interviews"));
+    let after_manifest = run(&[]);
+    assert!(after_manifest.contains("coded 1 of 12 interviews"), "only Frank's row changed: {after_manifest}");
     t.write(
         "lexicons/extra.toml",
         "[[codes]]\nid = \"need.allowance\"\nlabel = \"Allowance\"\nterms = [\"allowance\"]\n",
@@ -426,4 +430,53 @@ fn an_identical_run_over_unchanged_inputs_is_skipped_and_any_change_redoes_it() 
     age(t.path());
     assert!(run(&[]).contains("coded 12 interviews"));
     assert!(run(&[]).contains("up to date"));
+}
+
+/// Every report file of a run, by name.
+fn outputs(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_rerun_codes_only_what_changed_and_writes_what_a_fresh_run_writes() {
+    let t = TempStudy::sample();
+    age(t.path());
+    let run = |out: &str| {
+        let out = t.path().join(out);
+        pith(["run", t.path().to_str().unwrap(), "--out", out.to_str().unwrap()]).status(0).1
+    };
+    let fresh_run = |out: &str| {
+        std::fs::remove_dir_all(t.path().join(".pith")).unwrap();
+        let said = run(out);
+        assert!(said.contains("coded 12 interviews"), "{said}");
+        outputs(&t.path().join(out))
+    };
+    let out = t.path().join("out");
+    assert!(run("out").contains("coded 12 interviews"));
+    assert!(t.path().join(".pith/cache").is_file());
+    let before = outputs(&out);
+
+    // One edit: Kwame adds a worry.
+    let edited = "transcripts/frank/frank-03-office-tower.txt";
+    let text = t.read(edited);
+    t.write(edited, format!("{text}\nKwame: Honestly my biggest fear is a refrigerant leak on the roof.\n"));
+    age(t.path());
+    let second = run("out");
+    assert!(second.contains("coded 1 of 12 interviews"), "{second}");
+    let reused = outputs(&out);
+    assert_eq!(reused, fresh_run("fresh"), "a run using the cache wrote other reports than a fresh one");
+    assert_ne!(reused["study.qdpx"], before["study.qdpx"], "the edited transcript is in the project");
+
+    // A damaged cache is not trusted: everything is coded again, with the same result.
+    run("out");
+    std::fs::write(t.path().join(".pith/cache"), vec![7u8; 4096]).unwrap();
+    t.write(edited, &text);
+    age(t.path());
+    let third = run("out");
+    assert!(third.contains("coded 12 interviews"), "{third}");
+    assert_eq!(outputs(&out), fresh_run("fresh"));
 }

@@ -15,11 +15,11 @@ mod terms;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use quotes::{trim as trim_quote, Quote};
 use terms::GroupTerms;
-pub use terms::{is_content_word, TermCount, TermCounts};
+pub use terms::{is_content_word, TermCounts};
 
 use crate::lexicon::Lexicon;
 use crate::model::{Family, UNASSIGNED};
@@ -224,7 +224,7 @@ pub struct DistinctiveTerm {
 }
 
 /// A job statement in a group.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobRow {
     /// Interview id.
     pub interview: String,
@@ -329,7 +329,7 @@ pub struct Summarizer<'a> {
 }
 
 /// Counts of one code in one interview.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 struct CodeCounts {
     mentions: usize,
     prompted: usize,
@@ -338,7 +338,7 @@ struct CodeCounts {
 }
 
 /// Passages per code and per pair of codes, in one interview.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct PairCounts {
     codes: HashMap<usize, usize>,
     pairs: HashMap<(usize, usize), usize>,
@@ -346,13 +346,14 @@ struct PairCounts {
 
 /// What the aggregates need of one interview besides its term counts: counts, its best quote
 /// per code, its job rows (no passage text beyond the quotes).
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     group: String,
     passages: usize,
     codes: BTreeMap<usize, CodeCounts>,
     evidence_codes: BTreeSet<usize>,
     families: BTreeSet<Family>,
+    #[serde(with = "quotes::scored")]
     best: HashMap<usize, Quote>,
     jobs: Vec<JobRow>,
     pairs: PairCounts,
@@ -376,6 +377,7 @@ impl Summarizer<'_> {
             passages += 1;
             let text = interview.text(&cp.passage);
             let mut here: Vec<usize> = Vec::new();
+            let words = std::cell::OnceCell::new();
             for tag in &cp.tags {
                 let acc = codes.entry(tag.code).or_default();
                 if tag.is_evidence() {
@@ -384,7 +386,7 @@ impl Summarizer<'_> {
                     acc.hedged += usize::from(tag.hedged());
                     evidence_codes.insert(tag.code);
                     here.push(tag.code);
-                    let s = quotes::score(tag, text.split_whitespace().count());
+                    let s = quotes::score(tag, *words.get_or_init(|| text.split_whitespace().count()));
                     if best.get(&tag.code).is_none_or(|q| q.score < s) {
                         best.insert(
                             tag.code,
@@ -513,8 +515,8 @@ impl<'a> Aggregator<'a> {
         let mut corpus_total = 0u64;
         for g in self.groups.values() {
             corpus_total += g.words.words;
-            for (w, acc) in &g.words.terms {
-                *corpus_words.entry(w).or_default() += acc.count;
+            for t in g.words.iter() {
+                *corpus_words.entry(t.key()).or_default() += t.count();
             }
         }
         let mut personas = Vec::new();
@@ -702,22 +704,22 @@ fn distinctive_terms(g: &GroupAcc, corpus: &FxHashMap<&str, u64>, corpus_total: 
     let a0 = corpus_total as f64 * 0.1;
     let mut out: Vec<DistinctiveTerm> = g
         .words
-        .terms
         .iter()
-        .filter(|(w, acc)| {
-            acc.count >= 3 && acc.interviews >= TERM_MIN_INTERVIEWS && (w.contains(' ') || is_content_word(w))
+        .filter(|t| {
+            t.count() >= 3
+                && t.interviews() >= TERM_MIN_INTERVIEWS
+                && (t.key().contains(' ') || is_content_word(t.key()))
         })
-        .map(|(w, acc)| {
-            let y_i = acc.count;
-            let total = corpus.get(&**w).copied().unwrap_or(y_i);
+        .map(|t| {
+            let (w, y_i) = (t.key(), t.count());
+            let total = corpus.get(w).copied().unwrap_or(y_i);
             let a_w = stats::informative_prior(total, corpus_total, a0);
             let lo = stats::log_odds_dirichlet(y_i, n_i, total - y_i, n_j, a_w, a0);
-            let form = acc.form().unwrap_or(w).to_string();
             DistinctiveTerm {
-                term: form,
+                term: t.form().to_string(),
                 stem: w.to_string(),
                 count: y_i,
-                interviews: acc.interviews,
+                interviews: t.interviews(),
                 log_odds: lo.delta,
                 z: lo.z,
                 p_value: stats::two_sided_p_from_z(lo.z),

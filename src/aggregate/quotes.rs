@@ -1,7 +1,7 @@
 //! Quote selection: per code, the best passage of each interview (unprompted, unnegated,
 //! readable length first), trimmed at sentence boundaries with an ellipsis.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::code::Tag;
 use crate::model::Passage;
@@ -12,7 +12,7 @@ const TRIM_ABOVE: usize = 70;
 const TRIM_TARGET: usize = 55;
 
 /// A quote, ready for a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Quote {
     /// Interview id.
     pub interview: String,
@@ -125,6 +125,27 @@ fn sentence_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         out.push(start..text.len());
     }
     out
+}
+
+/// Serde for an interview's best quotes with their scores, which reports never show (a
+/// [`Quote`] skips its score) but a summary kept between runs needs.
+pub(super) mod scored {
+    use std::collections::HashMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Quote;
+
+    pub fn serialize<S: Serializer>(best: &HashMap<usize, Quote>, s: S) -> Result<S::Ok, S::Error> {
+        let mut rows: Vec<(usize, f64, &Quote)> = best.iter().map(|(c, q)| (*c, q.score, q)).collect();
+        rows.sort_by_key(|r| r.0);
+        rows.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<usize, Quote>, D::Error> {
+        let rows: Vec<(usize, f64, Quote)> = Vec::deserialize(d)?;
+        Ok(rows.into_iter().map(|(c, score, q)| (c, Quote { score, ..q })).collect())
+    }
 }
 
 #[cfg(test)]

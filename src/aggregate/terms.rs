@@ -7,7 +7,11 @@
 //! (the statistic needs at least three in two interviews); counts of kept terms may be low by at
 //! most the threshold, which the report's numbers never approach for the terms it shows.
 
-use rustc_hash::FxHashMap;
+use std::hash::Hasher as _;
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use serde::{Deserialize, Serialize};
 
 use crate::analyze::Analysis;
 
@@ -34,20 +38,87 @@ pub fn is_content_word(stem: &str) -> bool {
     stem.chars().any(char::is_alphabetic) && !STOP_SET.contains(stem)
 }
 
-/// Occurrences of one term in one interview, with the surface forms it took.
-#[derive(Debug, Clone, Default)]
-pub struct TermCount {
-    /// Occurrences.
-    pub count: u32,
-    /// Normalized surface forms and their occurrences (usually one).
-    pub forms: Vec<(Box<str>, u32)>,
+/// A string in a term table's text buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
 }
 
-/// The term counts of one interview's evidence passages.
+impl Span {
+    fn get(self, text: &str) -> &str {
+        &text[self.start as usize..(self.start + self.len) as usize]
+    }
+
+    /// Appends `parts` (joined by a space) to `text`.
+    fn push(text: &mut String, parts: Key<'_>) -> Span {
+        let start = text.len() as u32;
+        text.push_str(parts.0);
+        if let Some(second) = parts.1 {
+            text.push(' ');
+            text.push_str(second);
+        }
+        Span { start, len: text.len() as u32 - start }
+    }
+
+    /// Whether the span holds `parts` (joined by a space).
+    fn holds(self, text: &str, parts: Key<'_>) -> bool {
+        let s = self.get(text).as_bytes();
+        match parts.1 {
+            None => s == parts.0.as_bytes(),
+            Some(b) => {
+                let a = parts.0.as_bytes();
+                s.len() == a.len() + 1 + b.len() && s.starts_with(a) && s[a.len()] == b' ' && s.ends_with(b.as_bytes())
+            }
+        }
+    }
+}
+
+/// A term or form as its words: one, or two joined by a space.
+type Key<'a> = (&'a str, Option<&'a str>);
+
+fn key_hash(key: Key<'_>) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(key.0.as_bytes());
+    if let Some(second) = key.1 {
+        h.write_u8(b' ');
+        h.write(second.as_bytes());
+    }
+    h.finish()
+}
+
+const NO_FORM: u32 = u32::MAX;
+
+/// One term of an interview: its key, occurrences and first form.
+#[derive(Debug, Clone, Copy)]
+struct Term {
+    hash: u64,
+    key: Span,
+    count: u32,
+    /// First of its forms (a list through [`Form::next`]).
+    forms: u32,
+}
+
+/// A surface form of a term and its occurrences.
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    text: Span,
+    count: u32,
+    next: u32,
+}
+
+/// The term counts of one interview's evidence passages: each stem, or two stems joined by a
+/// space, with its occurrences and the normalized surface forms it took.
+///
+/// Flat, to travel cheaply from the worker that counts to the fold that merges: every key and
+/// form in one text buffer, each term with its hash, so the fold never hashes a string again.
 #[derive(Debug, Clone, Default)]
 pub struct TermCounts {
-    /// Stem, or two stems joined by a space, → counts.
-    pub terms: FxHashMap<Box<str>, TermCount>,
+    text: String,
+    terms: Vec<Term>,
+    forms: Vec<Form>,
+    /// Positions in `terms` by key, while counting.
+    index: HashTable<u32>,
     /// Words counted.
     pub words: u64,
 }
@@ -56,66 +127,275 @@ impl TermCounts {
     /// Counts the words of an analyzed passage and its two-word phrases of content words
     /// ("building management").
     pub fn add_passage(&mut self, analysis: &Analysis) {
-        let mut key = String::new();
-        let mut form = String::new();
         let mut previous: Option<(&str, &str)> = None;
         for (_, t) in analysis.words() {
             let (stem, norm) = (analysis.stem(t), analysis.norm(t));
             self.words += 1;
-            self.count(stem, norm);
+            self.add((stem, None), (norm, None), 1);
             let content = is_content_word(stem);
-            match previous {
-                Some((ps, pn)) if content => {
-                    key.clear();
-                    key.push_str(ps);
-                    key.push(' ');
-                    key.push_str(stem);
-                    form.clear();
-                    form.push_str(pn);
-                    form.push(' ');
-                    form.push_str(norm);
-                    self.count(&key, &form);
-                }
-                _ => {}
+            if let (Some((ps, pn)), true) = (previous, content) {
+                self.add((ps, Some(stem)), (pn, Some(norm)), 1);
             }
             previous = content.then_some((stem, norm));
         }
     }
 
-    fn count(&mut self, key: &str, form: &str) {
-        let entry = match self.terms.get_mut(key) {
-            Some(e) => e,
-            None => self.terms.entry(key.into()).or_default(),
-        };
-        entry.count += 1;
-        match entry.forms.iter_mut().find(|(f, _)| &**f == form) {
-            Some((_, n)) => *n += 1,
-            None => entry.forms.push((form.into(), 1)),
+    /// Adds `n` occurrences of `key` in the form `form`.
+    fn add(&mut self, key: Key<'_>, form: Key<'_>, n: u32) {
+        if self.index.len() != self.terms.len() {
+            self.reindex();
         }
+        let hash = key_hash(key);
+        let (text, terms) = (&self.text, &self.terms);
+        let found = self.index.find(hash, |&i| {
+            let t = &terms[i as usize];
+            t.hash == hash && t.key.holds(text, key)
+        });
+        let i = match found {
+            Some(&i) => i as usize,
+            None => {
+                let span = Span::push(&mut self.text, key);
+                self.terms.push(Term { hash, key: span, count: 0, forms: NO_FORM });
+                let terms = &self.terms;
+                self.index.insert_unique(hash, (terms.len() - 1) as u32, |&j| terms[j as usize].hash);
+                terms.len() - 1
+            }
+        };
+        self.terms[i].count += n;
+        let mut f = self.terms[i].forms;
+        while f != NO_FORM {
+            let form_entry = &mut self.forms[f as usize];
+            if form_entry.text.holds(&self.text, form) {
+                form_entry.count += n;
+                return;
+            }
+            f = form_entry.next;
+        }
+        // Most words are their own stem: the form then shares the key's text.
+        let key_span = self.terms[i].key;
+        let text = if key_span.holds(&self.text, form) { key_span } else { Span::push(&mut self.text, form) };
+        self.forms.push(Form { text, count: n, next: self.terms[i].forms });
+        self.terms[i].forms = (self.forms.len() - 1) as u32;
+    }
+
+    fn reindex(&mut self) {
+        let terms = &self.terms;
+        self.index.clear();
+        for (i, t) in terms.iter().enumerate() {
+            self.index.insert_unique(t.hash, i as u32, |&j| terms[j as usize].hash);
+        }
+    }
+
+    /// Drops what only counting needs (call when the interview is counted); counting may go on.
+    pub fn seal(&mut self) {
+        self.index = HashTable::new();
+        self.text.shrink_to_fit();
+        self.terms.shrink_to_fit();
+        self.forms.shrink_to_fit();
+    }
+
+    /// Distinct terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Occurrences of `key` (a stem, or two stems joined by a space) and its forms with theirs.
+    pub fn get(&self, key: &str) -> Option<(u32, Vec<(&str, u32)>)> {
+        let parts = match key.split_once(' ') {
+            Some((a, b)) => (a, Some(b)),
+            None => (key, None),
+        };
+        let t = self.terms.iter().find(|t| t.key.holds(&self.text, parts))?;
+        Some((t.count, self.forms_of(t).collect()))
+    }
+
+    fn forms_of<'a>(&'a self, t: &Term) -> impl Iterator<Item = (&'a str, u32)> + 'a {
+        let mut f = t.forms;
+        std::iter::from_fn(move || {
+            let form = self.forms.get(f as usize)?;
+            f = form.next;
+            Some((form.text.get(&self.text), form.count))
+        })
     }
 }
 
-/// A group's term counts, merged from interviews.
+/// [`TermCounts`] as stored between runs: each term's key then its forms, back to back in one
+/// text (a form that is the key itself is not repeated).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    text: String,
+    /// Key length, occurrences, number of forms.
+    terms: Vec<(u32, u32, u32)>,
+    /// Form length (0: the key), occurrences.
+    forms: Vec<(u32, u32)>,
+    words: u64,
+}
+
+impl Serialize for TermCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut stored = Stored {
+            text: String::with_capacity(self.text.len()),
+            terms: Vec::with_capacity(self.terms.len()),
+            forms: Vec::with_capacity(self.forms.len()),
+            words: self.words,
+        };
+        for t in &self.terms {
+            let key = t.key.get(&self.text);
+            stored.text.push_str(key);
+            let before = stored.forms.len();
+            for (form, n) in self.forms_of(t) {
+                let len = if form == key { 0 } else { form.len() as u32 };
+                stored.text.push_str(if len == 0 { "" } else { form });
+                stored.forms.push((len, n));
+            }
+            stored.terms.push((key.len() as u32, t.count, (stored.forms.len() - before) as u32));
+        }
+        stored.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TermCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        TermCounts::from_stored(stored).ok_or_else(|| serde::de::Error::custom("damaged term counts"))
+    }
+}
+
+impl TermCounts {
+    fn from_stored(stored: Stored) -> Option<TermCounts> {
+        let Stored { text, terms: stored_terms, forms: stored_forms, words } = stored;
+        let mut terms = Vec::with_capacity(stored_terms.len());
+        let mut forms: Vec<Form> = Vec::with_capacity(stored_forms.len());
+        let (mut at, mut next_form) = (0u32, 0usize);
+        let mut take = |len: u32| -> Option<Span> {
+            let span = Span { start: at, len };
+            text.get(at as usize..at.checked_add(len)? as usize)?;
+            at += len;
+            Some(span)
+        };
+        for (key_len, count, n_forms) in stored_terms {
+            let key = take(key_len)?;
+            let hash = key_hash(match key.get(&text).split_once(' ') {
+                Some((a, b)) => (a, Some(b)),
+                None => (key.get(&text), None),
+            });
+            let mut first = NO_FORM;
+            for &(len, n) in stored_forms.get(next_form..next_form.checked_add(n_forms as usize)?)? {
+                let form = if len == 0 { key } else { take(len)? };
+                forms.push(Form { text: form, count: n, next: first });
+                first = (forms.len() - 1) as u32;
+            }
+            next_form += n_forms as usize;
+            terms.push(Term { hash, key, count, forms: first });
+        }
+        Some(TermCounts { text, terms, forms, index: HashTable::new(), words })
+    }
+}
+
+/// A group's term counts, merged from interviews. Keys and forms up to [`Text`]'s inline size
+/// live in the table's entries (the fold looks up every term of every interview: one cache line
+/// per lookup, not two); longer ones in one text buffer, compacted when lossy counting prunes.
 #[derive(Debug, Default)]
 pub(super) struct GroupTerms {
-    pub(super) terms: FxHashMap<Box<str>, GroupTerm>,
+    table: HashTable<GroupTerm>,
+    text: String,
     pub(super) words: u64,
     /// Lossy-counting threshold: terms with fewer occurrences were dropped.
     floor: u64,
 }
 
 /// A term's counts in a group.
-#[derive(Debug, Default)]
-pub(super) struct GroupTerm {
-    pub(super) count: u64,
-    pub(super) interviews: usize,
-    pub(super) forms: FxHashMap<Box<str>, u64>,
+#[derive(Debug)]
+struct GroupTerm {
+    hash: u64,
+    key: Text,
+    count: u64,
+    interviews: usize,
+    /// Forms and their occurrences, the first inline (most terms have one).
+    form: (Text, u64),
+    more: Vec<(Text, u64)>,
 }
 
-impl GroupTerm {
+/// Bytes a [`Text`] holds inline.
+const INLINE: usize = 22;
+
+/// A string of a group's table: inline when short, else in the table's text buffer.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    Inline(u8, [u8; INLINE]),
+    Spilled(Span),
+}
+
+impl Text {
+    fn new(buffer: &mut String, s: &str) -> Text {
+        if s.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline(s.len() as u8, bytes)
+        } else {
+            Text::Spilled(Span::push(buffer, (s, None)))
+        }
+    }
+
+    fn get<'a>(&'a self, buffer: &'a str) -> &'a str {
+        match self {
+            // Inline bytes are always a whole string copied from a `&str`.
+            Text::Inline(len, bytes) => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
+            Text::Spilled(span) => span.get(buffer),
+        }
+    }
+
+    fn is(&self, buffer: &str, s: &str) -> bool {
+        match self {
+            Text::Inline(len, bytes) => &bytes[..*len as usize] == s.as_bytes(),
+            Text::Spilled(span) => span.len as usize == s.len() && span.get(buffer) == s,
+        }
+    }
+
+    /// The same string in `buffer`, copied from `old`.
+    fn moved(self, old: &str, buffer: &mut String) -> Text {
+        match self {
+            Text::Inline(..) => self,
+            Text::Spilled(span) => Text::Spilled(Span::push(buffer, (span.get(old), None))),
+        }
+    }
+}
+
+/// A group's term, as the statistics read it.
+pub(super) struct GroupTermRef<'a> {
+    text: &'a str,
+    term: &'a GroupTerm,
+}
+
+impl<'a> GroupTermRef<'a> {
+    /// The stem, or two stems joined by a space.
+    pub(super) fn key(&self) -> &'a str {
+        self.term.key.get(self.text)
+    }
+
+    /// Occurrences in the group.
+    pub(super) fn count(&self) -> u64 {
+        self.term.count
+    }
+
+    /// Interviews of the group that used it.
+    pub(super) fn interviews(&self) -> usize {
+        self.term.interviews
+    }
+
     /// The most frequent form (ties: the alphabetically first).
-    pub(super) fn form(&self) -> Option<&str> {
-        self.forms.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(f, _)| &**f)
+    pub(super) fn form(&self) -> &'a str {
+        let text = self.text;
+        std::iter::once(&self.term.form)
+            .chain(&self.term.more)
+            .map(|(s, n)| (s.get(text), *n))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map_or_else(|| self.key(), |(f, _)| f)
     }
 }
 
@@ -123,33 +403,79 @@ impl GroupTerms {
     /// Merges one interview's counts.
     pub(super) fn add(&mut self, counts: &TermCounts) {
         self.words += counts.words;
-        for (key, c) in &counts.terms {
-            let g = match self.terms.get_mut(key) {
+        let GroupTerms { table, text, .. } = self;
+        for t in &counts.terms {
+            let key = t.key.get(&counts.text);
+            let found = table.find_mut(t.hash, |g| g.hash == t.hash && g.key.is(text, key));
+            let mut forms = counts.forms_of(t);
+            let g = match found {
                 Some(g) => g,
-                None => self.terms.entry(key.clone()).or_default(),
+                None => {
+                    let Some((form, n)) = forms.next() else { continue };
+                    let key = Text::new(text, key);
+                    let form = Text::new(text, form);
+                    let g = GroupTerm {
+                        hash: t.hash,
+                        key,
+                        count: 0,
+                        interviews: 0,
+                        form: (form, u64::from(n)),
+                        more: Vec::new(),
+                    };
+                    table.insert_unique(t.hash, g, |g| g.hash).into_mut()
+                }
             };
-            g.count += u64::from(c.count);
+            g.count += u64::from(t.count);
             g.interviews += 1;
-            for (form, n) in &c.forms {
-                match g.forms.get_mut(form) {
-                    Some(m) => *m += u64::from(*n),
-                    None => {
-                        g.forms.insert(form.clone(), u64::from(*n));
-                    }
+            for (form, n) in forms {
+                let n = u64::from(n);
+                if g.form.0.is(text, form) {
+                    g.form.1 += n;
+                } else if let Some(m) = g.more.iter_mut().find(|(s, _)| s.is(text, form)) {
+                    m.1 += n;
+                } else {
+                    g.more.push((Text::new(text, form), n));
                 }
             }
         }
-        if self.terms.len() > GROUP_TERM_LIMIT {
+        if self.table.len() > GROUP_TERM_LIMIT {
             self.prune();
         }
     }
 
     fn prune(&mut self) {
-        while self.terms.len() > GROUP_TERM_LIMIT / 2 {
+        while self.table.len() > GROUP_TERM_LIMIT / 2 {
             self.floor += 1;
             let floor = self.floor;
-            self.terms.retain(|_, t| t.count > floor);
+            self.table.retain(|t| t.count > floor);
         }
+        // The dropped terms' text goes too.
+        let old = std::mem::take(&mut self.text);
+        let text = &mut self.text;
+        for g in self.table.iter_mut() {
+            g.key = g.key.moved(&old, text);
+            g.form.0 = g.form.0.moved(&old, text);
+            for m in &mut g.more {
+                m.0 = m.0.moved(&old, text);
+            }
+        }
+    }
+
+    /// Every term of the group, in no particular order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = GroupTermRef<'_>> {
+        self.table.iter().map(|term| GroupTermRef { text: &self.text, term })
+    }
+
+    /// Distinct terms.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// A term by key.
+    #[cfg(test)]
+    fn get(&self, key: &str) -> Option<GroupTermRef<'_>> {
+        self.iter().find(|t| t.key() == key)
     }
 }
 
@@ -158,40 +484,110 @@ mod tests {
     use super::*;
     use crate::analyze::{Analyzer, Language};
 
+    fn sorted_forms(counts: &TermCounts, key: &str) -> Vec<(String, u32)> {
+        let mut forms: Vec<_> = counts.get(key).map(|(_, f)| f).unwrap_or_default();
+        forms.sort();
+        forms.into_iter().map(|(f, n)| (f.to_string(), n)).collect()
+    }
+
     #[test]
     fn counts_words_and_content_word_pairs_with_their_forms() {
         let a = Analyzer::new(Language::English);
         let mut counts = TermCounts::default();
         counts.add_passage(&a.analyze("The building management system and building managers."));
         assert_eq!(counts.words, 7);
-        let build = &counts.terms["build"];
-        assert_eq!(build.count, 2);
-        assert_eq!(build.forms, vec![("building".into(), 2)]);
+        assert_eq!(counts.get("build").map(|t| t.0), Some(2));
+        assert_eq!(sorted_forms(&counts, "build"), [("building".to_string(), 2)]);
         // Pairs of content words only: "the building" is not a phrase, "manag system" is.
-        assert_eq!(counts.terms["build manag"].count, 2);
-        assert_eq!(counts.terms["manag system"].count, 1);
-        assert!(!counts.terms.contains_key("the build"));
-        assert!(!counts.terms.contains_key("system and"));
-        let forms: Vec<_> = counts.terms["build manag"].forms.iter().map(|(f, n)| (f.to_string(), *n)).collect();
-        assert_eq!(forms, vec![("building management".to_string(), 1), ("building managers".to_string(), 1)]);
+        assert_eq!(counts.get("build manag").map(|t| t.0), Some(2));
+        assert_eq!(counts.get("manag system").map(|t| t.0), Some(1));
+        assert!(counts.get("the build").is_none());
+        assert!(counts.get("system and").is_none());
+        assert_eq!(
+            sorted_forms(&counts, "build manag"),
+            [("building management".to_string(), 1), ("building managers".to_string(), 1)]
+        );
+        // A word that is its own stem keeps one form; counting after sealing goes on.
+        assert_eq!(sorted_forms(&counts, "system"), [("system".to_string(), 1)]);
+        counts.seal();
+        counts.add_passage(&a.analyze("Systems."));
+        assert_eq!(sorted_forms(&counts, "system"), [("system".to_string(), 1), ("systems".to_string(), 1)]);
+        assert_eq!(counts.get("system").map(|t| t.0), Some(2));
+    }
+
+    fn one(key: &str, forms: &[(&str, u32)]) -> TermCounts {
+        let mut counts = TermCounts::default();
+        for (form, n) in forms {
+            counts.add((key, None), (form, None), *n);
+        }
+        counts
     }
 
     #[test]
-    fn merging_counts_interviews_and_pruning_keeps_frequent_terms() {
+    fn merging_counts_interviews_and_keeps_the_most_frequent_form() {
         let mut g = GroupTerms::default();
-        let mut frequent = TermCounts::default();
-        frequent.terms.insert("cool".into(), TermCount { count: 5, forms: vec![("cooling".into(), 5)] });
+        g.add(&one("manag", &[("managers", 2), ("management", 1)]));
+        g.add(&one("manag", &[("management", 1), ("manage", 4)]));
+        let t = g.get("manag").expect("merged");
+        assert_eq!((t.count(), t.interviews()), (8, 2));
+        assert_eq!(t.form(), "manage");
+        g.add(&one("manag", &[("management", 3)]));
+        assert_eq!(g.get("manag").map(|t| t.form()), Some("management"));
+        // A tie (5 and 5) goes to the alphabetically first form.
+        g.add(&one("manag", &[("manage", 1)]));
+        assert_eq!(g.get("manag").map(|t| t.form()), Some("manage"));
+    }
+
+    #[test]
+    fn pruning_keeps_frequent_terms_with_their_forms() {
+        let mut g = GroupTerms::default();
+        let frequent = one("cool", &[("cooling", 5)]);
         g.add(&frequent);
         g.add(&frequent);
-        assert_eq!(g.terms["cool"].count, 10);
-        assert_eq!(g.terms["cool"].interviews, 2);
-        assert_eq!(g.terms["cool"].form(), Some("cooling"));
+        // Longer than what an entry holds inline: kept in the text buffer, which pruning compacts.
+        let long = one("telecommun infrastructur", &[("telecommunications infrastructure", 4)]);
+        g.add(&long);
         for i in 0..GROUP_TERM_LIMIT {
-            let mut rare = TermCounts::default();
-            rare.terms.insert(format!("rare{i}").into(), TermCount { count: 1, forms: Vec::new() });
-            g.add(&rare);
+            g.add(&one(&format!("rare{i}"), &[(&format!("rarely{i}"), 1)]));
         }
-        assert!(g.terms.len() <= GROUP_TERM_LIMIT);
-        assert_eq!(g.terms["cool"].count, 10, "a frequent term survives pruning with its exact count");
+        assert!(g.len() <= GROUP_TERM_LIMIT);
+        let cool = g.get("cool").expect("a frequent term survives pruning");
+        assert_eq!((cool.count(), cool.interviews(), cool.form()), (10, 2, "cooling"));
+        // Kept terms merge as before, and spilled text survives the compaction.
+        g.add(&one("cool", &[("cooler", 1)]));
+        assert_eq!(g.get("cool").map(|t| (t.count(), t.form())), Some((11, "cooling")));
+        let long = g.get("telecommun infrastructur").expect("a long frequent term survives pruning");
+        assert_eq!((long.count(), long.form()), (4, "telecommunications infrastructure"));
+    }
+
+    #[test]
+    fn stored_counts_come_back_the_same() {
+        let a = Analyzer::new(Language::English);
+        let mut counts = TermCounts::default();
+        counts.add_passage(&a.analyze("The building management system and building managers. Systems fail."));
+        let bytes = serde_json::to_vec(&counts).expect("stored");
+        let back: TermCounts = serde_json::from_slice(&bytes).expect("read back");
+        assert_eq!(back.words, counts.words);
+        assert_eq!(back.len(), counts.len());
+        for key in ["build", "build manag", "system", "manag system", "fail"] {
+            assert_eq!(back.get(key).map(|t| t.0), counts.get(key).map(|t| t.0), "{key}");
+            assert_eq!(sorted_forms(&back, key), sorted_forms(&counts, key), "{key}");
+        }
+        // The hashes came back too: merging the copy and the original gives one entry per term.
+        let mut g = GroupTerms::default();
+        g.add(&counts);
+        g.add(&back);
+        assert_eq!(g.len(), counts.len());
+        assert_eq!(g.get("build manag").map(|t| (t.count(), t.interviews())), Some((4, 2)));
+        // Counting goes on after a round trip.
+        let mut back = back;
+        back.add_passage(&a.analyze("building"));
+        assert_eq!(back.get("build").map(|t| t.0), Some(3));
+        // Damaged data is an error, not a panic.
+        let mut damaged: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        damaged["terms"][0][0] = serde_json::json!(1_000_000);
+        assert!(serde_json::from_value::<TermCounts>(damaged.clone()).is_err(), "a key past the text");
+        damaged["terms"][0] = serde_json::json!([1, 1, 1_000_000]);
+        assert!(serde_json::from_value::<TermCounts>(damaged).is_err(), "more forms than stored");
     }
 }

@@ -57,10 +57,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     header(&mut sink, format, documents)?;
     let output_error = |e: io::Error| pith::Error::io("<output>", e);
     let mut progress = Progress::new(ctx, &opened.study.transcripts);
-    let diagnostics = pipeline::for_each_interview(
+    let streamed = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
         &opened.analyzer,
+        None,
         None,
         Output::default(),
         |i| Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?)),
@@ -69,6 +70,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
             sink.write_all(&bytes).map_err(output_error)
         },
     )?;
+    let diagnostics = streamed.diagnostics;
     progress.finish();
     sink.flush()?;
     drop(sink);

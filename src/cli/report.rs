@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use pith::aggregate::Aggregator;
+use pith::aggregate::{Aggregator, Summary, TermCounts};
+use pith::cache::Cache;
+use pith::model::InterviewMeta;
 use pith::report::redact::{Names, Redactor};
 use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
@@ -61,6 +63,8 @@ pub struct Produced {
     pub update: Option<index::Update>,
     /// Nothing had changed since the last identical run: nothing was read or written.
     pub fresh: bool,
+    /// Interviews unchanged since the last run, taken from its cache rather than coded.
+    pub reused: usize,
 }
 
 impl Produced {
@@ -69,12 +73,8 @@ impl Produced {
         if ctx.quiet {
             return;
         }
-        let scope = format!(
-            "{} interviews ({} group{} by {by})",
-            self.interviews,
-            self.groups,
-            if self.groups == 1 { "" } else { "s" }
-        );
+        let groups = format!("{} group{} by {by}", self.groups, if self.groups == 1 { "" } else { "s" });
+        let scope = format!("{} interviews ({groups})", self.interviews);
         let mut err = std::io::stderr().lock();
         if self.fresh {
             let out =
@@ -84,7 +84,17 @@ impl Produced {
         }
         let index = self.update.as_ref().map(|u| format!("; {}", super::index::summary(u))).unwrap_or_default();
         let written = self.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(err, "pith: coded {scope}; wrote {written}{index}");
+        let coded = if self.reused == 0 {
+            scope
+        } else {
+            format!(
+                "{} of {} interviews ({groups}; {} unchanged since the last run)",
+                self.interviews.saturating_sub(self.reused),
+                self.interviews,
+                self.reused
+            )
+        };
+        let _ = writeln!(err, "pith: coded {coded}; wrote {written}{index}");
     }
 }
 
@@ -126,6 +136,7 @@ pub fn produce(
                 written: last.outputs.into_iter().map(|(p, _)| p).collect(),
                 update: None,
                 fresh: true,
+                reused: last.interviews,
             });
         }
     }
@@ -136,28 +147,36 @@ pub fn produce(
     let mut grouped = by == "persona";
     let preparer = writer.preparer();
     let summarizer = agg.summarizer();
+    let cache = with_index.then(|| Cache::open(&opened.study.root, &digest_variant(&formats, by)));
     let mut progress = Progress::new(ctx, &opened.study.transcripts);
-    let diagnostics = pipeline::for_each_interview(
+    let streamed = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
         &opened.analyzer,
         session.as_ref(),
+        cache.as_ref(),
         pipeline::Output { terms: true },
         |interview| {
-            let prepared = preparer.prepare(&opened.lexicon, &interview)?;
-            let summary = summarizer.summarize(&interview);
-            Ok((interview, prepared, summary))
+            Ok(Digest {
+                export: preparer.prepare(&opened.lexicon, &interview)?,
+                summary: summarizer.summarize(&interview),
+                names: Names::of(&interview),
+                bytes: interview.transcript.document.len(),
+                meta: interview.meta,
+                terms: interview.terms,
+            })
         },
-        |(interview, prepared, summary)| {
-            grouped |= interview.meta.attribute(by).is_some();
+        |digest| {
+            grouped |= digest.meta.attribute(by).is_some();
             if redact {
-                names.push(Names::of(&interview));
+                names.push(digest.names);
             }
-            agg.add_summary(summary, &interview.terms);
-            progress.done(interview.transcript.document.len());
-            writer.add(&interview, prepared)
+            agg.add_summary(digest.summary, &digest.terms);
+            progress.done(digest.bytes);
+            writer.add(&digest.meta, digest.export)
         },
     )?;
+    let diagnostics = streamed.diagnostics;
     progress.finish();
     let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {
         if grouped {
@@ -198,7 +217,26 @@ pub fn produce(
         written,
         update,
         fresh: false,
+        reused: streamed.reused,
     })
+}
+
+/// What a report run keeps of one interview, made on the worker that coded it: everything the
+/// fold and the exports need, so the passages are dropped there. The run cache keeps it too.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Digest {
+    meta: InterviewMeta,
+    bytes: usize,
+    summary: Summary,
+    terms: TermCounts,
+    names: Names,
+    export: report::Prepared,
+}
+
+/// What a [`Digest`] depends on besides the transcript's inputs: the grouping and whether the
+/// REFI-QDA part is made.
+fn digest_variant(formats: &[ReportFormat], by: &str) -> String {
+    format!("digest qdpx={} by={by}", formats.contains(&ReportFormat::Qdpx))
 }
 
 /// What a run is asked, as a hash: the same request over unchanged inputs gives the same files.

@@ -229,6 +229,13 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
 #[derive(Debug, Clone)]
 pub struct Inputs(Seen);
 
+impl Inputs {
+    /// The hash of everything the transcript's documents depend on.
+    pub fn hash(&self) -> &str {
+        &self.0.hash
+    }
+}
+
 /// What `old` saw of `source`, brought up to date without reading the file: its content hash
 /// when `stamp` (taken now) shows the file unchanged, and the input hash that content gives with
 /// today's `fingerprint` and manifest row.

@@ -25,6 +25,7 @@ use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::lexicon::Lexicon;
+use crate::model::InterviewMeta;
 use crate::pipeline::CodedInterview;
 
 /// The report formats.
@@ -110,9 +111,9 @@ impl Writer {
 
     /// Streams one coded interview, prepared by [`Preparer::prepare`], into the exports that
     /// carry sources.
-    pub fn add(&mut self, interview: &CodedInterview, prepared: Prepared) -> Result<()> {
+    pub fn add(&mut self, meta: &InterviewMeta, prepared: Prepared) -> Result<()> {
         match (&mut self.qdpx, prepared.qdpx) {
-            (Some(q), Some(part)) => q.add(interview, part),
+            (Some(q), Some(part)) => q.add(meta, part),
             _ => Ok(()),
         }
     }
@@ -153,6 +154,7 @@ pub struct Preparer {
 }
 
 /// One interview's share of the exports (see [`Writer::add`]).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Prepared {
     qdpx: Option<qdpx::Part>,
 }

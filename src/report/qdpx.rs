@@ -21,7 +21,7 @@ use std::path::Path;
 use super::escape::xml;
 use crate::error::{Error, Result};
 use crate::lexicon::{Code, Lexicon};
-use crate::model::Family;
+use crate::model::{Family, InterviewMeta};
 use crate::pipeline::{is_evidence_role, CodedInterview};
 
 /// The project file name.
@@ -170,8 +170,7 @@ impl Builder {
     }
 
     /// Adds one interview: its source text and coded selections (made by [`part`]), its case.
-    pub fn add(&mut self, interview: &CodedInterview, part: Part) -> Result<()> {
-        let meta = &interview.meta;
+    pub fn add(&mut self, meta: &InterviewMeta, part: Part) -> Result<()> {
         let source = zip::ZipArchive::new(std::io::Cursor::new(part.zip)).map_err(zip_error)?;
         self.zip.merge_archive(source).map_err(zip_error)?;
         for (k, _) in &meta.attributes {
@@ -255,6 +254,7 @@ impl Builder {
 /// One interview's share of the project, made where it was coded (in parallel): its source text,
 /// compressed as a one-entry zip that [`Builder::add`] copies without recompressing, and its
 /// `TextSource` element with the coded selections.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Part {
     zip: Vec<u8>,
     xml: String,

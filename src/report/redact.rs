@@ -72,7 +72,7 @@ fn is_generic_label(label: &str) -> bool {
 
 /// What one interview tells redaction: its id, its participant, and its speakers with their
 /// roles. Small, so a streaming run can keep one per interview.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Names {
     /// Interview id.
     pub id: String,

@@ -1,0 +1,254 @@
+//! cache: what a `pith run` made of each transcript, kept until the next run, so a re-run after
+//! one edit codes one transcript and reads what it made of the others.
+//!
+//! Takes one value per transcript (for reports: its counts, term counts and export parts), keyed
+//! by the transcript's source path, its inputs (the index's input hash: content, manifest row,
+//! lexicons, settings, pith's version) and what the run asks of it (the *variant*: grouping,
+//! formats, [`FORMAT`]); gives it back on the next run when all of those are the same.
+//!
+//! One file, `STUDY/.pith/cache`: records `[key: 32 bytes][length: u32 LE][check: 8 bytes]
+//! [payload]`, the payload a value in postcard, LZ4-compressed, the check the first bytes of its
+//! BLAKE3 hash. A run writes a new file as it goes (every
+//! transcript's record, reused or made) and renames it into place when its transcripts are all
+//! done, so the cache only ever holds one run's records and never grows with edits. A missing,
+//! damaged or foreign cache is an empty one: the run codes everything, as a first run would.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::study::STATE_DIR;
+
+/// Version of the record layout and of the values pith keeps: bumped when either changes, so a
+/// cache written by another build is never misread.
+pub const FORMAT: u32 = 1;
+
+/// A record's key.
+pub type Key = [u8; 32];
+
+type Check = [u8; 8];
+
+const HEADER: u64 = 32 + 4 + 8;
+
+fn check(payload: &[u8]) -> Check {
+    let mut c = [0; 8];
+    c.copy_from_slice(&blake3::hash(payload).as_bytes()[..8]);
+    c
+}
+
+/// One record, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Record {
+    key: Key,
+    payload: Vec<u8>,
+}
+
+/// The cache of the last run, open for reading; [`Cache::writer`] starts this run's.
+#[derive(Debug)]
+pub struct Cache {
+    path: PathBuf,
+    variant: blake3::Hash,
+    file: Option<Mutex<File>>,
+    /// Key → (payload offset, length, check).
+    records: HashMap<Key, (u64, u32, Check)>,
+}
+
+/// The cache file of a study.
+pub fn cache_path(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("cache")
+}
+
+impl Cache {
+    /// Opens the cache of the study at `root` for a run asking `variant` (what the run makes of
+    /// each transcript, e.g. its grouping and formats).
+    pub fn open(root: &Path, variant: &str) -> Cache {
+        let path = cache_path(root);
+        let mut h = blake3::Hasher::new();
+        h.update(&FORMAT.to_le_bytes());
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(&[0]);
+        h.update(variant.as_bytes());
+        let variant = h.finalize();
+        let (file, records) = match File::open(&path) {
+            Ok(file) => {
+                let records = scan(&file).unwrap_or_default();
+                (Some(Mutex::new(file)), records)
+            }
+            Err(_) => (None, HashMap::new()),
+        };
+        Cache { path, variant, file, records }
+    }
+
+    /// The key of a transcript: its source path and its inputs' hash, under this run's variant.
+    pub fn key(&self, source: &str, inputs: &str) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(self.variant.as_bytes());
+        for part in [source, inputs] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+
+    /// The value kept under `key` by the last run, with its record for this run's cache.
+    pub fn get<T: DeserializeOwned>(&self, key: Key) -> Option<(T, Record)> {
+        let &(offset, len, sum) = self.records.get(&key)?;
+        let mut payload = vec![0; len as usize];
+        {
+            let mut file = self.file.as_ref()?.lock().ok()?;
+            file.seek(SeekFrom::Start(offset)).ok()?;
+            file.read_exact(&mut payload).ok()?;
+        }
+        if check(&payload) != sum {
+            return None;
+        }
+        let value = decode(&payload)?;
+        Some((value, Record { key, payload }))
+    }
+
+    /// `value`'s record under `key` (`None` when it cannot be encoded).
+    pub fn record<T: Serialize>(&self, key: Key, value: &T) -> Option<Record> {
+        let bytes = postcard::to_stdvec(value).ok()?;
+        Some(Record { key, payload: lz4_flex::compress_prepend_size(&bytes) })
+    }
+
+    /// Starts this run's cache, in a temporary file beside the cache.
+    pub fn writer(&self) -> Result<Writer> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let file = tempfile::Builder::new()
+            .prefix(crate::fsutil::TEMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(Writer { out: BufWriter::new(file), path: self.path.clone(), failed: None })
+    }
+}
+
+fn decode<T: DeserializeOwned>(payload: &[u8]) -> Option<T> {
+    let bytes = lz4_flex::decompress_size_prepended(payload).ok()?;
+    postcard::from_bytes(&bytes).ok()
+}
+
+/// Reads the record headers of a cache file; a truncated or damaged tail ends the scan.
+fn scan(file: &File) -> std::io::Result<HashMap<Key, (u64, u32, Check)>> {
+    let size = file.metadata()?.len();
+    let mut reader = BufReader::new(file);
+    let mut records = HashMap::new();
+    let mut at = 0u64;
+    let mut header = [0u8; HEADER as usize];
+    while at + HEADER <= size {
+        reader.read_exact(&mut header)?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&header[..32]);
+        let len = u32::from_le_bytes([header[32], header[33], header[34], header[35]]);
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&header[36..]);
+        let payload = at + HEADER;
+        if payload + u64::from(len) > size {
+            break;
+        }
+        records.insert(key, (payload, len, sum));
+        reader.seek_relative(i64::from(len))?;
+        at = payload + u64::from(len);
+    }
+    Ok(records)
+}
+
+/// This run's cache, written as transcripts are done; [`Writer::commit`] puts it in place.
+pub struct Writer {
+    out: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    failed: Option<std::io::Error>,
+}
+
+impl Writer {
+    /// Appends a record. A failed write is kept for [`Writer::commit`] to report; the run goes on.
+    pub fn put(&mut self, record: &Record) {
+        if self.failed.is_some() {
+            return;
+        }
+        let Ok(len) = u32::try_from(record.payload.len()) else { return };
+        let written = self
+            .out
+            .write_all(&record.key)
+            .and_then(|()| self.out.write_all(&len.to_le_bytes()))
+            .and_then(|()| self.out.write_all(&check(&record.payload)))
+            .and_then(|()| self.out.write_all(&record.payload));
+        if let Err(e) = written {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Replaces the last run's cache with this one.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        if let Some(e) = self.failed {
+            return Err(Error::io(&path, e));
+        }
+        let file = self.out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_committed_record_comes_back_under_its_key_only() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::open(dir.path(), "by persona");
+        let key = cache.key("a.txt", "inputs-1");
+        assert!(cache.get::<Vec<String>>(key).is_none(), "nothing before a first run");
+        let value = vec!["one".to_string(), "two".to_string()];
+        let mut writer = cache.writer().unwrap_or_else(|e| panic!("{e}"));
+        writer.put(&cache.record(key, &value).unwrap_or_else(|| panic!("encodes")));
+        writer.commit().unwrap_or_else(|e| panic!("{e}"));
+
+        let cache = Cache::open(dir.path(), "by persona");
+        let (back, record) = cache.get::<Vec<String>>(key).unwrap_or_else(|| panic!("kept"));
+        assert_eq!(back, value);
+        // Another transcript, other inputs or another variant find nothing.
+        assert!(cache.get::<Vec<String>>(cache.key("b.txt", "inputs-1")).is_none());
+        assert!(cache.get::<Vec<String>>(cache.key("a.txt", "inputs-2")).is_none());
+        let other = Cache::open(dir.path(), "by segment");
+        assert!(other.get::<Vec<String>>(other.key("a.txt", "inputs-1")).is_none());
+
+        // A run that keeps only this record replaces the file: the next run finds just it.
+        let mut writer = cache.writer().unwrap_or_else(|e| panic!("{e}"));
+        writer.put(&record);
+        writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Cache::open(dir.path(), "by persona").records.len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_cache_is_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::open(dir.path(), "v");
+        let (k1, k2) = (cache.key("a.txt", "1"), cache.key("b.txt", "1"));
+        let mut writer = cache.writer().unwrap_or_else(|e| panic!("{e}"));
+        for k in [k1, k2] {
+            writer.put(&cache.record(k, &"a value".to_string()).unwrap_or_else(|| panic!("encodes")));
+        }
+        writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        let path = cache_path(dir.path());
+        let mut bytes = std::fs::read(&path).unwrap_or_default();
+        // Cut into the second record, and flip a byte of the first payload.
+        bytes.truncate(bytes.len() - 3);
+        bytes[HEADER as usize + 5] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::open(dir.path(), "v");
+        assert!(cache.get::<String>(k2).is_none(), "a truncated record is not read");
+        assert!(cache.records.contains_key(&k1));
+        assert!(cache.get::<String>(k1).is_none(), "a damaged payload fails its check");
+        std::fs::write(&path, b"not a cache").unwrap_or_else(|e| panic!("{e}"));
+        assert!(Cache::open(dir.path(), "v").records.is_empty());
+    }
+}
