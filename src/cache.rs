@@ -46,6 +46,7 @@ fn check(payload: &[u8]) -> Check {
 #[derive(Debug, Clone)]
 pub struct Record {
     key: Key,
+    check: Check,
     payload: Vec<u8>,
 }
 
@@ -109,13 +110,15 @@ impl Cache {
             return None;
         }
         let value = decode(&payload)?;
-        Some((value, Record { key, payload }))
+        Some((value, Record { key, check: sum, payload }))
     }
 
-    /// `value`'s record under `key` (`None` when it cannot be encoded).
+    /// `value`'s record under `key` (`None` when it cannot be encoded). Made on the worker: the
+    /// writer only copies bytes.
     pub fn record<T: Serialize>(&self, key: Key, value: &T) -> Option<Record> {
         let bytes = postcard::to_stdvec(value).ok()?;
-        Some(Record { key, payload: lz4_flex::compress_prepend_size(&bytes) })
+        let payload = lz4_flex::compress_prepend_size(&bytes);
+        Some(Record { key, check: check(&payload), payload })
     }
 
     /// Starts this run's cache, in a temporary file beside the cache.
@@ -178,7 +181,7 @@ impl Writer {
             .out
             .write_all(&record.key)
             .and_then(|()| self.out.write_all(&len.to_le_bytes()))
-            .and_then(|()| self.out.write_all(&check(&record.payload)))
+            .and_then(|()| self.out.write_all(&record.check))
             .and_then(|()| self.out.write_all(&record.payload));
         if let Err(e) = written {
             self.failed = Some(e);

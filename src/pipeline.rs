@@ -207,6 +207,15 @@ pub fn stream<T: Send>(
     })
 }
 
+/// Runs `f` on every item, in parallel on the worker threads (on the calling thread with one).
+pub fn in_parallel<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync + Send) {
+    if rayon::current_num_threads() == 1 || items.len() < 2 {
+        items.into_iter().for_each(f);
+    } else {
+        items.into_par_iter().for_each(f);
+    }
+}
+
 /// One transcript's outcome after `prepare`, with its record for this run's cache.
 enum Done<T> {
     Coded(T, Vec<Diagnostic>, Option<cache::Record>),

@@ -360,6 +360,21 @@ pub struct Summary {
     order_key: String,
 }
 
+/// The term counts of some interviews of one group, to merge into it ([`Aggregator::add_all`]).
+pub struct TermMerge<'g> {
+    terms: &'g mut GroupTerms,
+    counts: Vec<TermCounts>,
+}
+
+impl TermMerge<'_> {
+    /// Merges the counts, in order.
+    pub fn run(self) {
+        for c in &self.counts {
+            self.terms.add(c);
+        }
+    }
+}
+
 impl Summarizer<'_> {
     /// Summarizes one interview.
     pub fn summarize(&self, interview: &CodedInterview) -> Summary {
@@ -461,12 +476,34 @@ impl<'a> Aggregator<'a> {
     /// Adds one interview, summarized (on any thread) by [`Summarizer::summarize`], with its
     /// term counts.
     pub fn add_summary(&mut self, summary: Summary, terms: &TermCounts) {
+        self.add_counts(summary).words.add(terms);
+    }
+
+    /// Adds interviews summarized by the workers, in order. Their term counts, the costly part,
+    /// are merged group by group: `merge` is given one [`TermMerge`] per group and may run them
+    /// in parallel (each group's interviews merge in order, so the result never depends on it).
+    pub fn add_all(&mut self, batch: Vec<(Summary, TermCounts)>, merge: impl FnOnce(Vec<TermMerge<'_>>)) {
+        let mut by_group: BTreeMap<String, Vec<TermCounts>> = BTreeMap::new();
+        for (summary, terms) in batch {
+            let key = summary.group.clone();
+            self.add_counts(summary);
+            by_group.entry(key).or_default().push(terms);
+        }
+        let merges = self
+            .groups
+            .iter_mut()
+            .filter_map(|(key, group)| Some(TermMerge { terms: &mut group.words, counts: by_group.remove(key)? }))
+            .collect();
+        merge(merges);
+    }
+
+    /// Adds everything of a summary but its term counts; gives its group.
+    fn add_counts(&mut self, summary: Summary) -> &mut GroupAcc {
         let Summary { group: key, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
         self.interviews += 1;
         let group = self.groups.entry(key).or_default();
         group.interviews += 1;
         group.passages += passages;
-        group.words.add(terms);
         for (code, n) in codes {
             let acc = group.codes.entry(code).or_default();
             acc.mentions += n.mentions;
@@ -497,6 +534,7 @@ impl<'a> Aggregator<'a> {
             }
         }
         group.order.push((order_key, evidence_codes));
+        group
     }
 
     /// Computes the statistics and selects the quotes.
@@ -825,6 +863,53 @@ mod tests {
             agg.add(&interview(&lexicon, &analyzer, &format!("fac{i}"), "Fac", fac));
         }
         agg.finish("test")
+    }
+
+    #[test]
+    fn term_counts_merged_by_group_in_any_order_give_the_sequential_result() {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let texts = [
+            ("Ops", "Ana: Downtime worries me, chiller downtime above all, and the chiller plant."),
+            ("Fac", "Bo: The electricity cost is what I watch, the chiller plant electricity."),
+            ("Ops", "Cy: Chiller plant downtime again, downtime every summer."),
+            ("Fac", "Di: Electricity bills and the chiller plant, electricity cost."),
+        ];
+        let interviews: Vec<CodedInterview> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, (persona, text))| interview(&lexicon, &analyzer, &format!("i{i}"), persona, text))
+            .collect();
+        let mut sequential = Aggregator::new(&lexicon, "persona");
+        for i in &interviews {
+            sequential.add(i);
+        }
+        let mut batched = Aggregator::new(&lexicon, "persona");
+        let summarizer = batched.summarizer();
+        let batch = interviews.iter().map(|i| (summarizer.summarize(i), i.terms.clone())).collect();
+        let mut groups = 0;
+        batched.add_all(batch, |mut merges| {
+            groups = merges.len();
+            merges.reverse();
+            merges.into_iter().for_each(TermMerge::run);
+        });
+        assert_eq!(groups, 2);
+        let terms = |a: &Aggregator| -> Vec<(String, String, u64, usize, String)> {
+            let mut all: Vec<_> = a
+                .groups
+                .iter()
+                .flat_map(|(g, acc)| {
+                    acc.words.iter().map(|t| (g.clone(), t.key().to_string(), t.count(), t.interviews(), t.form().into()))
+                })
+                .collect();
+            all.sort();
+            all
+        };
+        let merged = terms(&batched);
+        assert!(merged.contains(&("Ops".into(), "chiller plant".into(), 2, 2, "chiller plant".into())), "{merged:?}");
+        assert_eq!(merged, terms(&sequential));
+        let json = |a: Aggregator| serde_json::to_value(a.finish("t")).unwrap_or_default();
+        assert_eq!(json(sequential), json(batched));
     }
 
     fn code<'a>(p: &'a Persona, id: &str) -> Option<&'a CodeStats> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use pith::aggregate::{Aggregator, Summary, TermCounts};
+use pith::aggregate::{Aggregator, Summary, TermCounts, TermMerge};
 use pith::cache::Cache;
 use pith::model::InterviewMeta;
 use pith::report::redact::{Names, Redactor};
@@ -149,6 +149,7 @@ pub fn produce(
     let summarizer = agg.summarizer();
     let cache = with_index.then(|| Cache::open(&opened.study.root, &digest_variant(&formats, by)));
     let mut progress = Progress::new(ctx, &opened.study.transcripts);
+    let mut folding = Vec::with_capacity(FOLD_BATCH);
     let streamed = pipeline::for_each_interview(
         &opened.study,
         &opened.lexicon,
@@ -171,11 +172,15 @@ pub fn produce(
             if redact {
                 names.push(digest.names);
             }
-            agg.add_summary(digest.summary, &digest.terms);
+            folding.push((digest.summary, digest.terms));
+            if folding.len() == FOLD_BATCH {
+                agg.add_all(std::mem::take(&mut folding), |merges| pipeline::in_parallel(merges, TermMerge::run));
+            }
             progress.done(digest.bytes);
             writer.add(&digest.meta, digest.export)
         },
     )?;
+    agg.add_all(folding, |merges| pipeline::in_parallel(merges, TermMerge::run));
     let diagnostics = streamed.diagnostics;
     progress.finish();
     let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {
@@ -220,6 +225,9 @@ pub fn produce(
         reused: streamed.reused,
     })
 }
+
+/// Interviews whose term counts are merged together, their groups in parallel.
+const FOLD_BATCH: usize = 64;
 
 /// What a report run keeps of one interview, made on the worker that coded it: everything the
 /// fold and the exports need, so the passages are dropped there. The run cache keeps it too.
