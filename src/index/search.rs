@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::columnar::column_index::{MultiValueIndex, Set};
 use tantivy::columnar::{Column, ColumnIndex, RowId};
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -519,12 +520,13 @@ fn id_pairs<'a>(
 }
 
 /// Distinct interviews per group id, from (group id, interview id) pairs.
-fn distinct_per_group(mut pairs: Vec<(u32, u32)>, groups: usize) -> Vec<u64> {
+fn distinct_per_group(pairs: Vec<(u32, u32)>, groups: usize) -> Vec<u64> {
+    let mut pairs: Vec<u64> = pairs.into_iter().map(|(g, i)| (u64::from(g) << 32) | u64::from(i)).collect();
     pairs.sort_unstable();
     pairs.dedup();
     let mut out = vec![0; groups];
-    for (g, _) in pairs {
-        if let Some(n) = out.get_mut(g as usize) {
+    for pair in pairs {
+        if let Some(n) = out.get_mut((pair >> 32) as usize) {
             *n += 1;
         }
     }
@@ -532,12 +534,14 @@ fn distinct_per_group(mut pairs: Vec<(u32, u32)>, groups: usize) -> Vec<u64> {
 }
 
 /// Distinct (group ordinal, interview ordinal) pairs, gathered per run of documents of one
-/// interview: a segment holds an interview's passages mostly together, so most pairs are only
-/// compared with the few groups of the current run.
+/// interview: a segment holds an interview's passages mostly together, so a pair is mostly
+/// met again within its run, where telling it apart is one flag.
 #[derive(Default)]
 struct Pairs {
     run: Option<u64>,
+    /// The groups of the current run, and a flag per group ordinal for them.
     groups: Vec<u64>,
+    seen: Vec<bool>,
     pairs: Vec<(u64, u64)>,
 }
 
@@ -547,14 +551,22 @@ impl Pairs {
             self.flush();
             self.run = Some(interview);
         }
-        if !self.groups.contains(&group) {
+        let at = group as usize;
+        if at >= self.seen.len() {
+            self.seen.resize(at + 1, false);
+        }
+        if !self.seen[at] {
+            self.seen[at] = true;
             self.groups.push(group);
         }
     }
 
     fn flush(&mut self) {
         if let Some(interview) = self.run.take() {
-            self.pairs.extend(self.groups.drain(..).map(|g| (g, interview)));
+            for g in self.groups.drain(..) {
+                self.seen[g as usize] = false;
+                self.pairs.push((g, interview));
+            }
         }
     }
 
@@ -650,6 +662,42 @@ fn live_pairs(segment: &SegmentReader, field: &str, wanted: &[bool]) -> tantivy:
         pairs.sort_unstable();
         pairs.dedup();
         return Ok(pairs);
+    }
+    if let (true, ColumnIndex::Multivalued(MultiValueIndex::MultiValueIndexV2(index))) =
+        (full(&reader.interview), &reader.group.index)
+    {
+        // Several values per document: per block, the documents with values (by rank), where
+        // their values start, and the values, each read at once.
+        let mut pairs = Pairs::default();
+        let mut interviews = vec![0; SCAN_BLOCK as usize];
+        let (mut docs, mut starts, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for block in blocks {
+            let ranks = index.optional_index.rank(block.start)..index.optional_index.rank(block.end);
+            if ranks.is_empty() {
+                continue;
+            }
+            reader.interview.values.get_range(u64::from(block.start), &mut interviews[..block.len()]);
+            docs.clear();
+            docs.extend(ranks.clone());
+            index.optional_index.select_batch(&mut docs);
+            starts.clear();
+            starts.resize(docs.len() + 1, 0);
+            index.start_index_column.get_range(u64::from(ranks.start), &mut starts);
+            let first = starts[0];
+            values.clear();
+            values.resize((starts[docs.len()] - first) as usize, 0);
+            reader.group.values.get_range(u64::from(first), &mut values);
+            for ((doc, start), end) in docs.iter().zip(&starts).zip(&starts[1..]) {
+                let interview = doc.checked_sub(block.start).and_then(|at| interviews.get(at as usize));
+                let (Some(interview), true) = (interview, is_alive(*doc)) else { continue };
+                for g in values.get((start - first) as usize..(end - first) as usize).unwrap_or_default() {
+                    if wanted(*g) {
+                        pairs.add(*g, *interview);
+                    }
+                }
+            }
+        }
+        return Ok(pairs.finish());
     }
     let mut pairs = Pairs::default();
     let mut docs = Vec::with_capacity(SCAN_BLOCK as usize);
@@ -806,7 +854,9 @@ mod tests {
     #[test]
     fn counts_merge_segments_by_name_and_leave_deleted_documents_out() {
         // Interview `a` has live passages in both segments (from two sources); `c` is deleted
-        // (its terms stay in the first segment's dictionaries) and alone had `tier=gold`.
+        // (its terms stay in the first segment's dictionaries) and alone had `tier=gold`. The
+        // columns come in each layout: one value per document (persona), several (codes, and
+        // attributes in the first segment), at most one (attributes in the second).
         let first: &[Doc] = &[
             ("a", "P", "a.txt", "alpha", &["risk.downtime"], &[("segment", "x")]),
             ("b", "P", "b.txt", "alpha", &["risk.downtime", "reward.speed"], &[("segment", "y")]),
@@ -815,21 +865,24 @@ mod tests {
         let second: &[Doc] = &[
             ("a", "P", "a.vtt", "beta", &["risk.downtime"], &[("segment", "x")]),
             ("d", "Q", "d.txt", "alpha gamma", &[], &[]),
+            ("e", "Q", "e.txt", "alpha", &[], &[("segment", "z")]),
         ];
         let idx = index_of(&[first, second], &["c.txt"]);
         assert_eq!(idx.tantivy().searchable_segments().unwrap().len(), 2);
 
-        assert_eq!(counts(&idx, "alpha", GroupBy::Persona), [row("P", 2, 2, 2), row("Q", 1, 1, 1)]);
+        assert_eq!(counts(&idx, "alpha", GroupBy::Persona), [row("P", 2, 2, 2), row("Q", 2, 2, 2)]);
         assert_eq!(counts(&idx, "beta", GroupBy::Persona), [row("P", 1, 1, 2)]);
         assert_eq!(counts(&idx, "*", GroupBy::Code), [row("risk.downtime", 3, 2, 2), row("reward.speed", 1, 1, 1)]);
         assert_eq!(counts(&idx, "beta", GroupBy::Code), [row("risk.downtime", 1, 1, 2)]);
         assert_eq!(
             counts(&idx, "alpha", GroupBy::Interview),
-            [row("a", 1, 1, 1), row("b", 1, 1, 1), row("d", 1, 1, 1)]
+            [row("a", 1, 1, 1), row("b", 1, 1, 1), row("d", 1, 1, 1), row("e", 1, 1, 1)]
         );
         assert_eq!(counts(&idx, "beta", GroupBy::Participant), [row("A", 1, 1, 1)]);
-        assert_eq!(counts(&idx, "alpha", GroupBy::parse("Segment")), [row("x", 1, 1, 1), row("y", 1, 1, 1)]);
-        assert_eq!(counts(&idx, "*", GroupBy::parse("segment")), [row("x", 2, 1, 1), row("y", 1, 1, 1)]);
+        let segments = counts(&idx, "alpha", GroupBy::parse("Segment"));
+        assert_eq!(segments, [row("x", 1, 1, 1), row("y", 1, 1, 1), row("z", 1, 1, 1)]);
+        let segments = counts(&idx, "*", GroupBy::parse("segment"));
+        assert_eq!(segments, [row("x", 2, 1, 1), row("y", 1, 1, 1), row("z", 1, 1, 1)]);
         // The attribute exists but no matching passage has it: no group, no error.
         assert_eq!(counts(&idx, "gamma", GroupBy::parse("segment")), []);
         // Only the deleted interview had a tier: as if no interview had one.
