@@ -189,30 +189,61 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
     let rows = code_rows(t.path());
     let participant: Vec<&Value> = rows.iter().filter(|r| r["role"] == "participant").collect();
 
-    // Per code, over every participant passage.
+    // Per code, over every participant passage; the total over passages of any role.
     let mut expected: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
-    for r in &participant {
+    let mut totals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &rows {
         for c in r["codes"].as_array().unwrap() {
             if !c["negated"].as_bool().unwrap() {
-                let e = expected.entry(c["code"].as_str().unwrap().to_string()).or_default();
-                e.0 += 1;
-                e.1.insert(r["interview"].as_str().unwrap().to_string());
+                let code = c["code"].as_str().unwrap().to_string();
+                let interview = r["interview"].as_str().unwrap().to_string();
+                totals.entry(code.clone()).or_default().insert(interview.clone());
+                if r["role"] == "participant" {
+                    let e = expected.entry(code).or_default();
+                    e.0 += 1;
+                    e.1.insert(interview);
+                }
             }
         }
     }
-    let got: BTreeMap<String, (u64, usize)> = search(&t, "*", &["--count-by", "code"])
+    let got: BTreeMap<String, (u64, usize, usize)> = search(&t, "*", &["--count-by", "code"])
         .iter()
         .map(|g| {
+            let n = |k: &str| g[k].as_u64().unwrap();
             (
                 g["key"].as_str().unwrap().to_string(),
-                (g["passages"].as_u64().unwrap(), g["interviews"].as_u64().unwrap() as usize),
+                (n("passages"), n("interviews") as usize, n("total_interviews") as usize),
             )
         })
         .collect();
-    let expected_counts: BTreeMap<String, (u64, usize)> =
-        expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len()))).collect();
+    let expected_counts: BTreeMap<String, (u64, usize, usize)> =
+        expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len(), totals[k].len()))).collect();
     assert!(expected_counts.len() > 10, "the sample study codes many codes");
     assert_eq!(got, expected_counts);
+
+    // Per code in one interview: its totals still count every interview.
+    let one = participant[0]["interview"].as_str().unwrap();
+    let mut expected: BTreeMap<String, (u64, usize, usize)> = BTreeMap::new();
+    for r in participant.iter().filter(|r| r["interview"] == one) {
+        for c in r["codes"].as_array().unwrap() {
+            if !c["negated"].as_bool().unwrap() {
+                let code = c["code"].as_str().unwrap();
+                expected.entry(code.to_string()).or_insert((0, 1, totals[code].len())).0 += 1;
+            }
+        }
+    }
+    assert!(expected.values().any(|(_, _, total)| *total > 1), "codes of this interview occur in others");
+    let got: BTreeMap<String, (u64, usize, usize)> = search(&t, "*", &["--count-by", "code", "--interview", one])
+        .iter()
+        .map(|g| {
+            let n = |k: &str| g[k].as_u64().unwrap();
+            (
+                g["key"].as_str().unwrap().to_string(),
+                (n("passages"), n("interviews") as usize, n("total_interviews") as usize),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
 
     // Per persona, for the risk family.
     let mut expected: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
