@@ -24,7 +24,8 @@ fn bench(c: &mut Criterion) {
     let (dir, study) = common::study(&corpus, "pith-bench-index");
     let analyzer = Analyzer::new(study.language().expect("language"));
     let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
-    let coded: Vec<(&std::path::Path, CodedInterview, Vec<u8>)> = study.transcripts[..SLICE.min(study.transcripts.len())]
+    let coded: Vec<(&std::path::Path, CodedInterview, Vec<u8>)> = study.transcripts
+        [..SLICE.min(study.transcripts.len())]
         .par_iter()
         .filter_map(|path| {
             let bytes = pipeline::read_transcript(&study, path).ok()?;

@@ -899,7 +899,9 @@ mod tests {
                 .groups
                 .iter()
                 .flat_map(|(g, acc)| {
-                    acc.words.iter().map(|t| (g.clone(), t.key().to_string(), t.count(), t.interviews(), t.form().into()))
+                    acc.words
+                        .iter()
+                        .map(|t| (g.clone(), t.key().to_string(), t.count(), t.interviews(), t.form().into()))
                 })
                 .collect();
             all.sort();

@@ -12,6 +12,7 @@
 //! index), so a query stems as coding does. After an update, the index holds exactly the
 //! documents a fresh build would. One writer at a time (`.pith/lock`); readers never wait.
 
+mod count;
 mod schema;
 mod search;
 mod state;
