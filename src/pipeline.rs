@@ -167,9 +167,11 @@ pub fn code_passages(
     (out, terms)
 }
 
-/// Transcripts handed to the workers at a time. At most three batches are in memory: one being
-/// coded, one waiting, one being consumed.
+/// Transcripts handed to the workers at a time.
 const BATCH: usize = 32;
+/// Coded batches that may wait for the calling thread: the workers run this far ahead while it
+/// merges. At most `WAITING + 2` batches are in memory: one being coded, these, one being consumed.
+const WAITING: usize = 4;
 
 /// Runs `work` on every path in parallel and hands the results to `consume` in path order, on
 /// the calling thread, while the workers go on with the next batch. Memory holds only the
@@ -189,7 +191,7 @@ pub fn stream<T: Send>(
     }
     let work = &work;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(WAITING);
         scope.spawn(move || {
             for batch in paths.chunks(BATCH) {
                 let done: Vec<T> = batch.par_iter().map(|p| work(p)).collect();
