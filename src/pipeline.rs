@@ -267,15 +267,21 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         }
     };
     let work = |path: &Path| -> Done<T> {
-        let prepared = |interview: CodedInterview, warnings: Vec<Diagnostic>| match prepare(interview) {
-            Ok(prepared) => Done::Coded(prepared, warnings, None),
-            Err(e) => Done::Failed(e),
-        };
+        // Prepared on this worker, with its record for the cache under `key`.
+        let prepared =
+            |interview: CodedInterview, warnings: Vec<Diagnostic>, key: Option<cache::Key>| match prepare(interview) {
+                Ok(prepared) => {
+                    let kept: Kept<T> = (prepared, warnings);
+                    let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
+                    Done::Coded(kept.0, kept.1, record)
+                }
+                Err(e) => Done::Failed(e),
+            };
         let Some(session) = session else {
             return match read_transcript(study, path)
                 .and_then(|bytes| process_bytes(study, lexicon, analyzer, path, &bytes, output))
             {
-                Ok((interview, warnings)) => prepared(interview, warnings),
+                Ok((interview, warnings)) => prepared(interview, warnings, None),
                 Err(d) => Done::Skipped(d),
             };
         };
@@ -317,36 +323,26 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         } else {
             session.replace(lexicon, &interview, inputs);
         }
-        match prepare(interview) {
-            Ok(prepared) => {
-                let kept: Kept<T> = (prepared, warnings);
-                let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
-                Done::Coded(kept.0, kept.1, record)
-            }
-            Err(e) => Done::Failed(e),
-        }
+        prepared(interview, warnings, key)
     };
     stream(&study.transcripts, work, |done: Done<T>| {
-        let done = match done {
+        let (prepared, mut warnings, record) = match done {
+            Done::Coded(prepared, warnings, record) => (prepared, warnings, record),
             Done::Reused(prepared, warnings, record) => {
                 reused += 1;
-                Done::Coded(prepared, warnings, Some(record))
+                (prepared, warnings, Some(record))
             }
-            done => done,
-        };
-        match done {
-            Done::Coded(prepared, mut warnings, record) => {
-                diagnostics.append(&mut warnings);
-                if let (Some(w), Some(r)) = (writer.as_mut(), record.as_ref()) {
-                    w.put(r);
-                }
-                consume(prepared)?;
+            Done::Skipped(d) => {
+                diagnostics.push(d);
+                return Ok(());
             }
-            Done::Skipped(d) => diagnostics.push(d),
             Done::Failed(e) => return Err(e),
-            Done::Reused(..) => {}
+        };
+        diagnostics.append(&mut warnings);
+        if let (Some(w), Some(r)) = (writer.as_mut(), record.as_ref()) {
+            w.put(r);
         }
-        Ok(())
+        consume(prepared)
     })?;
     if let Some(Err(e)) = writer.map(cache::Writer::commit) {
         diagnostics.push(Diagnostic::warning(
