@@ -10,21 +10,16 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use rayon::prelude::*;
 
 use pith::aggregate::{Aggregator, Summary, TermCounts};
-use pith::analyze::{Analysis, Analyzer};
-use pith::lexicon::Lexicon;
+use pith::analyze::Analysis;
 use pith::pipeline::{self, is_evidence_role, CodedInterview, Output};
 
 /// Interviews the worker-side benches run over (the fold takes them all).
 const SLICE: usize = 150;
 
 fn bench(c: &mut Criterion) {
-    let Some(corpus) = common::corpus() else {
-        eprintln!("skipping the aggregate benchmark: ../shared/corpus is absent (set PITH_BENCH_CORPUS)");
+    let Some(common::Bench { study, analyzer, lexicon, .. }) = common::open("pith-bench-aggregate", "aggregate") else {
         return;
     };
-    let (_, study) = common::study(&corpus, "pith-bench-aggregate");
-    let analyzer = Analyzer::new(study.language().expect("language"));
-    let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
     let output = Output { terms: true };
     let summarizer = Aggregator::new(&lexicon, "persona").summarizer();
     // Every interview reduced to what the fold takes; the first SLICE kept whole.

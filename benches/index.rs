@@ -8,22 +8,16 @@ mod common;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
 
-use pith::analyze::Analyzer;
 use pith::index::{Session, Stamp};
-use pith::lexicon::Lexicon;
 use pith::pipeline::{self, CodedInterview, Output};
 
 /// Interviews indexed per iteration.
 const SLICE: usize = 150;
 
 fn bench(c: &mut Criterion) {
-    let Some(corpus) = common::corpus() else {
-        eprintln!("skipping the index benchmark: ../shared/corpus is absent (set PITH_BENCH_CORPUS)");
+    let Some(common::Bench { dir, study, analyzer, lexicon }) = common::open("pith-bench-index", "index") else {
         return;
     };
-    let (dir, study) = common::study(&corpus, "pith-bench-index");
-    let analyzer = Analyzer::new(study.language().expect("language"));
-    let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
     let coded: Vec<(&std::path::Path, CodedInterview, Vec<u8>)> = study.transcripts
         [..SLICE.min(study.transcripts.len())]
         .par_iter()

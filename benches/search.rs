@@ -7,34 +7,27 @@
 mod common;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use pith::analyze::Analyzer;
 use pith::index::{self, Filters, GroupBy, SearchRequest, StudyIndex};
-use pith::lexicon::Lexicon;
 use pith::model::Role;
 
-/// Makes (or reuses) the study and brings its index up to date.
-fn build(corpus: &Path) -> (PathBuf, StudyIndex) {
-    let (study_dir, study) = common::study(corpus, "pith-bench-search");
-    let analyzer = Analyzer::new(study.language().expect("language"));
-    let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
+/// Brings the bench study's index up to date and opens it.
+fn build(b: &common::Bench) -> StudyIndex {
     let started = Instant::now();
-    let (update, _) = index::update(&study, &lexicon, &analyzer).expect("index");
+    let (update, _) = index::update(&b.study, &b.lexicon, &b.analyzer).expect("index");
     eprintln!(
         "bench study {}: {} transcripts, {} indexed, {} unchanged, {} passages, in {:.1?}",
-        study_dir.display(),
-        study.transcripts.len(),
+        b.dir.display(),
+        b.study.transcripts.len(),
         update.indexed,
         update.unchanged,
         update.passages,
         started.elapsed()
     );
-    let idx = index::open(&study_dir).expect("open index");
-    (study_dir, idx)
+    index::open(&b.dir).expect("open index")
 }
 
 fn request(query: &str, filters: Filters) -> SearchRequest {
@@ -42,11 +35,8 @@ fn request(query: &str, filters: Filters) -> SearchRequest {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(corpus) = common::corpus() else {
-        eprintln!("skipping the search benchmark: ../shared/corpus is absent (set PITH_BENCH_CORPUS)");
-        return;
-    };
-    let (_, idx) = build(&corpus);
+    let Some(b) = common::open("pith-bench-search", "search") else { return };
+    let idx = build(&b);
     let participant = || Filters { role: Some(Role::Participant), ..Filters::default() };
     let mut group = c.benchmark_group("search");
 

@@ -182,6 +182,18 @@ fn has_code(row: &Value, code: &str) -> bool {
     })
 }
 
+/// `pith search STUDY '*' ARGS` (a `--count-by`): group → (passages, interviews, total interviews).
+fn group_counts(t: &TempStudy, args: &[&str]) -> BTreeMap<String, (u64, usize, usize)> {
+    search(t, "*", args)
+        .iter()
+        .map(|g| {
+            let n = |k: &str| g[k].as_u64().unwrap();
+            let key = g["key"].as_str().unwrap().to_string();
+            (key, (n("passages"), n("interviews") as usize, n("total_interviews") as usize))
+        })
+        .collect()
+}
+
 #[test]
 fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
     let t = TempStudy::sample();
@@ -206,16 +218,7 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
             }
         }
     }
-    let got: BTreeMap<String, (u64, usize, usize)> = search(&t, "*", &["--count-by", "code"])
-        .iter()
-        .map(|g| {
-            let n = |k: &str| g[k].as_u64().unwrap();
-            (
-                g["key"].as_str().unwrap().to_string(),
-                (n("passages"), n("interviews") as usize, n("total_interviews") as usize),
-            )
-        })
-        .collect();
+    let got = group_counts(&t, &["--count-by", "code"]);
     let expected_counts: BTreeMap<String, (u64, usize, usize)> =
         expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len(), totals[k].len()))).collect();
     assert!(expected_counts.len() > 10, "the sample study codes many codes");
@@ -233,16 +236,7 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
         }
     }
     assert!(expected.values().any(|(_, _, total)| *total > 1), "codes of this interview occur in others");
-    let got: BTreeMap<String, (u64, usize, usize)> = search(&t, "*", &["--count-by", "code", "--interview", one])
-        .iter()
-        .map(|g| {
-            let n = |k: &str| g[k].as_u64().unwrap();
-            (
-                g["key"].as_str().unwrap().to_string(),
-                (n("passages"), n("interviews") as usize, n("total_interviews") as usize),
-            )
-        })
-        .collect();
+    let got = group_counts(&t, &["--count-by", "code", "--interview", one]);
     assert_eq!(got, expected);
 
     // Per persona, for the risk family.
@@ -252,14 +246,8 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
         e.0 += 1;
         e.1.insert(r["interview"].as_str().unwrap().to_string());
     }
-    let got: BTreeMap<String, (u64, usize, u64)> = search(&t, "*", &["--count-by", "persona", "--code", "risk"])
-        .iter()
-        .map(|g| {
-            let n = |k: &str| g[k].as_u64().unwrap();
-            (g["key"].as_str().unwrap().to_string(), (n("passages"), n("interviews") as usize, n("total_interviews")))
-        })
-        .collect();
-    let expected: BTreeMap<String, (u64, usize, u64)> =
+    let got = group_counts(&t, &["--count-by", "persona", "--code", "risk"]);
+    let expected: BTreeMap<String, (u64, usize, usize)> =
         expected.iter().map(|(k, (n, i))| (k.clone(), (*n, i.len(), 6))).collect();
     assert_eq!(got, expected);
 }

@@ -5,12 +5,42 @@
 //! copied, nothing is written into the corpus) and a generated `participants.csv` gives every
 //! transcript the name of its top corpus folder as persona.
 
+// Each bench is its own crate and uses part of this.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
+use pith::analyze::Analyzer;
+use pith::lexicon::Lexicon;
 use pith::study::Study;
 
+/// A bench study, opened with its analyzer and the built-in lexicons.
+pub struct Bench {
+    /// The study folder.
+    pub dir: PathBuf,
+    /// The study.
+    pub study: Study,
+    /// Its analyzer.
+    pub analyzer: Analyzer,
+    /// The built-in lexicons.
+    pub lexicon: Lexicon,
+}
+
+/// The study `$TMPDIR/name` over the corpus, or `None` (with a message naming the `bench`)
+/// when the corpus is absent.
+pub fn open(name: &str, bench: &str) -> Option<Bench> {
+    let Some(corpus) = corpus() else {
+        eprintln!("skipping the {bench} benchmark: ../shared/corpus is absent (set PITH_BENCH_CORPUS)");
+        return None;
+    };
+    let (dir, study) = study(&corpus, name);
+    let analyzer = Analyzer::new(study.language().expect("language"));
+    let lexicon = Lexicon::load(&analyzer, &[]).expect("built-in lexicons");
+    Some(Bench { dir, study, analyzer, lexicon })
+}
+
 /// The corpus folder, when present.
-pub fn corpus() -> Option<PathBuf> {
+fn corpus() -> Option<PathBuf> {
     let p = std::env::var_os("PITH_BENCH_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
@@ -18,7 +48,7 @@ pub fn corpus() -> Option<PathBuf> {
 }
 
 /// Makes (or reuses) the study `$TMPDIR/name` over `corpus` and opens it.
-pub fn study(corpus: &Path, name: &str) -> (PathBuf, Study) {
+fn study(corpus: &Path, name: &str) -> (PathBuf, Study) {
     let study_dir = std::env::temp_dir().join(name);
     std::fs::create_dir_all(&study_dir).expect("bench study folder");
     let link = study_dir.join("transcripts");

@@ -77,6 +77,14 @@ impl Span {
 /// A term or form as its words: one, or two joined by a space.
 type Key<'a> = (&'a str, Option<&'a str>);
 
+/// The words of a key written out ("build manag" → `("build", Some("manag"))`).
+fn split_key(key: &str) -> Key<'_> {
+    match key.split_once(' ') {
+        Some((a, b)) => (a, Some(b)),
+        None => (key, None),
+    }
+}
+
 fn key_hash(key: Key<'_>) -> u64 {
     let mut h = FxHasher::default();
     h.write(key.0.as_bytes());
@@ -206,11 +214,7 @@ impl TermCounts {
 
     /// Occurrences of `key` (a stem, or two stems joined by a space) and its forms with theirs.
     pub fn get(&self, key: &str) -> Option<(u32, Vec<(&str, u32)>)> {
-        let parts = match key.split_once(' ') {
-            Some((a, b)) => (a, Some(b)),
-            None => (key, None),
-        };
-        let t = self.terms.iter().find(|t| t.key.holds(&self.text, parts))?;
+        let t = self.terms.iter().find(|t| t.key.holds(&self.text, split_key(key)))?;
         Some((t.count, self.forms_of(t).collect()))
     }
 
@@ -280,10 +284,7 @@ impl TermCounts {
         };
         for (key_len, count, n_forms) in stored_terms {
             let key = take(key_len)?;
-            let hash = key_hash(match key.get(&text).split_once(' ') {
-                Some((a, b)) => (a, Some(b)),
-                None => (key.get(&text), None),
-            });
+            let hash = key_hash(split_key(key.get(&text)));
             let mut first = NO_FORM;
             for &(len, n) in stored_forms.get(next_form..next_form.checked_add(n_forms as usize)?)? {
                 let form = if len == 0 { key } else { take(len)? };

@@ -59,8 +59,8 @@ pub(super) fn count_by(
     if let GroupBy::Attribute(name) = by {
         if total_pairs.is_empty() {
             return Err(Error::Invalid(format!(
-                    "no interview has an attribute {name:?} (group by persona, code, interview, participant or a manifest column)"
-                )));
+                "no interview has an attribute {name:?} (group by persona, code, interview, participant or a manifest column)"
+            )));
         }
     }
     let interviews = distinct_per_group(matched_pairs, keys.keys.len());
@@ -400,7 +400,7 @@ fn live_pairs(segment: &SegmentReader, field: &str, wanted: &[bool]) -> tantivy:
 }
 
 /// Counts the matching documents of each segment by group ordinal, and their distinct (group,
-/// interview) ordinal pairs; [`StudyIndex::count_by`] turns ordinals into keys.
+/// interview) ordinal pairs; [`count_by`] turns ordinals into keys.
 struct GroupCollector {
     field: &'static str,
 }

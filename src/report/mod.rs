@@ -104,7 +104,7 @@ impl Writer {
         Ok(Writer { out: out.to_path_buf(), formats: formats.to_vec(), qdpx })
     }
 
-    /// What [`Writer::prepare`] needs to know of the writer: cheap to copy to the workers.
+    /// What [`Preparer::prepare`] needs to know of the writer: cheap to copy to the workers.
     pub fn preparer(&self) -> Preparer {
         Preparer { qdpx: self.qdpx.is_some() }
     }
