@@ -93,12 +93,17 @@ pub enum Error {
         study: PathBuf,
     },
     /// Another pith process is writing to the study.
-    #[error("study {} is locked by pid {pid} (lock file {})", study.display(), lock.display())]
+    #[error(
+        "study {} is locked by {} (lock file {})",
+        study.display(),
+        pid.map_or_else(|| "another pith process".to_string(), |p| format!("pid {p}")),
+        lock.display()
+    )]
     Locked {
         /// The study folder.
         study: PathBuf,
-        /// The process holding the lock.
-        pid: u32,
+        /// The process holding the lock, as its lock file names it.
+        pid: Option<u32>,
         /// The lock file.
         lock: PathBuf,
     },

@@ -355,16 +355,25 @@ fn errors_say_what_to_do() {
 }
 
 #[test]
-fn a_live_writer_locks_the_study_and_a_stale_lock_is_cleared() {
+fn a_live_writer_locks_the_study_and_a_lock_it_left_is_taken_over() {
     let t = small_study();
-    // This test process is alive: its pid holds the lock.
+    // This test process holds the lock, as a writer at work would.
     let pid = std::process::id();
-    t.write(".pith/lock", pid.to_string());
+    let lock = t.write(".pith/lock", pid.to_string());
+    let held = std::fs::File::open(&lock).unwrap();
+    held.lock().unwrap();
     let (_, stderr) = pith(["index".as_ref(), t.path().as_os_str()]).status(1);
     assert!(stderr.contains(&format!("locked by pid {pid}")), "{stderr}");
-    // Above the kernel's pid_max: no such process.
-    t.write(".pith/lock", "4194305");
+    // Released (as when its process ends), the file it left is taken over, and so are the
+    // temporary files a killed writer left in .pith (once a minute old; a young one may be a
+    // live writer's).
+    drop(held);
+    let old = t.write(".pith/.pith-tmp-killed", "half a state file");
+    let young = t.write(".pith/.pith-tmp-young", "half a cache");
+    let f = std::fs::File::options().write(true).open(&old).unwrap();
+    f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(120)).unwrap();
     index(&t);
+    assert!(!old.exists() && young.exists());
     assert!(!t.path().join(".pith/lock").exists());
     assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
 }

@@ -125,7 +125,9 @@ fn killed_runs_leave_previous_outputs_and_index_usable_and_the_next_run_recovers
         assert!(baseline_hits.iter().all(|h| hits.contains(h)), "iteration {k}: the index lost passages");
 
         // The next run succeeds without cleanup (the killed run's lock is stale) and sees the change.
-        assert!(run(study.path()).status().unwrap().success(), "iteration {k}: the run after a kill failed");
+        let next = run(study.path()).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&next.stderr);
+        assert!(next.status.success(), "iteration {k}: the run after a kill failed ({}): {stderr}", next.status);
         previous = outputs(&out);
         previous.iter().for_each(|(n, b)| assert_complete(n, b));
         let round = search(study.path(), &format!("round{k}"));
@@ -134,18 +136,21 @@ fn killed_runs_leave_previous_outputs_and_index_usable_and_the_next_run_recovers
 }
 
 #[test]
-fn a_stale_lock_is_cleared_and_a_live_one_stops_a_second_writer() {
+fn a_lock_file_nobody_holds_is_taken_over_and_a_held_one_stops_a_second_writer() {
     let study = TempStudy::sample();
-    let mut dead = Command::new("true").spawn().unwrap();
-    let dead_pid = dead.id();
-    dead.wait().unwrap();
-    study.write(".pith/lock", dead_pid.to_string());
+    // Left by a killed writer whose pid now belongs to another program (this test process):
+    // nobody holds the lock, so it is taken over.
+    study.write(".pith/lock", std::process::id().to_string());
     pith(["run".as_ref(), study.path().as_os_str(), "-q".as_ref()]).stdout();
     assert!(!study.path().join(".pith/lock").exists(), "the lock outlived the run");
 
-    // This test process is alive: its pid in the lock file is another writer at work.
-    study.write(".pith/lock", std::process::id().to_string());
+    // This test process holds the lock, as a second writer at work would.
+    let held = std::fs::File::create(study.path().join(".pith/lock")).unwrap();
+    held.lock().unwrap();
+    std::fs::write(study.path().join(".pith/lock"), std::process::id().to_string()).unwrap();
     let out = pith(["run".as_ref(), study.path().as_os_str(), "-q".as_ref()]).output();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("locked by pid"), "{stderr}");
+    assert!(!out.status.success() && stderr.contains(&format!("locked by pid {}", std::process::id())), "{stderr}");
+    drop(held);
+    pith(["run".as_ref(), study.path().as_os_str(), "-q".as_ref()]).stdout();
 }

@@ -154,59 +154,74 @@ pub fn transcript_hash(study: &str, content: &str, row: Option<&ManifestRow>) ->
     h.finalize().to_hex().to_string()
 }
 
-/// The writer lock: a file holding the writer's pid, removed when dropped.
+/// The writer lock: an exclusive lock held by the operating system on a file holding the writer's
+/// pid (for the message a second writer gets). The system releases it when the process ends, however
+/// it ends, so a killed writer never blocks the next one and a pid reused by another program (after
+/// a reboot, say) is never taken for a writer.
 #[derive(Debug)]
 pub struct Lock {
     path: PathBuf,
+    _file: std::fs::File,
 }
 
 impl Lock {
-    /// Takes the lock of `study` at `path`. A lock left by a process that no longer runs is
-    /// cleared; a live one is [`Error::Locked`].
+    /// Takes the lock of `study` at `path`; [`Error::Locked`] while another process holds it.
     pub fn acquire(study: &Path, path: &Path) -> Result<Lock> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut f) => {
-                    f.write_all(std::process::id().to_string().as_bytes()).map_err(|e| Error::io(path, e))?;
-                    return Ok(Lock { path: path.to_path_buf() });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+        for _ in 0..RACES {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
                     let pid = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<u32>().ok());
-                    match pid {
-                        Some(pid) if is_alive(pid) => {
-                            return Err(Error::Locked { study: study.to_path_buf(), pid, lock: path.to_path_buf() })
-                        }
-                        // Stale (or half-written by a writer that died at once): clear and retry.
-                        _ => {
-                            let _ = std::fs::remove_file(path);
-                        }
-                    }
+                    return Err(Error::Locked { study: study.to_path_buf(), pid, lock: path.to_path_buf() });
                 }
-                Err(e) => return Err(Error::io(path, e)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
             }
+            // The holder we raced with removes the file before releasing it: the lock is ours only
+            // if the file locked is still the one at `path`.
+            if !is_same_file(&file, path) {
+                continue;
+            }
+            file.set_len(0).map_err(|e| Error::io(path, e))?;
+            file.write_all(std::process::id().to_string().as_bytes()).map_err(|e| Error::io(path, e))?;
+            return Ok(Lock { path: path.to_path_buf(), _file: file });
         }
-        Err(Error::io(path, std::io::Error::other("cannot take the lock")))
+        Err(Error::io(path, std::io::Error::other("the lock file keeps being replaced by another process")))
     }
 }
 
+/// Times [`Lock::acquire`] tries again when the file it locked was removed by the holder it waited out.
+const RACES: usize = 8;
+
 impl Drop for Lock {
+    /// Removes the file while still holding it; the lock goes with the file handle.
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
 }
 
-/// Whether a process with this pid runs. Where `/proc` is missing, every pid counts as alive
-/// (the user removes a stale lock by hand; the error names the file).
-fn is_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if proc.join("self").exists() {
-        proc.join(pid.to_string()).exists()
-    } else {
-        true
+#[cfg(unix)]
+fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
+}
+
+/// Elsewhere an open file cannot be removed, so the file locked is the one at its path.
+#[cfg(not(unix))]
+fn is_same_file(_file: &std::fs::File, _path: &Path) -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -219,13 +234,14 @@ mod tests {
         let path = dir.path().join(".pith/lock");
         let held = Lock::acquire(dir.path(), &path).unwrap();
         match Lock::acquire(dir.path(), &path) {
-            Err(Error::Locked { pid, .. }) => assert_eq!(pid, std::process::id()),
+            Err(Error::Locked { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
             other => panic!("expected Locked, got {other:?}"),
         }
         drop(held);
         assert!(!path.exists());
-        // A pid above the kernel's pid_max never runs.
-        std::fs::write(&path, "4194305").unwrap();
+        // A lock file nobody holds (its writer was killed) names a pid that may run again as
+        // another program: it is taken over whatever it says.
+        std::fs::write(&path, std::process::id().to_string() + "999").unwrap();
         let again = Lock::acquire(dir.path(), &path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), std::process::id().to_string());
         drop(again);

@@ -62,6 +62,8 @@ impl Session {
     pub fn begin(study: &Study, lexicon: &Lexicon) -> Result<Session> {
         let root = &study.root;
         let lock = Lock::acquire(root, &lock_path(root))?;
+        // The state and cache files a killed writer was about to rename into place.
+        crate::fsutil::clean_stale_temporaries(&root.join(crate::study::STATE_DIR));
         let language = study.language()?;
         let fingerprint = fingerprint(study, lexicon)?;
         let old = State::load(&state_path(root))
