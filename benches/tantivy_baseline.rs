@@ -3,6 +3,8 @@
 //! schema of `../shared/bench/limits` (file, speaker, passage number, text). Reading the files
 //! is inside the timed region, as it is for `pith run`.
 //!
+//! It runs on the allocator `pith` runs on (mimalloc), so that the two differ only in what pith does.
+//!
 //! Usage: `cargo run --release --example tantivy_baseline -- CORPUS_DIR`
 //! Prints `tantivy en_stem 2 threads: X MB/s (N passages, B bytes in S s)`.
 
@@ -11,6 +13,9 @@ use std::time::Instant;
 
 use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
 use tantivy::{doc, Index, IndexWriter};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
