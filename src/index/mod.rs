@@ -27,7 +27,7 @@ use tantivy::Index;
 pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use state::{RunRecord, Stamp};
-pub use tokenizer::{to_tokens, PithTokenizer};
+pub use tokenizer::PithTokenizer;
 pub use write::{up_to_date, update, Inputs, Session, Update};
 
 use crate::analyze::Language;

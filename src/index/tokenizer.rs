@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::analyze::{Analysis, Analyzer, Language};
+use crate::analyze::{Analysis, Analyzer, Language, TokenKind};
 
 /// The analyzer wrapped for tantivy (cheap to clone: the analyzer is shared).
 #[derive(Clone)]
@@ -26,55 +26,49 @@ impl PithTokenizer {
     }
 }
 
-/// Converts an analysis into tantivy tokens: the one conversion the index uses.
-pub fn to_tokens(analysis: &Analysis, out: &mut Vec<Token>) {
-    out.clear();
-    out.extend(analysis.words().enumerate().map(|(position, (_, t))| Token {
-        offset_from: t.bytes.start,
-        offset_to: t.bytes.end,
-        position,
-        text: analysis.stem(t).to_string(),
-        position_length: 1,
-    }));
-}
-
-/// The tokens of one text, handed out one by one.
-pub struct PithTokenStream {
-    tokens: Vec<Token>,
+/// The words of one analyzed text as tantivy tokens, made one at a time in a single token.
+pub struct PithTokenStream<'a> {
+    analysis: &'a Analysis,
+    /// The next of the analysis's tokens to look at.
     next: usize,
-    none: Token,
+    /// Words handed out so far: the next word's position.
+    words: usize,
+    token: Token,
 }
 
 impl Tokenizer for PithTokenizer {
-    type TokenStream<'a> = PithTokenStream;
+    type TokenStream<'a> = PithTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PithTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PithTokenStream<'a> {
         self.analyzer.analyze_into(text, &mut self.analysis);
-        let mut tokens = Vec::new();
-        to_tokens(&self.analysis, &mut tokens);
-        PithTokenStream { tokens, next: 0, none: Token::default() }
+        PithTokenStream { analysis: &self.analysis, next: 0, words: 0, token: Token::default() }
     }
 }
 
-impl TokenStream for PithTokenStream {
+impl TokenStream for PithTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.next < self.tokens.len() {
+        while let Some(t) = self.analysis.tokens.get(self.next) {
             self.next += 1;
-            true
-        } else {
-            false
+            if t.kind == TokenKind::Punct {
+                continue;
+            }
+            self.token.offset_from = t.bytes.start;
+            self.token.offset_to = t.bytes.end;
+            self.token.position = self.words;
+            self.token.text.clear();
+            self.token.text.push_str(self.analysis.stem(t));
+            self.words += 1;
+            return true;
         }
+        false
     }
 
     fn token(&self) -> &Token {
-        self.next.checked_sub(1).and_then(|i| self.tokens.get(i)).unwrap_or(&self.none)
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        match self.next.checked_sub(1) {
-            Some(i) if i < self.tokens.len() => &mut self.tokens[i],
-            _ => &mut self.none,
-        }
+        &mut self.token
     }
 }
 
@@ -104,6 +98,20 @@ mod tests {
                 ("worri".to_string(), 3, 24..31),
             ]
         );
+    }
+
+    #[test]
+    fn one_tokenizer_gives_each_text_its_own_tokens() {
+        let mut t = PithTokenizer::new(Language::English);
+        for (text, want) in [("Chillers failing, again!", vec!["chiller", "fail", "again"]), ("ok", vec!["ok"])] {
+            let mut stream = t.token_stream(text);
+            let mut got = Vec::new();
+            while let Some(tok) = stream.next() {
+                got.push((tok.text.clone(), tok.position));
+            }
+            let want: Vec<(String, usize)> = want.into_iter().enumerate().map(|(i, w)| (w.to_string(), i)).collect();
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]
