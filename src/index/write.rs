@@ -19,11 +19,11 @@ use crate::study::{Study, CONFIG_FILE};
 
 /// Writer memory budget, shared by its threads; a full budget is written out as a segment. Small
 /// enough that a modest study fills it too, so that peak memory follows the work in flight and not
-/// the study's size (200 MB bench corpus: 371 MB peak with 64 MB, 516 MB with 200 MB, wall time the
-/// same within the machine's noise).
-const WRITER_MEMORY: usize = 64_000_000;
-/// Most writer threads ([`writer_threads`]).
-const MAX_WRITER_THREADS: usize = 4;
+/// the study's size (200 MB bench corpus: 360 MB peak with 48 MB, 366-384 MB with 64 MB, 516 MB
+/// with 200 MB, wall time the same within the machine's noise).
+const WRITER_MEMORY: usize = 48_000_000;
+/// Most writer threads ([`writer_threads`]): tantivy wants at least 15 MB of the budget per thread.
+const MAX_WRITER_THREADS: usize = 3;
 
 /// What an update did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
