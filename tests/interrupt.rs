@@ -124,7 +124,7 @@ fn killed_runs_leave_previous_outputs_and_index_usable_and_the_next_run_recovers
         let hits = search(study.path(), "chiller");
         assert!(baseline_hits.iter().all(|h| hits.contains(h)), "iteration {k}: the index lost passages");
 
-        // The next run succeeds without cleanup (the killed run's lock is stale) and sees the change.
+        // The next run succeeds without cleanup (the killed run's lock went with its process) and sees the change.
         let next = run(study.path()).stderr(Stdio::piped()).output().unwrap();
         let stderr = String::from_utf8_lossy(&next.stderr);
         assert!(next.status.success(), "iteration {k}: the run after a kill failed ({}): {stderr}", next.status);

@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn live_lock_is_refused_and_stale_lock_cleared() {
+    fn a_held_lock_is_refused_and_one_nobody_holds_is_taken_over() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".pith/lock");
         let held = Lock::acquire(dir.path(), &path).unwrap();
@@ -239,9 +239,10 @@ mod tests {
         }
         drop(held);
         assert!(!path.exists());
-        // A lock file nobody holds (its writer was killed) names a pid that may run again as
-        // another program: it is taken over whatever it says.
-        std::fs::write(&path, std::process::id().to_string() + "999").unwrap();
+        // A lock file nobody holds (its writer was killed) may name a pid that runs again as
+        // another program (here: this test process): it is taken over whatever it says, and the
+        // file then names this writer alone (padded here, so a left-over tail would show).
+        std::fs::write(&path, format!("{:>24}", std::process::id())).unwrap();
         let again = Lock::acquire(dir.path(), &path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), std::process::id().to_string());
         drop(again);
