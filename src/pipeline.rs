@@ -15,7 +15,7 @@ use crate::analyze::{Analysis, Analyzer};
 use crate::cache::{self, Cache};
 use crate::code::{self, JobStatement, Tag};
 use crate::error::{Diagnostic, Location, Result};
-use crate::index;
+use crate::index::{self, Stems};
 use crate::ingest;
 use crate::lexicon::Lexicon;
 use crate::model::{InterviewMeta, Passage, Role, Transcript};
@@ -31,6 +31,8 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
+    /// Its words for the index (with [`Output::index`]; the index analyzes passages without).
+    pub stems: Option<Stems>,
 }
 
 /// What coding produces beyond passages, tags and job statements.
@@ -38,6 +40,8 @@ pub struct CodedPassage {
 pub struct Output {
     /// Count the words of evidence passages ([`CodedInterview::terms`], for reports).
     pub terms: bool,
+    /// Keep each passage's words for the index ([`CodedPassage::stems`]).
+    pub index: bool,
 }
 
 /// One interview, read and coded.
@@ -147,9 +151,10 @@ pub fn code_passages(
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
+        let stems = output.index.then(|| Stems::of(&analysis));
         if passage.role == Role::Interviewer {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new() });
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems });
             continue;
         }
         let q: &[usize] = passage
@@ -161,7 +166,7 @@ pub fn code_passages(
         if output.terms {
             terms.add_passage(&analysis);
         }
-        out.push(CodedPassage { passage, tags, jobs });
+        out.push(CodedPassage { passage, tags, jobs, stems });
     }
     terms.seal();
     (out, terms)
@@ -258,6 +263,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
 ) -> Result<Streamed> {
     let mut diagnostics = study.diagnostics.clone();
     let mut reused = 0;
+    let output = Output { index: session.is_some(), ..output };
     let cache = cache.filter(|_| session.is_some());
     let mut writer = match cache.map(Cache::writer).transpose() {
         Ok(w) => w,

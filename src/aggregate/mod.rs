@@ -836,7 +836,7 @@ mod tests {
             analyzer,
             &transcript.document,
             segment(&transcript, &rules),
-            crate::pipeline::Output { terms: true },
+            crate::pipeline::Output { terms: true, index: false },
         );
         let meta = InterviewMeta {
             id: id.into(),

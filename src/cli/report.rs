@@ -156,7 +156,7 @@ pub fn produce(
         &opened.analyzer,
         session.as_ref(),
         cache.as_ref(),
-        pipeline::Output { terms: true },
+        pipeline::Output { terms: true, index: false },
         |interview| {
             Ok(Digest {
                 export: preparer.prepare(&opened.lexicon, &interview)?,

@@ -7,10 +7,11 @@
 //! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
 //!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
 //!
-//! Invariants: the passage text is analyzed by pith's one [`Analyzer`](crate::analyze::Analyzer)
-//! (registered under [`ANALYZER`] by [`open_dir`], the only function that opens or creates the
-//! index), so a query stems as coding does. After an update, the index holds exactly the
-//! documents a fresh build would. One writer at a time (`.pith/lock`); readers never wait.
+//! Invariants: the index takes each passage's words as the coder's stems ([`Stems`], from the
+//! pipeline's one analysis), and queries and snippets are analyzed by the same
+//! [`Analyzer`](crate::analyze::Analyzer), so a query stems as coding does. After an update, the
+//! index holds exactly the documents a fresh build would. One writer at a time (`.pith/lock`);
+//! readers never wait.
 
 mod count;
 mod schema;
@@ -27,15 +28,12 @@ use tantivy::Index;
 pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use state::{RunRecord, Stamp};
-pub use tokenizer::PithTokenizer;
+pub use tokenizer::{PithTokenizer, Stems};
 pub use write::{up_to_date, update, Inputs, Session, Update};
 
 use crate::analyze::Language;
 use crate::error::{Error, Result};
 use crate::study::STATE_DIR;
-
-/// The name pith's analyzer is registered under in tantivy.
-pub const ANALYZER: &str = "pith";
 
 /// The index folder of a study.
 pub fn index_dir(study: &Path) -> PathBuf {
@@ -54,9 +52,9 @@ fn index_error(dir: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
     move |source| Error::Index { path: dir.to_path_buf(), source }
 }
 
-/// Opens the index in `dir` (creating it with pith's schema when `create` and absent) and
-/// registers the analyzer for `language`. Gives `None` when there is no index and not `create`.
-fn open_dir(dir: &Path, language: Language, create: bool) -> Result<Option<(Index, Fields)>> {
+/// Opens the index in `dir` (creating it with pith's schema when `create` and absent), its text
+/// field taking [`Stems`]. Gives `None` when there is no index and not `create`.
+fn open_dir(dir: &Path, create: bool) -> Result<Option<(Index, Fields)>> {
     let exists = dir.join("meta.json").is_file();
     if !exists && !create {
         return Ok(None);
@@ -68,10 +66,12 @@ fn open_dir(dir: &Path, language: Language, create: bool) -> Result<Option<(Inde
     } else {
         Index::create(directory, schema::build(), tantivy::IndexSettings::default()).map_err(index_error(dir))?
     };
-    index.tokenizers().register(ANALYZER, PithTokenizer::new(language));
+    index.tokenizers().register(tokenizer::STEMS, tokenizer::StemsTokenizer::default());
     let fields = Fields::resolve(&index.schema()).ok_or_else(|| Error::Index {
         path: dir.to_path_buf(),
-        source: tantivy::TantivyError::SchemaError("not a pith index (fields missing)".into()),
+        source: tantivy::TantivyError::SchemaError(
+            "not an index this version of pith reads (fields missing): `pith index` rebuilds it".into(),
+        ),
     })?;
     Ok(Some((index, fields)))
 }
@@ -87,6 +87,6 @@ pub fn open(study: &Path) -> Result<StudyIndex> {
     let state = state::State::load(&state_path(study)).ok_or_else(not_indexed)?;
     let language = Language::parse(&state.language).ok_or_else(not_indexed)?;
     let dir = index_dir(study);
-    let (index, fields) = open_dir(&dir, language, false)?.ok_or_else(not_indexed)?;
-    StudyIndex::new(index, fields, dir)
+    let (index, fields) = open_dir(&dir, false)?.ok_or_else(not_indexed)?;
+    StudyIndex::new(index, fields, language, dir)
 }

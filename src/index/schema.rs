@@ -1,7 +1,8 @@
 //! The index schema: one document per passage. Field names are named once, here.
 //!
 //! Raw (untokenized) fields are fast so filters and `count_by` read columns rather than
-//! stored documents; the passage text is analyzed with pith's analyzer; codes are hierarchical
+//! stored documents; the passage's words are indexed as the coder's stems (see `tokenizer`)
+//! and its text is stored beside them as written; codes are hierarchical
 //! facets (`/risk/risk.downtime`), negated codes a facet field of their own; participant
 //! attributes are one multi-valued raw field of `key=value` strings (keys lowercased), which
 //! serves `--attr KEY=VALUE` as a term and `--count-by KEY` as a column.
@@ -11,11 +12,11 @@ use tantivy::schema::{
     STRING,
 };
 
-use super::ANALYZER;
+use super::tokenizer::STEMS;
 
 /// Bumped whenever the schema or what goes into a document changes: an index with another
 /// version is rebuilt from scratch.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Source path relative to the study: the key an update deletes by.
 pub const SOURCE: &str = "source";
@@ -33,8 +34,10 @@ pub const SPEAKER: &str = "speaker";
 pub const ROLE: &str = "role";
 /// Start time in seconds.
 pub const TIME: &str = "time";
-/// The passage text (the default search field).
+/// The passage's words (the default search field; indexed, not stored).
 pub const TEXT: &str = "text";
+/// The passage as written (stored: hits and snippets).
+pub const WRITTEN: &str = "written";
 /// Codes the passage is evidence for, as facets.
 pub const CODE: &str = "code";
 /// Codes whose every mention in the passage is negated.
@@ -63,6 +66,8 @@ pub struct Fields {
     pub time: Field,
     /// [`TEXT`].
     pub text: Field,
+    /// [`WRITTEN`].
+    pub written: Field,
     /// [`CODE`].
     pub code: Field,
     /// [`NEGATED`].
@@ -83,10 +88,11 @@ pub fn build() -> Schema {
     b.add_text_field(SPEAKER, raw.clone());
     b.add_text_field(ROLE, raw.clone());
     b.add_f64_field(TIME, STORED);
-    let text = TextOptions::default().set_stored().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(STEMS).set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     b.add_text_field(TEXT, text);
+    b.add_text_field(WRITTEN, STORED);
     b.add_facet_field(CODE, FacetOptions::default().set_stored());
     b.add_facet_field(NEGATED, FacetOptions::default().set_stored());
     b.add_text_field(ATTR, raw);
@@ -107,6 +113,7 @@ impl Fields {
             role: f(ROLE)?,
             time: f(TIME)?,
             text: f(TEXT)?,
+            written: f(WRITTEN)?,
             code: f(CODE)?,
             negated: f(NEGATED)?,
             attr: f(ATTR)?,

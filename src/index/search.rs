@@ -7,11 +7,14 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, SegmentOrdinal, TantivyDocument, Term};
 
 use super::count;
 use super::schema::{attr_value, Fields};
+use super::tokenizer::{query_tokenizers, STEMS};
 use super::write::code_facet;
+use crate::analyze::Language;
 use crate::error::{Error, Result};
 use crate::model::{CodeId, Role};
 
@@ -165,19 +168,27 @@ pub struct StudyIndex {
     reader: IndexReader,
     fields: Fields,
     parser: QueryParser,
+    /// The analyzer for raw text, to find the query's words in a stored passage.
+    analyzer: TextAnalyzer,
     dir: PathBuf,
 }
 
 impl StudyIndex {
-    pub(super) fn new(index: Index, fields: Fields, dir: PathBuf) -> Result<StudyIndex> {
+    /// Reads `index`, analyzing queries for `language`.
+    pub(super) fn new(index: Index, fields: Fields, language: Language, dir: PathBuf) -> Result<StudyIndex> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|source| Error::Index { path: dir.clone(), source })?;
-        let mut parser = QueryParser::for_index(&index, vec![fields.text]);
+        let tokenizers = query_tokenizers(language);
+        let analyzer = tokenizers.get(STEMS).ok_or_else(|| Error::Index {
+            path: dir.clone(),
+            source: tantivy::TantivyError::SchemaError(format!("no tokenizer {STEMS}")),
+        })?;
+        let mut parser = QueryParser::new(index.schema(), vec![fields.text], tokenizers);
         parser.set_conjunction_by_default();
-        Ok(StudyIndex { index, reader, fields, parser, dir })
+        Ok(StudyIndex { index, reader, fields, parser, analyzer, dir })
     }
 
     fn err(&self) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
@@ -235,14 +246,13 @@ impl StudyIndex {
         let searcher = self.reader.searcher();
         let top =
             searcher.search(&*query, &TopDocs::with_limit(req.limit.max(1)).order_by_score()).map_err(self.err())?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.text).map_err(self.err())?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let snippets = self.snippets(&searcher, &*query)?;
         let f = &self.fields;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top.into_iter().take(req.limit) {
             let doc: TantivyDocument = searcher.doc(addr).map_err(self.err())?;
             let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-            let text = text_of(f.text).unwrap_or_default();
+            let text = text_of(f.written).unwrap_or_default();
             let snippet = snippets.snippet(&text);
             let snippet = if snippet.highlighted().is_empty() {
                 Snippet { fragment: head(&text, SNIPPET_CHARS).to_string(), highlighted: Vec::new() }
@@ -279,6 +289,26 @@ impl StudyIndex {
         Ok(hits)
     }
 
+    /// Snippets of the stored text around the query's words: as tantivy's
+    /// `SnippetGenerator::create`, which would look for them in the indexed field itself.
+    fn snippets(&self, searcher: &tantivy::Searcher, query: &dyn Query) -> Result<SnippetGenerator> {
+        let mut terms = std::collections::BTreeSet::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == self.fields.text {
+                terms.insert(term.clone());
+            }
+        });
+        let mut words = std::collections::BTreeMap::new();
+        for term in terms {
+            let Some(word) = term.value().as_str().map(str::to_string) else { continue };
+            let docs = searcher.doc_freq(&term).map_err(self.err())?;
+            if docs > 0 {
+                words.insert(word, 1.0 / (1.0 + docs as f32));
+            }
+        }
+        Ok(SnippetGenerator::new(words, self.analyzer.clone(), self.fields.written, SNIPPET_CHARS))
+    }
+
     /// For each group of `by`: the passages matching the request, the distinct interviews among
     /// them, and the group's interviews in the whole index. Groups with no match are left out;
     /// sorted by matching interviews, then passages (most first), then name.
@@ -306,7 +336,7 @@ impl StudyIndex {
                 out.push(StoredPassage {
                     interview: s(f.interview),
                     passage,
-                    text: s(f.text),
+                    text: s(f.written),
                     codes: facets(f.code),
                     negated: facets(f.negated),
                 });
@@ -363,9 +393,8 @@ mod tests {
     /// `deleted` sources deleted.
     fn index_of(segments: &[&[Doc]], deleted: &[&str]) -> StudyIndex {
         let index = Index::create_in_ram(crate::index::schema::build());
-        index
-            .tokenizers()
-            .register(super::super::ANALYZER, super::super::PithTokenizer::new(crate::analyze::Language::English));
+        index.tokenizers().register(STEMS, super::super::tokenizer::StemsTokenizer::default());
+        let analyzer = crate::analyze::Analyzer::new(Language::English);
         let fields = Fields::resolve(&index.schema()).unwrap();
         let mut writer: tantivy::IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
@@ -378,7 +407,8 @@ mod tests {
                 doc.add_text(fields.participant, interview.to_uppercase());
                 doc.add_text(fields.persona, persona);
                 doc.add_text(fields.role, "participant");
-                doc.add_text(fields.text, text);
+                doc.add_text(fields.text, super::super::Stems::of(&analyzer.analyze(text)).as_str());
+                doc.add_text(fields.written, text);
                 for c in *codes {
                     doc.add_facet(fields.code, code_facet(&CodeId::parse(c).unwrap()));
                 }
@@ -393,7 +423,7 @@ mod tests {
             writer.delete_term(Term::from_field_text(fields.source, source));
         }
         writer.commit().unwrap();
-        StudyIndex::new(index, fields, PathBuf::from("memory")).unwrap()
+        StudyIndex::new(index, fields, Language::English, PathBuf::from("memory")).unwrap()
     }
 
     fn counts(idx: &StudyIndex, query: &str, by: GroupBy) -> Vec<(String, u64, u64, u64)> {

@@ -10,7 +10,7 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{attr_value, Fields};
 use super::state::{content_hash, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State};
-use super::{index_dir, index_error, lock_path, open_dir, state_path};
+use super::{index_dir, index_error, lock_path, open_dir, state_path, Stems};
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
 use crate::lexicon::Lexicon;
@@ -50,6 +50,8 @@ pub struct Session {
     dir: std::path::PathBuf,
     index: tantivy::Index,
     fields: Fields,
+    /// For passages coded without their [`Stems`](super::Stems).
+    analyzer: Analyzer,
     writer: IndexWriter<TantivyDocument>,
     fingerprint: String,
     old: State,
@@ -74,7 +76,7 @@ impl Session {
             .unwrap_or_default();
         let rebuilt = old.study.is_empty();
         let dir = index_dir(root);
-        let opened = if rebuilt { None } else { open_dir(&dir, language, false).ok().flatten() };
+        let opened = if rebuilt { None } else { open_dir(&dir, false).ok().flatten() };
         // An index that does not open is rebuilt whole, whatever the state file says.
         let rebuilt = opened.is_none();
         let (index, fields) = match opened {
@@ -83,7 +85,7 @@ impl Session {
                 if dir.exists() {
                     std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 }
-                open_dir(&dir, language, true)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
+                open_dir(&dir, true)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
             }
         };
         let old = if rebuilt { State::default() } else { old };
@@ -101,6 +103,7 @@ impl Session {
             dir,
             index,
             fields,
+            analyzer: Analyzer::new(language),
             writer,
             fingerprint,
             old,
@@ -144,7 +147,7 @@ impl Session {
     pub fn replace(&self, lexicon: &Lexicon, interview: &CodedInterview, inputs: Inputs) {
         let source = interview.meta.source.clone();
         self.writer.delete_term(Term::from_field_text(self.fields.source, &source));
-        for doc in documents(&self.fields, lexicon, interview) {
+        for doc in documents(&self.fields, &self.analyzer, lexicon, interview) {
             if let Err(e) = self.writer.add_document(doc) {
                 if let Ok(mut slot) = self.failed.lock() {
                     slot.get_or_insert(e);
@@ -211,7 +214,8 @@ pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(
                 session.keep(&source, inputs);
                 return Vec::new();
             }
-            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false }) {
+            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false, index: true })
+            {
                 Ok((interview, warnings)) => {
                     session.replace(lexicon, &interview, inputs);
                     warnings
@@ -300,7 +304,12 @@ pub fn up_to_date(study: &Study, lexicon: &Lexicon, request: &str) -> Result<Opt
 }
 
 /// The documents of one interview: one per passage.
-fn documents(fields: &Fields, lexicon: &Lexicon, interview: &CodedInterview) -> Vec<TantivyDocument> {
+fn documents(
+    fields: &Fields,
+    analyzer: &Analyzer,
+    lexicon: &Lexicon,
+    interview: &CodedInterview,
+) -> Vec<TantivyDocument> {
     let meta = &interview.meta;
     interview
         .passages
@@ -320,7 +329,11 @@ fn documents(fields: &Fields, lexicon: &Lexicon, interview: &CodedInterview) -> 
             if let Some(t) = p.time {
                 doc.add_f64(fields.time, t.start);
             }
-            doc.add_text(fields.text, interview.text(p));
+            match &cp.stems {
+                Some(stems) => doc.add_text(fields.text, stems.as_str()),
+                None => doc.add_text(fields.text, Stems::of(&analyzer.analyze(interview.text(p))).as_str()),
+            }
+            doc.add_text(fields.written, interview.text(p));
             for tag in &cp.tags {
                 let Some(code) = lexicon.codes().get(tag.code) else { continue };
                 let field = if tag.negated() { fields.negated } else { fields.code };
