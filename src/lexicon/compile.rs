@@ -1,6 +1,7 @@
 //! Codes → one [`Matcher`] that finds every term of every code in one pass over a passage's
-//! tokens: phrase patterns are indexed by their first word (stem, exact form, or prefix), and
-//! all regular expressions run as one `RegexSet`. Coding cost stays flat as lexicons grow.
+//! tokens: phrase patterns are indexed by their first word (stem, exact form, or prefix). A
+//! regular expression runs only on passages holding a word it needs (see `gate`; all of them,
+//! as one `RegexSet`, on text where that test is not sound). Coding cost stays flat as lexicons grow.
 
 use std::collections::HashMap;
 
@@ -62,6 +63,10 @@ pub struct Matcher {
     /// `None` when the combined set is too large to build: each regex then runs alone.
     regex_set: Option<RegexSet>,
     regexes: Vec<(u32, u32, bool, Regex)>,
+    /// Fragments of words the expressions need, each with the expressions (bits) needing it.
+    gates: Vec<(Box<str>, u64)>,
+    /// The expressions that need no particular word: they run on every passage.
+    ungated: u64,
 }
 
 static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -98,6 +103,8 @@ struct Word {
 struct Known {
     stem: u32,
     exact: u32,
+    /// The regular expressions (bits) a passage with this word may match.
+    gates: u64,
     /// The patterns that can start at the word.
     candidates: Box<[u32]>,
 }
@@ -121,6 +128,8 @@ impl Matcher {
             exact_ids: FxHashMap::default(),
             regex_set: None,
             regexes: Vec::new(),
+            gates: Vec::new(),
+            ungated: 0,
         };
         let mut warnings = Vec::new();
         let mut seen: HashMap<(usize, String), (usize, usize)> = HashMap::new();
@@ -135,7 +144,21 @@ impl Matcher {
                         });
                     }
                     match &term.kind {
-                        TermKind::Regex(re) => m.regexes.push((ci as u32, ti as u32, veto, re.clone())),
+                        TermKind::Regex(re) => {
+                            let bit = 1u64.checked_shl(m.regexes.len() as u32).unwrap_or(0);
+                            match super::gate::fragments(re.as_str()).filter(|_| bit != 0) {
+                                Some(frags) => {
+                                    for f in frags {
+                                        match m.gates.iter_mut().find(|(g, _)| **g == *f) {
+                                            Some((_, bits)) => *bits |= bit,
+                                            None => m.gates.push((f.into(), bit)),
+                                        }
+                                    }
+                                }
+                                None => m.ungated |= bit,
+                            }
+                            m.regexes.push((ci as u32, ti as u32, veto, re.clone()));
+                        }
                         TermKind::Phrase { elements, gaps } => {
                             let key = format!("{veto}{elements:?}{gaps:?}");
                             // The same words in two codes is deliberate double coding; twice in one
@@ -184,7 +207,10 @@ impl Matcher {
                     let code = &codes[*ci as usize];
                     warnings.push(LexiconError {
                         location: code.terms.get(*ti as usize).map_or(code.location.clone(), |t| t.location.clone()),
-                        message: format!("the regular expressions together are too large, none will match: {e}"),
+                        message: format!(
+                            "the regular expressions together are too large to run as one set, each runs alone \
+                             (slower): {e}"
+                        ),
                     });
                 }
                 None
@@ -201,13 +227,14 @@ impl Matcher {
         let mut flat: Vec<u32> = Vec::new();
         let mut starts: Vec<(usize, Range<usize>)> = Vec::new();
         let owner = (self.id, analysis.language());
-        CANDIDATES.with(|cell| {
+        let gates = CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
             if cache.owner != owner {
                 cache.by_norm.clear();
                 cache.owner = owner;
             }
             let mut clause = 0u32;
+            let mut gates = 0u64;
             for (i, t) in analysis.tokens.iter().enumerate() {
                 if t.kind == TokenKind::Punct {
                     if is_clause_break(analysis.norm(t)) {
@@ -226,6 +253,7 @@ impl Matcher {
                         cache.by_norm.entry(norm.into()).or_insert(k)
                     }
                 };
+                gates |= known.gates;
                 if !known.candidates.is_empty() {
                     let from = flat.len();
                     flat.extend_from_slice(&known.candidates);
@@ -233,6 +261,7 @@ impl Matcher {
                 }
                 words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
             }
+            gates
         });
         let mut found: Vec<(u32, Range<usize>)> = Vec::new();
         for (wi, range) in starts {
@@ -242,7 +271,19 @@ impl Matcher {
                 }
             }
         }
-        if found.is_empty() && self.regexes.is_empty() {
+        // The expressions that may match: by the words they need, where that is sound.
+        let regexes: Vec<usize> = if self.regexes.is_empty() {
+            Vec::new()
+        } else if self.regexes.len() <= 64 && super::gate::applies_to(text) {
+            let bits = gates | self.ungated;
+            (0..self.regexes.len()).filter(|ri| bits & (1 << ri) != 0).collect()
+        } else {
+            match &self.regex_set {
+                Some(set) => set.matches(text).into_iter().collect(),
+                None => (0..self.regexes.len()).collect(),
+            }
+        };
+        if found.is_empty() && regexes.is_empty() {
             return Vec::new();
         }
         let mut matches: Vec<(bool, Match)> = found
@@ -253,23 +294,17 @@ impl Matcher {
                 (p.veto, Match { code: p.code as usize, term: p.term as usize, tokens, bytes, vetoed_by: None })
             })
             .collect();
-        if !self.regexes.is_empty() {
-            let hits: Vec<usize> = match &self.regex_set {
-                Some(set) => set.matches(text).into_iter().collect(),
-                None => (0..self.regexes.len()).collect(),
-            };
-            for ri in hits {
-                let (code, term, veto, re) = &self.regexes[ri];
-                for m in re.find_iter(text) {
-                    if m.start() == m.end() {
-                        continue;
-                    }
-                    let tokens = token_range(analysis, m.range());
-                    matches.push((
-                        *veto,
-                        Match { code: *code as usize, term: *term as usize, tokens, bytes: m.range(), vetoed_by: None },
-                    ));
+        for ri in regexes {
+            let (code, term, veto, re) = &self.regexes[ri];
+            for m in re.find_iter(text) {
+                if m.start() == m.end() {
+                    continue;
                 }
+                let tokens = token_range(analysis, m.range());
+                matches.push((
+                    *veto,
+                    Match { code: *code as usize, term: *term as usize, tokens, bytes: m.range(), vetoed_by: None },
+                ));
             }
         }
         let (vetoes, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(|(veto, _)| *veto);
@@ -290,6 +325,7 @@ impl Matcher {
         Known {
             stem: self.stem_ids.get(stem).copied().unwrap_or(0),
             exact: self.exact_ids.get(norm).copied().unwrap_or(0),
+            gates: self.gates.iter().filter(|(f, _)| norm.contains(&**f)).fold(0, |bits, (_, b)| bits | b),
             candidates: self.candidates(norm, stem),
         }
     }

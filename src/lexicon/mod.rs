@@ -6,6 +6,7 @@
 //! anything is written.
 
 mod compile;
+mod gate;
 mod parse;
 
 use std::fmt;
@@ -275,5 +276,23 @@ mod tests {
         for family in Family::ALL {
             assert!(lexicon.codes().iter().any(|c| c.family() == family), "no code for {family}");
         }
+    }
+
+    #[test]
+    fn every_builtin_expression_runs_only_on_passages_with_a_word_it_needs() {
+        let lexicon = Lexicon::from_sources(
+            &Analyzer::new(Language::English),
+            &BUILTIN.map(|(n, t)| (Origin::Builtin(n), t.to_string())),
+        )
+        .unwrap_or_else(|e| panic!("{}", LexiconErrors::render(&e)));
+        let mut expressions = 0;
+        for term in lexicon.codes().iter().flat_map(|c| c.terms.iter().chain(&c.exclusions)) {
+            if let TermKind::Regex(re) = &term.kind {
+                expressions += 1;
+                let frags = gate::fragments(re.as_str());
+                assert!(frags.as_ref().is_some_and(|f| f.iter().all(|f| f.len() >= 2)), "{}: {frags:?}", term.source);
+            }
+        }
+        assert!(expressions > 0);
     }
 }
