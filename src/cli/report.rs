@@ -246,8 +246,11 @@ struct Digest {
 /// What a [`Digest`] depends on besides the transcript's inputs: the grouping and whether the
 /// REFI-QDA part is made.
 fn digest_variant(formats: &[ReportFormat], by: &str) -> String {
-    format!("digest qdpx={} by={by}", formats.contains(&ReportFormat::Qdpx))
+    format!("digest {DIGEST_LAYOUT} qdpx={} by={by}", formats.contains(&ReportFormat::Qdpx))
 }
+
+/// Bumped when what a digest holds changes shape, so no run reads another layout's records.
+const DIGEST_LAYOUT: u32 = 2;
 
 /// What a run is asked, as a hash: the same request over unchanged inputs gives the same files.
 fn run_request(out: &Path, formats: &[ReportFormat], by: &str, redact: bool) -> String {

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{Seek, Write as _};
+use std::io::{Read as _, Seek, Write as _};
 use std::path::Path;
 
 use super::escape::xml;
@@ -124,11 +124,14 @@ pub(super) fn codebook(lexicon: &Lexicon) -> String {
 }
 
 /// Builds `study.qdpx` while interviews stream by: each interview's document text goes into
-/// the zip (a temporary file in the output folder) as soon as it arrives and its selections into
-/// a spill file, so memory holds only the case list; [`Builder::finish`] adds `project.qde`.
+/// the zip (a temporary file in the output folder) as soon as it arrives and its selections,
+/// already compressed, into a spill file, so memory holds only the case list; [`Builder::finish`]
+/// adds `project.qde` (its head, the spilled selections and its tail as one deflate stream).
 pub struct Builder {
     zip: zip::ZipWriter<std::io::BufWriter<tempfile::NamedTempFile>>,
     sources: std::io::BufWriter<std::fs::File>,
+    /// The spilled selections: checksum and length of their text, length compressed.
+    spilled: (crc32fast::Hasher, u64, u64),
     any_source: bool,
     /// Participant → their case.
     cases: BTreeMap<String, Case>,
@@ -162,6 +165,7 @@ impl Builder {
         Ok(Builder {
             zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
             sources: std::io::BufWriter::new(spill),
+            spilled: (crc32fast::Hasher::new(), 0, 0),
             any_source: false,
             cases: BTreeMap::new(),
             variables: vec!["persona".to_string()],
@@ -184,7 +188,10 @@ impl Builder {
             Case { attributes, sources: Vec::new() }
         });
         case.sources.push(meta.source.clone());
-        self.sources.write_all(part.xml.as_bytes()).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        self.sources.write_all(&part.xml.bytes).map_err(|e| Error::io(PROJECT_FILE, e))?;
+        self.spilled.0.combine(&crc32fast::Hasher::new_with_initial_len(part.xml.crc, part.xml.len));
+        self.spilled.1 += part.xml.len;
+        self.spilled.2 += part.xml.bytes.len() as u64;
         self.any_source = true;
         Ok(())
     }
@@ -234,16 +241,31 @@ impl Builder {
             let _ = writeln!(head, "  </Cases>");
         }
         let io = |e: std::io::Error| Error::io(PROJECT_FILE, e);
-        self.zip.start_file("project.qde", zip_options()).map_err(zip_error)?;
-        self.zip.write_all(head.as_bytes()).map_err(io)?;
+        let mut tail = String::new();
         if self.any_source {
-            self.zip.write_all(b"  <Sources>\n").map_err(io)?;
-            let mut spill = self.sources.into_inner().map_err(|e| io(e.into_error()))?;
-            spill.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
-            std::io::copy(&mut spill, &mut self.zip).map_err(io)?;
-            self.zip.write_all(b"  </Sources>\n").map_err(io)?;
+            head.push_str("  <Sources>\n");
+            tail.push_str("  </Sources>\n");
         }
-        self.zip.write_all(b"</Project>\n").map_err(io)?;
+        tail.push_str("</Project>\n");
+        let (head, tail) = (Deflated::piece(head.as_bytes(), false), Deflated::piece(tail.as_bytes(), true));
+        let mut spill = self.sources.into_inner().map_err(|e| io(e.into_error()))?;
+        spill.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+        let (mut crc, mut len) = (crc32fast::Hasher::new_with_initial_len(head.crc, head.len), head.len);
+        crc.combine(&self.spilled.0);
+        crc.combine(&crc32fast::Hasher::new_with_initial_len(tail.crc, tail.len));
+        len += self.spilled.1 + tail.len;
+        let compressed = head.bytes.len() as u64 + self.spilled.2 + tail.bytes.len() as u64;
+        let stream = std::io::Cursor::new(head.bytes).chain(spill).chain(std::io::Cursor::new(tail.bytes));
+        let limit = u64::from(u32::MAX);
+        if len < limit && compressed < limit {
+            let entry = single_entry_zip("project.qde", crc.finalize(), len, compressed, stream).map_err(io)?;
+            let mut entry = zip::ZipArchive::new(entry).map_err(zip_error)?;
+            self.zip.raw_copy_file(entry.by_index_raw(0).map_err(zip_error)?).map_err(zip_error)?;
+        } else {
+            // Past 4 GiB the entry needs zip64 fields: the zip crate writes them, from the text.
+            self.zip.start_file("project.qde", zip_options().large_file(true)).map_err(zip_error)?;
+            std::io::copy(&mut flate2::read::DeflateDecoder::new(stream), &mut self.zip).map_err(io)?;
+        }
         let buffered = self.zip.finish().map_err(zip_error)?;
         let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
         file.as_file().sync_all().map_err(io)?;
@@ -253,11 +275,88 @@ impl Builder {
 
 /// One interview's share of the project, made where it was coded (in parallel): its source text,
 /// compressed as a one-entry zip that [`Builder::add`] copies without recompressing, and its
-/// `TextSource` element with the coded selections.
+/// `TextSource` element with the coded selections, compressed as a piece of `project.qde`.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Part {
     zip: Vec<u8>,
-    xml: String,
+    xml: Deflated,
+}
+
+/// A piece of a raw deflate stream: pieces made with `last` false end on a byte boundary without
+/// ending the stream (a sync flush), so pieces written one after the other, the last one last,
+/// are one stream.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Deflated {
+    bytes: Vec<u8>,
+    /// CRC-32 of the text.
+    crc: u32,
+    /// Length of the text.
+    len: u64,
+}
+
+impl Deflated {
+    fn piece(text: &[u8], last: bool) -> Deflated {
+        // Writing into a Vec cannot fail.
+        let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(1));
+        let _ = encoder.write_all(text);
+        let bytes = if last {
+            encoder.finish().unwrap_or_default()
+        } else {
+            let _ = encoder.flush();
+            std::mem::take(encoder.get_mut())
+        };
+        Deflated { bytes, crc: crc32fast::hash(text), len: text.len() as u64 }
+    }
+}
+
+/// A zip archive in a temporary file holding one deflated entry whose compressed bytes are
+/// `data`: how a stream compressed elsewhere enters a `ZipWriter` (`raw_copy_file`), which takes
+/// compressed entries only from archives. Sizes under 4 GiB (no zip64 fields); the time is the
+/// zip crate's default (1980-01-01 00:00), as for the other entries.
+fn single_entry_zip(
+    name: &str,
+    crc: u32,
+    len: u64,
+    compressed: u64,
+    mut data: impl std::io::Read,
+) -> std::io::Result<std::fs::File> {
+    const DOS_DATE_1980_01_01: u16 = (1 << 5) | 1;
+    let (len, compressed) = (len as u32, compressed as u32);
+    let name = name.as_bytes();
+    // version needed 2.0, no flags, deflate, time 00:00, date, CRC, sizes, name length, no extra.
+    let mut fields = Vec::new();
+    for v in [20u16, 0, 8, 0, DOS_DATE_1980_01_01] {
+        fields.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [crc, compressed, len] {
+        fields.extend_from_slice(&v.to_le_bytes());
+    }
+    fields.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    fields.extend_from_slice(&0u16.to_le_bytes());
+    let mut file = std::io::BufWriter::new(tempfile::tempfile()?);
+    file.write_all(&0x0403_4b50u32.to_le_bytes())?;
+    file.write_all(&fields)?;
+    file.write_all(name)?;
+    std::io::copy(&mut data, &mut file)?;
+    let directory_at = 30 + name.len() as u32 + compressed;
+    let mut directory = Vec::new();
+    directory.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    directory.extend_from_slice(&20u16.to_le_bytes()); // made by: MS-DOS, 2.0
+    directory.extend_from_slice(&fields);
+    // No comment, disk 0, no attributes, local header at offset 0.
+    directory.extend_from_slice(&[0; 2 + 2 + 2 + 4 + 4]);
+    directory.extend_from_slice(name);
+    file.write_all(&directory)?;
+    file.write_all(&0x0605_4b50u32.to_le_bytes())?;
+    for v in [0u16, 0, 1, 1] {
+        file.write_all(&v.to_le_bytes())?;
+    }
+    file.write_all(&(directory.len() as u32).to_le_bytes())?;
+    file.write_all(&directory_at.to_le_bytes())?;
+    file.write_all(&0u16.to_le_bytes())?;
+    let mut file = file.into_inner().map_err(|e| e.into_error())?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    Ok(file)
 }
 
 /// The user every selection is created by.
@@ -274,7 +373,7 @@ pub fn part(lexicon: &Lexicon, interview: &CodedInterview) -> Result<Part> {
     let zip = zip.finish().map_err(zip_error)?.into_inner();
     let mut xml = String::new();
     source_xml(&mut xml, lexicon, interview, &user());
-    Ok(Part { zip, xml })
+    Ok(Part { zip, xml: Deflated::piece(xml.as_bytes(), false) })
 }
 
 fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, user: &str) {
@@ -331,6 +430,31 @@ mod tests {
         assert!(parts[2].starts_with('8'), "{g}");
         assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{g}");
         assert!(g.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn pieces_join_into_one_deflate_stream_that_a_single_entry_zip_carries() {
+        let body = "caf\u{e9} \u{2014} ".repeat(5000);
+        let texts: [&[u8]; 4] = [b"<head>\n", b"", body.as_bytes(), b"</tail>\n"];
+        let whole: Vec<u8> = texts.concat();
+        let pieces: Vec<Deflated> =
+            texts.iter().enumerate().map(|(i, t)| Deflated::piece(t, i == texts.len() - 1)).collect();
+        let mut crc = crc32fast::Hasher::new();
+        for p in &pieces {
+            crc.combine(&crc32fast::Hasher::new_with_initial_len(p.crc, p.len));
+        }
+        let crc = crc.finalize();
+        assert_eq!(crc, crc32fast::hash(&whole));
+        let stream: Vec<u8> = pieces.iter().flat_map(|p| p.bytes.iter().copied()).collect();
+        let entry = single_entry_zip("project.qde", crc, whole.len() as u64, stream.len() as u64, &stream[..]).unwrap();
+        let mut archive = zip::ZipArchive::new(entry).unwrap();
+        assert_eq!(archive.len(), 1);
+        let mut file = archive.by_name("project.qde").unwrap();
+        assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
+        let mut back = Vec::new();
+        // Reading to the end checks the CRC-32 and the size in the directory.
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(back, whole);
     }
 
     #[test]
