@@ -125,10 +125,7 @@ impl Cache {
     pub fn writer(&self) -> Result<Writer> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let file = tempfile::Builder::new()
-            .prefix(crate::fsutil::TEMP_PREFIX)
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let file = crate::fsutil::temporary_in(dir).map_err(|e| Error::io(dir, e))?;
         Ok(Writer { out: BufWriter::new(file), path: self.path.clone(), failed: None })
     }
 }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = temporary_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
@@ -19,6 +19,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Prefix of the temporary files [`write_atomic`] renames into place.
 pub const TEMP_PREFIX: &str = ".pith-tmp-";
+
+/// A temporary file in `dir` for an output about to be renamed into place, with the permissions
+/// any new file gets (0666 less the umask on Unix; `tempfile` alone makes it 0600, which would
+/// hide the reports and the study's state from the researcher's group).
+pub fn temporary_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
 
 /// Age after which a temporary file in an output folder is taken as left by a killed writer.
 /// No write of pith's takes this long, so a live writer's file is never removed.
@@ -48,6 +59,19 @@ pub fn clean_stale_temporaries(dir: &Path) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let out = std::process::Command::new("sh").args(["-c", "umask"]).output().unwrap_or_else(|e| panic!("{e}"));
+        let umask = u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap_or(0o022);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("report.md");
+        super::write_atomic(&path, b"# report").unwrap_or_else(|e| panic!("{e}"));
+        let mode = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{e}")).permissions().mode();
+        assert_eq!(mode & 0o777, 0o666 & !umask, "mode {mode:o}, umask {umask:o}");
+    }
+
     use super::*;
 
     #[test]

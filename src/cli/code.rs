@@ -40,10 +40,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let mut file = match &args.output {
         Some(path) => {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::Builder::new()
-                .prefix(".pith-tmp-")
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let tmp = pith::fsutil::temporary_in(dir).with_context(|| format!("cannot write {}", path.display()))?;
             Some(tmp)
         }
         None => None,

@@ -160,7 +160,7 @@ impl Builder {
     /// Starts a project whose zip is written to a temporary file in `out`.
     pub fn new(out: &Path) -> Result<Builder> {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        let file = tempfile::Builder::new().prefix(".pith-tmp-").tempfile_in(out).map_err(|e| Error::io(out, e))?;
+        let file = crate::fsutil::temporary_in(out).map_err(|e| Error::io(out, e))?;
         let spill = tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e))?;
         Ok(Builder {
             zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
