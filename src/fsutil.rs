@@ -59,6 +59,8 @@ pub fn clean_stale_temporaries(dir: &Path) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[cfg(unix)]
     #[test]
     fn outputs_get_the_permissions_of_any_new_file() {
@@ -67,12 +69,10 @@ mod tests {
         let umask = u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap_or(0o022);
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("report.md");
-        super::write_atomic(&path, b"# report").unwrap_or_else(|e| panic!("{e}"));
+        write_atomic(&path, b"# report").unwrap_or_else(|e| panic!("{e}"));
         let mode = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{e}")).permissions().mode();
         assert_eq!(mode & 0o777, 0o666 & !umask, "mode {mode:o}, umask {umask:o}");
     }
-
-    use super::*;
 
     #[test]
     fn replaces_the_whole_file_and_leaves_no_temporary() {

@@ -12,7 +12,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, SegmentOrdinal, TantivyDocument,
 
 use super::count;
 use super::schema::{attr_value, Fields};
-use super::tokenizer::{query_tokenizers, STEMS};
+use super::tokenizer::for_queries;
 use super::write::code_facet;
 use crate::analyze::Language;
 use crate::error::{Error, Result};
@@ -181,11 +181,7 @@ impl StudyIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|source| Error::Index { path: dir.clone(), source })?;
-        let tokenizers = query_tokenizers(language);
-        let analyzer = tokenizers.get(STEMS).ok_or_else(|| Error::Index {
-            path: dir.clone(),
-            source: tantivy::TantivyError::SchemaError(format!("no tokenizer {STEMS}")),
-        })?;
+        let (tokenizers, analyzer) = for_queries(language);
         let mut parser = QueryParser::new(index.schema(), vec![fields.text], tokenizers);
         parser.set_conjunction_by_default();
         Ok(StudyIndex { index, reader, fields, parser, analyzer, dir })
@@ -393,7 +389,7 @@ mod tests {
     /// `deleted` sources deleted.
     fn index_of(segments: &[&[Doc]], deleted: &[&str]) -> StudyIndex {
         let index = Index::create_in_ram(crate::index::schema::build());
-        index.tokenizers().register(STEMS, super::super::tokenizer::StemsTokenizer::default());
+        index.tokenizers().register(super::super::tokenizer::STEMS, super::super::tokenizer::StemsTokenizer::default());
         let analyzer = crate::analyze::Analyzer::new(Language::English);
         let fields = Fields::resolve(&index.schema()).unwrap();
         let mut writer: tantivy::IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 15_000_000).unwrap();

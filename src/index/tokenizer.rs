@@ -1,7 +1,7 @@
 //! The index's words are the coder's: each passage is analyzed once, by the pipeline, and the
 //! index takes its stems as [`Stems`] (one stem per line), which [`StemsTokenizer`] only splits.
 //! Queries and snippets start from raw text, so for them the same tokenizer name maps to
-//! [`PithTokenizer`], pith's one analyzer; [`query_tokenizers`] gives that mapping.
+//! [`PithTokenizer`], pith's one analyzer; [`for_queries`] gives that mapping.
 //!
 //! Both give the same tokens for a passage: its words' stems (punctuation skipped), positions
 //! counting words, so a search for "worried" and a phrase query match what the coder saw.
@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager};
 
 use crate::analyze::{Analysis, Analyzer, Language, TokenKind};
 
@@ -30,7 +30,7 @@ impl Stems {
     /// The stems of an analyzed passage's words.
     pub fn of(analysis: &Analysis) -> Stems {
         let mut line = String::with_capacity(analysis.tokens.len() * 8);
-        for t in analysis.tokens.iter().filter(|t| t.kind != TokenKind::Punct) {
+        for (_, t) in analysis.words() {
             line.push_str(analysis.stem(t));
             line.push('\n');
         }
@@ -59,8 +59,8 @@ impl Tokenizer for StemsTokenizer {
     type TokenStream<'a> = StemsStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> StemsStream<'a> {
+        // Position usize::MAX: the first token's is one more, 0.
         self.token.reset();
-        self.token.position = usize::MAX;
         StemsStream { lines: text.split_terminator('\n'), token: &mut self.token }
     }
 }
@@ -146,11 +146,13 @@ impl TokenStream for PithTokenStream<'_> {
     }
 }
 
-/// Tokenizers for text as people write it: [`STEMS`] is pith's analyzer for `language`.
-pub fn query_tokenizers(language: Language) -> TokenizerManager {
+/// Tokenizers for text as people write it, where [`STEMS`] is pith's analyzer for `language`,
+/// and that analyzer (for snippets).
+pub fn for_queries(language: Language) -> (TokenizerManager, TextAnalyzer) {
+    let analyzer = TextAnalyzer::from(PithTokenizer::new(language));
     let manager = TokenizerManager::default();
-    manager.register(STEMS, PithTokenizer::new(language));
-    manager
+    manager.register(STEMS, analyzer.clone());
+    (manager, analyzer)
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The fragments, one of which is inside a word of any ASCII text `pattern` matches
-/// (case-insensitively); `None` when the expression needs no particular word.
+/// The fragments, one of which is inside a normalized word of any text [`applies_to`] accepts
+/// and `pattern` matches (case-insensitively); `None` when the expression needs no particular word.
 pub fn fragments(pattern: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(pattern).ok()?;
     let mut frags: Vec<String> = needs(&hir)?.iter().map(|s| fragment(s).to_string()).collect();

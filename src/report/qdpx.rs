@@ -130,9 +130,8 @@ pub(super) fn codebook(lexicon: &Lexicon) -> String {
 pub struct Builder {
     zip: zip::ZipWriter<std::io::BufWriter<tempfile::NamedTempFile>>,
     sources: std::io::BufWriter<std::fs::File>,
-    /// The spilled selections: checksum and length of their text, length compressed.
-    spilled: (crc32fast::Hasher, u64, u64),
-    any_source: bool,
+    /// The spilled selections, as pieces of `project.qde`.
+    spilled: Joined,
     /// Participant → their case.
     cases: BTreeMap<String, Case>,
     variables: Vec<String>,
@@ -165,8 +164,7 @@ impl Builder {
         Ok(Builder {
             zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
             sources: std::io::BufWriter::new(spill),
-            spilled: (crc32fast::Hasher::new(), 0, 0),
-            any_source: false,
+            spilled: Joined::default(),
             cases: BTreeMap::new(),
             variables: vec!["persona".to_string()],
             user: user(),
@@ -189,10 +187,7 @@ impl Builder {
         });
         case.sources.push(meta.source.clone());
         self.sources.write_all(&part.xml.bytes).map_err(|e| Error::io(PROJECT_FILE, e))?;
-        self.spilled.0.combine(&crc32fast::Hasher::new_with_initial_len(part.xml.crc, part.xml.len));
-        self.spilled.1 += part.xml.len;
-        self.spilled.2 += part.xml.bytes.len() as u64;
-        self.any_source = true;
+        self.spilled.add(&part.xml);
         Ok(())
     }
 
@@ -242,7 +237,7 @@ impl Builder {
         }
         let io = |e: std::io::Error| Error::io(PROJECT_FILE, e);
         let mut tail = String::new();
-        if self.any_source {
+        if self.spilled.len > 0 {
             head.push_str("  <Sources>\n");
             tail.push_str("  </Sources>\n");
         }
@@ -250,11 +245,11 @@ impl Builder {
         let (head, tail) = (Deflated::piece(head.as_bytes(), false), Deflated::piece(tail.as_bytes(), true));
         let mut spill = self.sources.into_inner().map_err(|e| io(e.into_error()))?;
         spill.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
-        let (mut crc, mut len) = (crc32fast::Hasher::new_with_initial_len(head.crc, head.len), head.len);
-        crc.combine(&self.spilled.0);
-        crc.combine(&crc32fast::Hasher::new_with_initial_len(tail.crc, tail.len));
-        len += self.spilled.1 + tail.len;
-        let compressed = head.bytes.len() as u64 + self.spilled.2 + tail.bytes.len() as u64;
+        let mut whole = Joined::default();
+        whole.add(&head);
+        whole.append(&self.spilled);
+        whole.add(&tail);
+        let Joined { crc, len, compressed } = whole;
         let stream = std::io::Cursor::new(head.bytes).chain(spill).chain(std::io::Cursor::new(tail.bytes));
         let limit = u64::from(u32::MAX);
         if len < limit && compressed < limit {
@@ -306,6 +301,28 @@ impl Deflated {
             std::mem::take(encoder.get_mut())
         };
         Deflated { bytes, crc: crc32fast::hash(text), len: text.len() as u64 }
+    }
+}
+
+/// Pieces written one after another: the CRC-32 and length of their text, their length compressed.
+#[derive(Clone, Default)]
+struct Joined {
+    crc: crc32fast::Hasher,
+    len: u64,
+    compressed: u64,
+}
+
+impl Joined {
+    fn add(&mut self, piece: &Deflated) {
+        self.crc.combine(&crc32fast::Hasher::new_with_initial_len(piece.crc, piece.len));
+        self.len += piece.len;
+        self.compressed += piece.bytes.len() as u64;
+    }
+
+    fn append(&mut self, other: &Joined) {
+        self.crc.combine(&other.crc);
+        self.len += other.len;
+        self.compressed += other.compressed;
     }
 }
 
@@ -439,14 +456,16 @@ mod tests {
         let whole: Vec<u8> = texts.concat();
         let pieces: Vec<Deflated> =
             texts.iter().enumerate().map(|(i, t)| Deflated::piece(t, i == texts.len() - 1)).collect();
-        let mut crc = crc32fast::Hasher::new();
+        let mut joined = Joined::default();
         for p in &pieces {
-            crc.combine(&crc32fast::Hasher::new_with_initial_len(p.crc, p.len));
+            joined.add(p);
         }
-        let crc = crc.finalize();
+        let crc = joined.crc.finalize();
         assert_eq!(crc, crc32fast::hash(&whole));
+        assert_eq!(joined.len, whole.len() as u64);
         let stream: Vec<u8> = pieces.iter().flat_map(|p| p.bytes.iter().copied()).collect();
-        let entry = single_entry_zip("project.qde", crc, whole.len() as u64, stream.len() as u64, &stream[..]).unwrap();
+        assert_eq!(joined.compressed, stream.len() as u64);
+        let entry = single_entry_zip("project.qde", crc, joined.len, joined.compressed, &stream[..]).unwrap();
         let mut archive = zip::ZipArchive::new(entry).unwrap();
         assert_eq!(archive.len(), 1);
         let mut file = archive.by_name("project.qde").unwrap();
