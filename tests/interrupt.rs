@@ -154,3 +154,61 @@ fn a_lock_file_nobody_holds_is_taken_over_and_a_held_one_stops_a_second_writer()
     drop(held);
     pith(["run".as_ref(), study.path().as_os_str(), "-q".as_ref()]).stdout();
 }
+
+/// The files of `dir` (not recursive) and their bytes.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Makes `dir` hold `files` and nothing else.
+fn put_back(dir: &Path, files: &[(String, Vec<u8>)]) {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn a_commit_killed_after_writing_its_files_does_not_stop_the_next_run() {
+    // A kill between writing a commit's files and recording them in meta.json, rebuilt exactly:
+    // the study as before the commit, plus the files the commit wrote (and registered).
+    let study = TempStudy::new();
+    for n in 0..20 {
+        study.write(&format!("transcripts/t{n:03}.txt"), transcript(n));
+    }
+    assert!(run(study.path()).status().unwrap().success(), "the first run failed");
+    let (state, index) = (study.path().join(".pith"), study.path().join(".pith/index"));
+    let (before, index_before) = (files_of(&state), files_of(&index));
+    study.write("transcripts/t003.txt", transcript(3) + "Participant: The roof leaks onto the switchgear.\n");
+    assert!(run(study.path()).status().unwrap().success(), "the run after the edit failed");
+    let written: Vec<_> =
+        files_of(&index).into_iter().filter(|(n, _)| !index_before.iter().any(|(m, _)| m == n)).collect();
+    assert!(written.iter().any(|(n, _)| n.ends_with(".del")), "the edit deleted no document: {written:?}");
+
+    put_back(&state, &before);
+    put_back(&index, &index_before);
+    let managed = index.join(".managed.json");
+    let mut names: Vec<String> = serde_json::from_slice(&std::fs::read(&managed).unwrap()).unwrap();
+    for (name, bytes) in &written {
+        if name != "meta.json" && name != ".managed.json" {
+            std::fs::write(index.join(name), bytes).unwrap();
+            names.push(name.clone());
+        }
+    }
+    std::fs::write(&managed, serde_json::to_vec(&names).unwrap()).unwrap();
+    assert_eq!(search(study.path(), "switchgear"), Vec::<String>::new(), "the commit was not undone");
+
+    let next = run(study.path()).stderr(Stdio::piped()).output().unwrap();
+    assert!(next.status.success(), "the run after the killed commit failed: {}", String::from_utf8_lossy(&next.stderr));
+    assert_eq!(search(study.path(), "switchgear").len(), 1);
+}

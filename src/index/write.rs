@@ -91,6 +91,9 @@ impl Session {
         let old = if rebuilt { State::default() } else { old };
         let writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(writer_threads(), WRITER_MEMORY).map_err(index_error(&dir))?;
+        // A writer killed mid-commit leaves files its commit never recorded; this run's commit
+        // would name some of them again (a segment's deletes at the same opstamp) and fail.
+        writer.garbage_collect_files().wait().map_err(index_error(&dir))?;
         let new = State {
             language: language.name().to_string(),
             study: fingerprint.clone(),
