@@ -21,9 +21,10 @@ pub use quotes::{trim as trim_quote, Quote};
 use terms::GroupTerms;
 pub use terms::{is_content_word, TermCounts};
 
+use crate::code::Tag;
 use crate::lexicon::Lexicon;
 use crate::model::{Family, UNASSIGNED};
-use crate::pipeline::{is_evidence_role, CodedInterview};
+use crate::pipeline::{is_evidence_role, CodedInterview, CodedPassage};
 
 /// Benjamini–Hochberg q-value (false discovery rate over the codes tested for a group) below
 /// which a code difference is called a difference. 10% is the usual rate for exploratory work.
@@ -381,7 +382,8 @@ impl Summarizer<'_> {
         let group = interview.meta.attribute(&self.by).unwrap_or(UNASSIGNED).to_string();
         let mut codes: BTreeMap<usize, CodeCounts> = BTreeMap::new();
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
-        let mut best: HashMap<usize, Quote> = HashMap::new();
+        // The best passage per code so far; its quote is made once, at the end.
+        let mut best: HashMap<usize, (f64, &CodedPassage, &Tag)> = HashMap::new();
         let mut jobs = Vec::new();
         let mut pairs = PairCounts::default();
         let mut passages = 0;
@@ -402,11 +404,8 @@ impl Summarizer<'_> {
                     evidence_codes.insert(tag.code);
                     here.push(tag.code);
                     let s = quotes::score(tag, *words.get_or_init(|| text.split_whitespace().count()));
-                    if best.get(&tag.code).is_none_or(|q| q.score < s) {
-                        best.insert(
-                            tag.code,
-                            quotes::make(&interview.meta.id, &interview.meta.participant, &cp.passage, text, tag, s),
-                        );
+                    if best.get(&tag.code).is_none_or(|(score, ..)| *score < s) {
+                        best.insert(tag.code, (s, cp, tag));
                     }
                 } else if tag.negated() {
                     acc.negated += 1;
@@ -435,6 +434,13 @@ impl Summarizer<'_> {
             .attribute("date")
             .map(|d| format!("{d}\u{0}{}", interview.meta.id))
             .unwrap_or_else(|| interview.meta.id.clone());
+        let (id, participant) = (&interview.meta.id, &interview.meta.participant);
+        let best = best
+            .into_iter()
+            .map(|(code, (s, cp, tag))| {
+                (code, quotes::make(id, participant, &cp.passage, interview.text(&cp.passage), tag, s))
+            })
+            .collect();
         Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key }
     }
 }
