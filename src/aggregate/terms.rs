@@ -10,10 +10,10 @@
 use std::hash::Hasher as _;
 
 use hashbrown::HashTable;
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, Vocabulary};
 
 /// Function words that log-odds would otherwise rank (their variance is tiny).
 const STOP: &[&str] = &[
@@ -127,29 +127,73 @@ pub struct TermCounts {
     forms: Vec<Form>,
     /// Positions in `terms` by key, while counting.
     index: HashTable<u32>,
+    /// While counting, what each word of the analyzer's vocabulary counts as: its term and form
+    /// (positions in `terms` and `forms`) and whether it is a content word; each pair of words,
+    /// their phrase's term and form. Looked up by word ids, so a word seen before is never hashed.
+    seen: Seen,
     /// Words counted.
     pub words: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    vocabulary: Option<Vocabulary>,
+    words: FxHashMap<u32, (u32, u32, bool)>,
+    pairs: FxHashMap<(u32, u32), (u32, u32)>,
 }
 
 impl TermCounts {
     /// Counts the words of an analyzed passage and its two-word phrases of content words
     /// ("building management").
     pub fn add_passage(&mut self, analysis: &Analysis) {
-        let mut previous: Option<(&str, &str)> = None;
+        let vocabulary = analysis.vocabulary();
+        if vocabulary != self.seen.vocabulary {
+            self.seen = Seen { vocabulary, ..Seen::default() };
+        }
+        let mut previous: Option<(&str, &str, Option<u32>)> = None;
         for (_, t) in analysis.words() {
             let (stem, norm) = (analysis.stem(t), analysis.norm(t));
+            let id = analysis.word_id(t).filter(|_| vocabulary.is_some());
             self.words += 1;
-            self.add((stem, None), (norm, None), 1);
-            let content = is_content_word(stem);
-            if let (Some((ps, pn)), true) = (previous, content) {
-                self.add((ps, Some(stem)), (pn, Some(norm)), 1);
+            let content = match id.and_then(|id| self.seen.words.get(&id)) {
+                Some(&(term, form, content)) => {
+                    self.count(term, form, 1);
+                    content
+                }
+                None => {
+                    let (term, form) = self.add((stem, None), (norm, None), 1);
+                    let content = is_content_word(stem);
+                    if let Some(id) = id {
+                        self.seen.words.insert(id, (term, form, content));
+                    }
+                    content
+                }
+            };
+            if let (Some((ps, pn, pid)), true) = (previous, content) {
+                let pair = pid.zip(id);
+                match pair.and_then(|pair| self.seen.pairs.get(&pair)) {
+                    Some(&(term, form)) => self.count(term, form, 1),
+                    None => {
+                        let found = self.add((ps, Some(stem)), (pn, Some(norm)), 1);
+                        if let Some(pair) = pair {
+                            self.seen.pairs.insert(pair, found);
+                        }
+                    }
+                }
             }
-            previous = content.then_some((stem, norm));
+            previous = content.then_some((stem, norm, id));
         }
     }
 
-    /// Adds `n` occurrences of `key` in the form `form`.
-    fn add(&mut self, key: Key<'_>, form: Key<'_>, n: u32) {
+    /// Adds `n` occurrences to a term and one of its forms.
+    fn count(&mut self, term: u32, form: u32, n: u32) {
+        self.terms[term as usize].count += n;
+        self.forms[form as usize].count += n;
+    }
+
+    /// Adds `n` occurrences of `key` in the form `form`; gives their positions in `terms` and
+    /// `forms`.
+    fn add(&mut self, key: Key<'_>, form: Key<'_>, n: u32) -> (u32, u32) {
         if self.index.len() != self.terms.len() {
             self.reindex();
         }
@@ -175,7 +219,7 @@ impl TermCounts {
             let form_entry = &mut self.forms[f as usize];
             if form_entry.text.holds(&self.text, form) {
                 form_entry.count += n;
-                return;
+                return (i as u32, f);
             }
             f = form_entry.next;
         }
@@ -184,6 +228,7 @@ impl TermCounts {
         let text = if key_span.holds(&self.text, form) { key_span } else { Span::push(&mut self.text, form) };
         self.forms.push(Form { text, count: n, next: self.terms[i].forms });
         self.terms[i].forms = (self.forms.len() - 1) as u32;
+        (i as u32, self.terms[i].forms)
     }
 
     fn reindex(&mut self) {
@@ -197,6 +242,7 @@ impl TermCounts {
     /// Drops what only counting needs (call when the interview is counted); counting may go on.
     pub fn seal(&mut self) {
         self.index = HashTable::new();
+        self.seen = Seen::default();
         self.text.shrink_to_fit();
         self.terms.shrink_to_fit();
         self.forms.shrink_to_fit();
@@ -294,7 +340,7 @@ impl TermCounts {
             next_form += n_forms as usize;
             terms.push(Term { hash, key, count, forms: first });
         }
-        Some(TermCounts { text, terms, forms, index: HashTable::new(), words })
+        Some(TermCounts { text, terms, forms, index: HashTable::new(), seen: Seen::default(), words })
     }
 }
 

@@ -19,7 +19,7 @@ mod tokenize;
 
 use std::ops::Range;
 
-pub use stem::Language;
+pub use stem::{Language, Vocabulary};
 
 /// What a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +43,20 @@ pub struct Token {
     pub kind: TokenKind,
     norm: Range<u32>,
     stem: Range<u32>,
+    /// Id of the normalized word in the analysis' vocabulary ([`NO_WORD`] for numbers and
+    /// punctuation).
+    word: u32,
 }
+
+const NO_WORD: u32 = u32::MAX;
 
 /// An analyzed text: its tokens, and the normalized forms and stems they point to.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
     buf: String,
     language: Option<Language>,
+    /// The vocabulary every word's id is in (`None` if the stem cache started over mid-text).
+    vocabulary: Option<Vocabulary>,
     /// The tokens, in text order.
     pub tokens: Vec<Token>,
 }
@@ -68,6 +75,17 @@ impl Analysis {
     /// The language the text was analyzed in (`None` before any analysis).
     pub fn language(&self) -> Option<Language> {
         self.language
+    }
+
+    /// The vocabulary the ids of [`Analysis::word_id`] are in: the same id in the same vocabulary
+    /// is the same normalized word. `None` when the words are not all in one vocabulary.
+    pub fn vocabulary(&self) -> Option<Vocabulary> {
+        self.vocabulary
+    }
+
+    /// The word token's id in [`Analysis::vocabulary`] (`None` for numbers and punctuation).
+    pub fn word_id(&self, token: &Token) -> Option<u32> {
+        (token.word != NO_WORD).then_some(token.word)
     }
 
     /// The word and number tokens only, with their index among all tokens.
@@ -106,6 +124,7 @@ impl Analyzer {
         out.buf.clear();
         out.tokens.clear();
         out.language = Some(self.language);
+        let (mut vocabulary, mut one_vocabulary) = (None, true);
         let ascii = text.is_ascii();
         let mut chars_before = 0usize;
         let mut bytes_before = 0usize;
@@ -124,15 +143,17 @@ impl Analyzer {
             let norm_start = out.buf.len() as u32;
             out.buf.push_str(&word);
             let norm = norm_start..out.buf.len() as u32;
-            let stem = if kind == TokenKind::Word {
+            let (stem, id) = if kind == TokenKind::Word {
                 let stem_start = out.buf.len() as u32;
-                stem::stem_into(self.language, &word, &mut out.buf);
-                stem_start..out.buf.len() as u32
+                let (v, id) = stem::stem_into(self.language, &word, &mut out.buf);
+                one_vocabulary &= *vocabulary.get_or_insert(v) == v;
+                (stem_start..out.buf.len() as u32, id)
             } else {
-                norm.clone()
+                (norm.clone(), NO_WORD)
             };
-            out.tokens.push(Token { bytes: range, chars, kind, norm, stem });
+            out.tokens.push(Token { bytes: range, chars, kind, norm, stem, word: id });
         });
+        out.vocabulary = vocabulary.filter(|_| one_vocabulary);
     }
 
     /// Normalizes and stems one word as it would be in running text (for lexicon terms).
@@ -140,7 +161,7 @@ impl Analyzer {
         let mut buf = String::new();
         self.normalizer.normalize_into(word, &mut buf);
         let mut stem = String::new();
-        stem::stem_into(self.language, &buf, &mut stem);
+        let _ = stem::stem_into(self.language, &buf, &mut stem);
         stem
     }
 
@@ -196,6 +217,22 @@ mod tests {
         let a = Analyzer::new(Language::English).analyze("in 2024");
         assert_eq!(a.tokens[1].kind, TokenKind::Number);
         assert_eq!(a.stem(&a.tokens[1]), "2024");
+    }
+
+    #[test]
+    fn a_word_has_one_id_in_a_vocabulary() {
+        let an = Analyzer::new(Language::English);
+        let a = an.analyze("Worried, worried WORRIED worry in 2024");
+        let b = an.analyze("still worried");
+        assert_eq!(a.vocabulary(), b.vocabulary());
+        assert!(a.vocabulary().is_some());
+        let ids: Vec<_> = a.tokens.iter().map(|t| a.word_id(t)).collect();
+        assert_eq!(ids[0], ids[2]);
+        assert_eq!(ids[0], ids[3]);
+        assert_eq!(ids[0], b.word_id(&b.tokens[1]));
+        assert_ne!(ids[0], ids[4], "worry: same stem, another word");
+        assert_eq!(ids[1], None, "punctuation");
+        assert_eq!(ids[6], None, "a number");
     }
 
     #[test]

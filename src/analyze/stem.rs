@@ -1,6 +1,8 @@
 //! Snowball stems through a per-thread word → stem cache (a corpus has few distinct words).
 
 use std::cell::RefCell;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
@@ -66,42 +68,77 @@ impl Language {
     }
 }
 
-/// Past this many distinct words a thread's cache starts over, so memory stays bounded.
+/// Past this many distinct words a thread's cache starts over (in a new [`Vocabulary`]), so
+/// memory stays bounded.
 const CACHE_LIMIT: usize = 1 << 18;
+
+/// How one thread's cache numbers the words it has stemmed: in the same vocabulary, the same id
+/// is the same normalized word (so the same stem), whichever analysis it comes from. A cache
+/// that starts over, or changes language, starts a new vocabulary; none is ever reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vocabulary(NonZeroU64);
+
+static NEXT_VOCABULARY: AtomicU64 = AtomicU64::new(1);
+
+impl Vocabulary {
+    fn new() -> Vocabulary {
+        Vocabulary(NonZeroU64::new(NEXT_VOCABULARY.fetch_add(1, Ordering::Relaxed)).unwrap_or(NonZeroU64::MIN))
+    }
+}
 
 struct Cache {
     language: Language,
     stemmer: Stemmer,
-    stems: FxHashMap<Box<str>, Box<str>>,
+    vocabulary: Vocabulary,
+    /// Normalized word → its id: where its stem is in `spans`.
+    ids: FxHashMap<Box<str>, u32>,
+    stems: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Cache {
+    fn new(language: Language) -> Cache {
+        Cache {
+            language,
+            stemmer: Stemmer::create(language.algorithm()),
+            vocabulary: Vocabulary::new(),
+            ids: FxHashMap::default(),
+            stems: String::new(),
+            spans: Vec::new(),
+        }
+    }
 }
 
 thread_local! {
     static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
 }
 
-/// Appends the stem of the normalized word `word` to `out`.
-pub(super) fn stem_into(language: Language, word: &str, out: &mut String) {
+/// Appends the stem of the normalized word `word` to `out`; gives the word's id and the
+/// vocabulary it is in.
+pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vocabulary, u32) {
     CACHE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let cache = match &mut *slot {
             Some(c) if c.language == language => c,
-            other => other.insert(Cache {
-                language,
-                stemmer: Stemmer::create(language.algorithm()),
-                stems: FxHashMap::default(),
-            }),
+            other => other.insert(Cache::new(language)),
         };
-        if let Some(stem) = cache.stems.get(word) {
-            out.push_str(stem);
-            return;
+        if let Some(&id) = cache.ids.get(word) {
+            let (start, end) = cache.spans[id as usize];
+            out.push_str(&cache.stems[start as usize..end as usize]);
+            return (cache.vocabulary, id);
         }
-        let stem: Box<str> = cache.stemmer.stem(word).into();
+        if cache.ids.len() >= CACHE_LIMIT {
+            *cache = Cache::new(language);
+        }
+        let stem = cache.stemmer.stem(word);
         out.push_str(&stem);
-        if cache.stems.len() >= CACHE_LIMIT {
-            cache.stems.clear();
-        }
-        cache.stems.insert(word.into(), stem);
-    });
+        let start = cache.stems.len() as u32;
+        cache.stems.push_str(&stem);
+        let id = cache.spans.len() as u32;
+        cache.spans.push((start, cache.stems.len() as u32));
+        cache.ids.insert(word.into(), id);
+        (cache.vocabulary, id)
+    })
 }
 
 #[cfg(test)]
@@ -121,11 +158,17 @@ mod tests {
     #[test]
     fn cache_gives_the_stemmers_answer_and_switches_language() {
         let mut a = String::new();
-        stem_into(Language::English, "running", &mut a);
-        stem_into(Language::English, "running", &mut a);
+        let first = stem_into(Language::English, "running", &mut a);
+        let again = stem_into(Language::English, "running", &mut a);
         assert_eq!(a, "runrun");
+        assert_eq!(first, again, "the same word, the same id");
+        let other = stem_into(Language::English, "runs", &mut a);
+        assert_eq!(a, "runrunrun");
+        assert_eq!(other.0, first.0);
+        assert_ne!(other.1, first.1, "another word, another id, even with the same stem");
         let mut f = String::new();
-        stem_into(Language::French, "continuellement", &mut f);
+        let french = stem_into(Language::French, "continuellement", &mut f);
         assert_eq!(f, Stemmer::create(Algorithm::French).stem("continuellement"));
+        assert_ne!(french.0, first.0, "another language, another vocabulary");
     }
 }

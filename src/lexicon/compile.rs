@@ -11,7 +11,7 @@ use std::ops::Range;
 use regex::{Regex, RegexSet};
 
 use super::{Code, Element, LexiconError, TermKind};
-use crate::analyze::{Analysis, Language, TokenKind};
+use crate::analyze::{Analysis, Language, TokenKind, Vocabulary};
 
 /// One occurrence of a term in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,14 +79,20 @@ const CANDIDATE_CACHE_LIMIT: usize = 1 << 18;
 
 /// Per thread: for each normalized word seen, the patterns that can start at it (its stem, its
 /// exact form and its prefixes looked up once), for one matcher and analysis language at a time.
+/// Words are found by their id in the analyzer's vocabulary (an index, not a hash lookup) when
+/// the analysis has one, by their normalized form otherwise.
+#[derive(Default)]
 struct CandidateCache {
     owner: (u64, Option<Language>),
     by_norm: FxHashMap<Box<str>, Known>,
+    vocabulary: Option<Vocabulary>,
+    /// Word id → 1 + its place in `known` (0: not seen yet).
+    by_word: Vec<u32>,
+    known: Vec<Known>,
 }
 
 thread_local! {
-    static CANDIDATES: std::cell::RefCell<CandidateCache> =
-        std::cell::RefCell::new(CandidateCache { owner: (0, None), by_norm: FxHashMap::default() });
+    static CANDIDATES: std::cell::RefCell<CandidateCache> = std::cell::RefCell::default();
 }
 
 /// A word of the text: its token index and the clause it belongs to.
@@ -231,8 +237,17 @@ impl Matcher {
             let mut cache = cell.borrow_mut();
             if cache.owner != owner {
                 cache.by_norm.clear();
+                cache.by_word.clear();
+                cache.known.clear();
                 cache.owner = owner;
             }
+            let vocabulary = analysis.vocabulary();
+            if vocabulary.is_some() && cache.vocabulary != vocabulary {
+                cache.by_word.clear();
+                cache.known.clear();
+                cache.vocabulary = vocabulary;
+            }
+            let CandidateCache { by_norm, by_word, known: knowns, .. } = &mut *cache;
             let mut clause = 0u32;
             let mut gates = 0u64;
             for (i, t) in analysis.tokens.iter().enumerate() {
@@ -243,14 +258,26 @@ impl Matcher {
                     continue;
                 }
                 let norm = analysis.norm(t);
-                let known = match cache.by_norm.get(norm) {
-                    Some(k) => k,
-                    None => {
-                        if cache.by_norm.len() >= CANDIDATE_CACHE_LIMIT {
-                            cache.by_norm.clear();
+                let known = match analysis.word_id(t).filter(|_| vocabulary.is_some()) {
+                    Some(id) => {
+                        let id = id as usize;
+                        if by_word.len() <= id {
+                            by_word.resize(id + 1, 0);
                         }
-                        let k = self.know(norm, analysis.stem(t));
-                        cache.by_norm.entry(norm.into()).or_insert(k)
+                        if by_word[id] == 0 {
+                            knowns.push(self.know(norm, analysis.stem(t)));
+                            by_word[id] = knowns.len() as u32;
+                        }
+                        &knowns[by_word[id] as usize - 1]
+                    }
+                    None => {
+                        if !by_norm.contains_key(norm) {
+                            if by_norm.len() >= CANDIDATE_CACHE_LIMIT {
+                                by_norm.clear();
+                            }
+                            by_norm.insert(norm.into(), self.know(norm, analysis.stem(t)));
+                        }
+                        &by_norm[norm]
                     }
                 };
                 gates |= known.gates;
