@@ -8,10 +8,13 @@
 //!
 //! One file, `STUDY/.pith/cache`: records `[key: 32 bytes][length: u32 LE][check: 8 bytes]
 //! [payload]`, the payload a value in postcard, LZ4-compressed, the check the first bytes of its
-//! BLAKE3 hash. A run writes a new file as it goes (every
-//! transcript's record, reused or made) and renames it into place when its transcripts are all
-//! done, so the cache only ever holds one run's records and never grows with edits. A missing,
-//! damaged or foreign cache is an empty one: the run codes everything, as a first run would.
+//! BLAKE3 hash. A run appends the records it makes and leaves those it reuses where they are,
+//! so a re-run after one edit writes one record, not the study's. Records no run uses any more
+//! stay until they outweigh the ones the last run used; that run then copies its records into a
+//! new file and renames it into place, so the file holds at most about twice one run's records.
+//! Keys name contents, so an old record is never a wrong answer. A torn tail (a killed run) is
+//! cut before the next append; a damaged record fails its check and is a miss, never a misread;
+//! a missing or foreign cache is an empty one: the run codes everything, as a first run would.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -42,12 +45,20 @@ fn check(payload: &[u8]) -> Check {
     c
 }
 
-/// One record, ready to be written.
+/// One record of this run: made now, or kept from the last run where it is in the file.
 #[derive(Debug, Clone)]
 pub struct Record {
     key: Key,
     check: Check,
-    payload: Vec<u8>,
+    body: Body,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    /// A payload to append.
+    New(Vec<u8>),
+    /// A record of the file: where its payload starts, and its length.
+    Kept(u64, u32),
 }
 
 /// The cache of the last run, open for reading; [`Cache::writer`] starts this run's.
@@ -56,8 +67,9 @@ pub struct Cache {
     path: PathBuf,
     variant: blake3::Hash,
     file: Option<Mutex<File>>,
-    /// Key → (payload offset, length, check).
-    records: HashMap<Key, (u64, u32, Check)>,
+    records: Records,
+    /// Where the last whole record ends: a torn tail after it is cut before appending.
+    end: u64,
 }
 
 /// The cache file of a study.
@@ -76,14 +88,14 @@ impl Cache {
         h.update(&[0]);
         h.update(variant.as_bytes());
         let variant = h.finalize();
-        let (file, records) = match File::open(&path) {
+        let (file, (records, end)) = match File::open(&path) {
             Ok(file) => {
-                let records = scan(&file).unwrap_or_default();
-                (Some(Mutex::new(file)), records)
+                let scanned = scan(&file).unwrap_or_default();
+                (Some(Mutex::new(file)), scanned)
             }
-            Err(_) => (None, HashMap::new()),
+            Err(_) => (None, Default::default()),
         };
-        Cache { path, variant, file, records }
+        Cache { path, variant, file, records, end }
     }
 
     /// The key of a transcript: its source path and its inputs' hash, under this run's variant.
@@ -110,7 +122,7 @@ impl Cache {
             return None;
         }
         let value = decode(&payload)?;
-        Some((value, Record { key, check: sum, payload }))
+        Some((value, Record { key, check: sum, body: Body::Kept(offset, len) }))
     }
 
     /// `value`'s record under `key` (`None` when it cannot be encoded). Made on the worker: the
@@ -118,15 +130,25 @@ impl Cache {
     pub fn record<T: Serialize>(&self, key: Key, value: &T) -> Option<Record> {
         let bytes = postcard::to_stdvec(value).ok()?;
         let payload = lz4_flex::compress_prepend_size(&bytes);
-        Some(Record { key, check: check(&payload), payload })
+        Some(Record { key, check: check(&payload), body: Body::New(payload) })
     }
 
-    /// Starts this run's cache, in a temporary file beside the cache.
+    /// Starts this run's records: appended to the cache file, after its last whole record.
     pub fn writer(&self) -> Result<Writer> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = &self.path;
+        let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let file = crate::fsutil::temporary_in(dir).map_err(|e| Error::io(dir, e))?;
-        Ok(Writer { out: BufWriter::new(file), path: self.path.clone(), failed: None })
+        // Records are kept only from the file this cache read; any other starts over.
+        let end = if self.file.is_some() { self.end } else { 0 };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        file.set_len(end).and_then(|()| file.seek(SeekFrom::Start(end))).map_err(|e| Error::io(path, e))?;
+        Ok(Writer { out: BufWriter::new(file), path: path.clone(), end, live: Vec::new(), failed: None })
     }
 }
 
@@ -135,8 +157,12 @@ fn decode<T: DeserializeOwned>(payload: &[u8]) -> Option<T> {
     postcard::from_bytes(&bytes).ok()
 }
 
-/// Reads the record headers of a cache file; a truncated or damaged tail ends the scan.
-fn scan(file: &File) -> std::io::Result<HashMap<Key, (u64, u32, Check)>> {
+/// Key → (payload offset, length, check).
+type Records = HashMap<Key, (u64, u32, Check)>;
+
+/// Reads the record headers of a cache file, and where the last whole record ends; a truncated
+/// or damaged tail ends the scan.
+fn scan(file: &File) -> std::io::Result<(Records, u64)> {
     let size = file.metadata()?.len();
     let mut reader = BufReader::new(file);
     let mut records = HashMap::new();
@@ -153,46 +179,78 @@ fn scan(file: &File) -> std::io::Result<HashMap<Key, (u64, u32, Check)>> {
         if payload + u64::from(len) > size {
             break;
         }
+        // A key written again (its record was damaged) is read from its last record.
         records.insert(key, (payload, len, sum));
         reader.seek_relative(i64::from(len))?;
         at = payload + u64::from(len);
     }
-    Ok(records)
+    Ok((records, at))
 }
 
-/// This run's cache, written as transcripts are done; [`Writer::commit`] puts it in place.
+/// This run's records, appended as transcripts are done; [`Writer::commit`] finishes the file.
 pub struct Writer {
-    out: BufWriter<tempfile::NamedTempFile>,
+    out: BufWriter<File>,
     path: PathBuf,
+    /// Where the file ends, appended records included.
+    end: u64,
+    /// This run's records in the file: where each starts (its header) and its length.
+    live: Vec<(u64, u64)>,
     failed: Option<std::io::Error>,
 }
 
 impl Writer {
-    /// Appends a record. A failed write is kept for [`Writer::commit`] to report; the run goes on.
+    /// Adds a record to this run's: appends a new one, notes where a kept one is. A failed write
+    /// is kept for [`Writer::commit`] to report; the run goes on.
     pub fn put(&mut self, record: &Record) {
         if self.failed.is_some() {
             return;
         }
-        let Ok(len) = u32::try_from(record.payload.len()) else { return };
+        let payload = match &record.body {
+            Body::Kept(offset, len) => {
+                self.live.push((offset - HEADER, HEADER + u64::from(*len)));
+                return;
+            }
+            Body::New(payload) => payload,
+        };
+        let Ok(len) = u32::try_from(payload.len()) else { return };
         let written = self
             .out
             .write_all(&record.key)
             .and_then(|()| self.out.write_all(&len.to_le_bytes()))
             .and_then(|()| self.out.write_all(&record.check))
-            .and_then(|()| self.out.write_all(&record.payload));
-        if let Err(e) = written {
-            self.failed = Some(e);
+            .and_then(|()| self.out.write_all(payload));
+        match written {
+            Ok(()) => {
+                self.live.push((self.end, HEADER + u64::from(len)));
+                self.end += HEADER + u64::from(len);
+            }
+            Err(e) => self.failed = Some(e),
         }
     }
 
-    /// Replaces the last run's cache with this one.
+    /// Finishes this run's records. When records no run used any more outweigh this run's, the
+    /// file is rewritten with this run's records only.
     pub fn commit(self) -> Result<()> {
         let path = self.path;
         if let Some(e) = self.failed {
             return Err(Error::io(&path, e));
         }
-        let file = self.out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-        file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        let mut file = self.out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        let live: u64 = self.live.iter().map(|(_, len)| len).sum();
+        if self.end.saturating_sub(live) <= live {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut compact = || -> std::io::Result<tempfile::NamedTempFile> {
+            let mut out = BufWriter::new(crate::fsutil::temporary_in(dir)?);
+            for &(start, len) in &self.live {
+                file.seek(SeekFrom::Start(start))?;
+                std::io::copy(&mut (&mut file).take(len), &mut out)?;
+            }
+            out.into_inner().map_err(|e| e.into_error())
+        };
+        let compacted = compact().map_err(|e| Error::io(&path, e))?;
+        compacted.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         Ok(())
     }
 }
@@ -221,11 +279,60 @@ mod tests {
         let other = Cache::open(dir.path(), "by segment");
         assert!(other.get::<Vec<String>>(other.key("a.txt", "inputs-1")).is_none());
 
-        // A run that keeps only this record replaces the file: the next run finds just it.
+        // A run that keeps this record writes nothing.
+        let size = std::fs::metadata(cache_path(dir.path())).map(|m| m.len()).unwrap_or_default();
         let mut writer = cache.writer().unwrap_or_else(|e| panic!("{e}"));
         writer.put(&record);
         writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::metadata(cache_path(dir.path())).map(|m| m.len()).unwrap_or_default(), size);
         assert_eq!(Cache::open(dir.path(), "by persona").records.len(), 1);
+    }
+
+    /// Runs a cache over `kept` (keys whose records the last run made) and `made` (new values).
+    fn run(dir: &Path, kept: &[&str], made: &[(&str, &str)]) -> Cache {
+        let cache = Cache::open(dir, "v");
+        let mut writer = cache.writer().unwrap_or_else(|e| panic!("{e}"));
+        for k in kept {
+            let (_, record) = cache.get::<String>(cache.key(k, "1")).unwrap_or_else(|| panic!("{k} kept"));
+            writer.put(&record);
+        }
+        for (k, v) in made {
+            writer.put(&cache.record(cache.key(k, "1"), &v.to_string()).unwrap_or_else(|| panic!("encodes")));
+        }
+        writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        Cache::open(dir, "v")
+    }
+
+    #[test]
+    fn runs_append_what_they_make_and_rewrite_the_file_when_old_records_outweigh_theirs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let value = |c: &Cache, k: &str| c.get::<String>(c.key(k, "1")).map(|(v, _)| v);
+        run(dir.path(), &[], &[("a", "alpha"), ("b", "beta")]);
+        let two = std::fs::metadata(cache_path(dir.path())).map(|m| m.len()).unwrap_or_default();
+        // One edit: b's record is no longer used, c's is appended; a's stays where it is.
+        let cache = run(dir.path(), &["a"], &[("c", "gamma")]);
+        assert_eq!(cache.records.len(), 3, "b stays while it does not outweigh a and c");
+        assert!(std::fs::metadata(cache_path(dir.path())).map(|m| m.len()).unwrap_or_default() > two);
+        assert_eq!(value(&cache, "a").as_deref(), Some("alpha"));
+        assert_eq!(value(&cache, "c").as_deref(), Some("gamma"));
+        // A run using c only: a and b outweigh it, so the file is rewritten with c alone.
+        let cache = run(dir.path(), &["c"], &[]);
+        assert_eq!(cache.records.len(), 1);
+        assert_eq!(value(&cache, "c").as_deref(), Some("gamma"));
+        assert_eq!(value(&cache, "a"), None);
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_before_the_next_run_appends() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        run(dir.path(), &[], &[("a", "alpha"), ("b", "beta")]);
+        let path = cache_path(dir.path());
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        // A run killed while appending b.
+        std::fs::write(&path, &bytes[..bytes.len() - 2]).unwrap_or_else(|e| panic!("{e}"));
+        let cache = run(dir.path(), &["a"], &[("c", "gamma")]);
+        assert_eq!(cache.records.len(), 2, "a and c, after the cut");
+        assert_eq!(cache.get::<String>(cache.key("c", "1")).map(|(v, _)| v).as_deref(), Some("gamma"));
     }
 
     #[test]
