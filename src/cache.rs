@@ -164,7 +164,8 @@ type Records = HashMap<Key, (u64, u32, Check)>;
 /// or damaged tail ends the scan.
 fn scan(file: &File) -> std::io::Result<(Records, u64)> {
     let size = file.metadata()?.len();
-    let mut reader = BufReader::new(file);
+    // Headers only: a larger buffer would read every payload too, a buffer at a time.
+    let mut reader = BufReader::with_capacity(HEADER as usize, file);
     let mut records = HashMap::new();
     let mut at = 0u64;
     let mut header = [0u8; HEADER as usize];

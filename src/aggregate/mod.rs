@@ -14,6 +14,7 @@ mod terms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -555,7 +556,8 @@ impl<'a> Aggregator<'a> {
             }
             t
         };
-        let mut corpus_words: FxHashMap<&str, u64> = FxHashMap::default();
+        let distinct = self.groups.values().map(|g| g.words.len()).sum();
+        let mut corpus_words: FxHashMap<&str, u64> = FxHashMap::with_capacity_and_hasher(distinct, Default::default());
         let mut corpus_total = 0u64;
         for g in self.groups.values() {
             corpus_total += g.words.words;
@@ -563,8 +565,9 @@ impl<'a> Aggregator<'a> {
                 *corpus_words.entry(t.key()).or_default() += t.count();
             }
         }
-        let mut personas = Vec::new();
-        for (name, g) in &self.groups {
+        // Each group's statistics on its own thread: they only read.
+        let groups: Vec<(&String, &GroupAcc)> = self.groups.iter().collect();
+        let persona = |&(name, g): &(&String, &GroupAcc)| -> Persona {
             let n = g.interviews;
             let rest_n = self.interviews - n;
             let mut code_stats: Vec<CodeStats> = g
@@ -609,7 +612,7 @@ impl<'a> Aggregator<'a> {
                 .flat_map(|c| c.quotes.iter().cloned())
                 .take(6)
                 .collect();
-            personas.push(Persona {
+            Persona {
                 name: name.clone(),
                 interviews: n,
                 passages: g.passages,
@@ -625,8 +628,9 @@ impl<'a> Aggregator<'a> {
                 gaps,
                 known_unknowns,
                 saturation: saturation(&g.order),
-            });
-        }
+            }
+        };
+        let personas: Vec<Persona> = groups.par_iter().map(persona).collect();
         let golden = golden(&personas);
         let mut cooccurrence: Vec<Cooccurrence> = self
             .pairs

@@ -514,8 +514,7 @@ impl GroupTerms {
     }
 
     /// Distinct terms.
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.table.len()
     }
 
