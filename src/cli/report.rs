@@ -200,7 +200,13 @@ pub fn produce(
     }
     let skipped = ctx.report_diagnostics(&diagnostics);
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
-    let mut aggregates = agg.finish(&title);
+    // The REFI-QDA project needs no aggregates: it is finished while they are computed.
+    let (mut aggregates, project) = std::thread::scope(|s| {
+        let project = s.spawn(|| writer.finish_project(&title, &opened.lexicon));
+        let aggregates = agg.finish(&title);
+        (aggregates, project.join())
+    });
+    project.unwrap_or_else(|panic| std::panic::resume_unwind(panic)).context("cannot write the reports")?;
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }

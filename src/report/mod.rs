@@ -95,13 +95,15 @@ pub struct Writer {
     out: PathBuf,
     formats: Vec<ReportFormat>,
     qdpx: Option<qdpx::Builder>,
+    /// The REFI-QDA project, finished ([`Writer::finish_project`]) and waiting to be put in place.
+    project: Option<tempfile::NamedTempFile>,
 }
 
 impl Writer {
     /// A writer of `formats` into `out`.
     pub fn new(formats: &[ReportFormat], out: &Path) -> Result<Writer> {
         let qdpx = if formats.contains(&ReportFormat::Qdpx) { Some(qdpx::Builder::new(out)?) } else { None };
-        Ok(Writer { out: out.to_path_buf(), formats: formats.to_vec(), qdpx })
+        Ok(Writer { out: out.to_path_buf(), formats: formats.to_vec(), qdpx, project: None })
     }
 
     /// What [`Preparer::prepare`] needs to know of the writer: cheap to copy to the workers.
@@ -118,22 +120,29 @@ impl Writer {
         }
     }
 
+    /// Finishes the REFI-QDA project of the study titled `study` once every interview is in. It
+    /// needs no aggregates, so it may run while they are computed; [`Writer::finish`] does it
+    /// otherwise. Nothing is in place before [`Writer::finish`].
+    pub fn finish_project(&mut self, study: &str, lexicon: &Lexicon) -> Result<()> {
+        if let Some(q) = self.qdpx.take() {
+            self.project = Some(q.finish(study, lexicon)?);
+        }
+        Ok(())
+    }
+
     /// Renders every format, then writes them into the output folder; returns the paths written.
-    pub fn finish(self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
+    pub fn finish(mut self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
         let mut rendered: Vec<(PathBuf, Vec<u8>)> = Vec::new();
         for f in &self.formats {
             for (name, bytes) in f.render(agg, lexicon)? {
                 rendered.push((self.out.join(name), bytes));
             }
         }
-        let project = match self.qdpx {
-            Some(q) => Some(q.finish(&agg.study, lexicon)?),
-            None => None,
-        };
+        self.finish_project(&agg.study, lexicon)?;
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
         crate::fsutil::clean_stale_temporaries(&self.out);
         let mut written = Vec::new();
-        if let Some(file) = project {
+        if let Some(file) = self.project {
             let path = self.out.join(qdpx::PROJECT_FILE);
             file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
             written.push(path);
