@@ -236,6 +236,17 @@ mod tests {
     }
 
     #[test]
+    fn a_stem_cache_starting_over_mid_text_leaves_the_text_without_a_vocabulary() {
+        // More distinct words than a thread's cache keeps (a few hundred under test).
+        let text: String = (0..600).map(|i| format!("worried{i}x ")).collect();
+        let an = Analyzer::new(Language::English);
+        let a = an.analyze(&text);
+        assert_eq!(a.vocabulary(), None);
+        assert!(a.tokens.iter().all(|t| a.stem(t).starts_with("worried") && a.stem(t).ends_with('x')));
+        assert!(an.analyze("worried again").vocabulary().is_some());
+    }
+
+    #[test]
     fn inflections_share_a_stem() {
         let an = Analyzer::new(Language::English);
         assert_eq!(an.stem_word("worried"), an.stem_word("worry"));

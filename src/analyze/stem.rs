@@ -1,11 +1,13 @@
 //! Snowball stems through a per-thread word → stem cache (a corpus has few distinct words).
 
 use std::cell::RefCell;
+use std::hash::Hasher as _;
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use hashbrown::HashTable;
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHasher;
 
 /// Stemming languages (the Snowball algorithms `rust-stemmers` ships).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,7 +72,7 @@ impl Language {
 
 /// Past this many distinct words a thread's cache starts over (in a new [`Vocabulary`]), so
 /// memory stays bounded.
-const CACHE_LIMIT: usize = 1 << 18;
+const CACHE_LIMIT: usize = if cfg!(test) { 1 << 8 } else { 1 << 18 };
 
 /// How one thread's cache numbers the words it has stemmed: in the same vocabulary, the same id
 /// is the same normalized word (so the same stem), whichever analysis it comes from. A cache
@@ -86,14 +88,29 @@ impl Vocabulary {
     }
 }
 
+/// Bytes of a word its table entry holds (longer words are compared in the cache's text).
+const INLINE: usize = 19;
+/// [`Entry::len`] of a word longer than [`INLINE`].
+const SPILLED: u8 = u8::MAX;
+
+/// A word of a cache's table: its id and, when short, its bytes, so a lookup compares within
+/// the table (most words are short).
+#[derive(Clone, Copy)]
+struct Entry {
+    id: u32,
+    len: u8,
+    bytes: [u8; INLINE],
+}
+
 struct Cache {
     language: Language,
     stemmer: Stemmer,
     vocabulary: Vocabulary,
-    /// Normalized word → its id: where its stem is in `spans`.
-    ids: FxHashMap<Box<str>, u32>,
-    stems: String,
-    spans: Vec<(u32, u32)>,
+    /// Normalized words, found by their hash.
+    ids: HashTable<Entry>,
+    /// By id: the word's start, its end (where its stem starts) and its stem's end in `text`.
+    words: Vec<(u32, u32, u32)>,
+    text: String,
 }
 
 impl Cache {
@@ -102,11 +119,17 @@ impl Cache {
             language,
             stemmer: Stemmer::create(language.algorithm()),
             vocabulary: Vocabulary::new(),
-            ids: FxHashMap::default(),
-            stems: String::new(),
-            spans: Vec::new(),
+            ids: HashTable::new(),
+            words: Vec::new(),
+            text: String::new(),
         }
     }
+}
+
+fn hash(word: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(word);
+    h.finish()
 }
 
 thread_local! {
@@ -122,21 +145,43 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
             Some(c) if c.language == language => c,
             other => other.insert(Cache::new(language)),
         };
-        if let Some(&id) = cache.ids.get(word) {
-            let (start, end) = cache.spans[id as usize];
-            out.push_str(&cache.stems[start as usize..end as usize]);
-            return (cache.vocabulary, id);
+        let w = word.as_bytes();
+        let h = hash(w);
+        let Cache { ids, words, text, .. } = &*cache;
+        let found = ids.find(h, |e| {
+            if w.len() <= INLINE {
+                usize::from(e.len) == w.len() && e.bytes[..w.len()] == *w
+            } else {
+                let (start, end, _) = words[e.id as usize];
+                e.len == SPILLED && text.as_bytes()[start as usize..end as usize] == *w
+            }
+        });
+        if let Some(e) = found {
+            let (_, stem, end) = words[e.id as usize];
+            out.push_str(&text[stem as usize..end as usize]);
+            return (cache.vocabulary, e.id);
         }
-        if cache.ids.len() >= CACHE_LIMIT {
+        if cache.words.len() >= CACHE_LIMIT {
             *cache = Cache::new(language);
         }
         let stem = cache.stemmer.stem(word);
         out.push_str(&stem);
-        let start = cache.stems.len() as u32;
-        cache.stems.push_str(&stem);
-        let id = cache.spans.len() as u32;
-        cache.spans.push((start, cache.stems.len() as u32));
-        cache.ids.insert(word.into(), id);
+        let Cache { ids, words, text, .. } = cache;
+        let start = text.len() as u32;
+        text.push_str(word);
+        let end = text.len() as u32;
+        text.push_str(&stem);
+        let id = words.len() as u32;
+        words.push((start, end, text.len() as u32));
+        let mut entry = Entry { id, len: SPILLED, bytes: [0; INLINE] };
+        if w.len() <= INLINE {
+            entry.len = w.len() as u8;
+            entry.bytes[..w.len()].copy_from_slice(w);
+        }
+        ids.insert_unique(h, entry, |e| {
+            let (start, end, _) = words[e.id as usize];
+            hash(&text.as_bytes()[start as usize..end as usize])
+        });
         (cache.vocabulary, id)
     })
 }
@@ -170,5 +215,21 @@ mod tests {
         let french = stem_into(Language::French, "continuellement", &mut f);
         assert_eq!(f, Stemmer::create(Algorithm::French).stem("continuellement"));
         assert_ne!(french.0, first.0, "another language, another vocabulary");
+    }
+
+    #[test]
+    fn long_words_are_told_apart_beyond_the_bytes_an_entry_holds() {
+        let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
+        let long = "internationalizations"; // longer than INLINE
+        let other = "internationalizationx"; // the same first INLINE bytes
+        assert!(long.len() > INLINE && long[..INLINE] == other[..INLINE]);
+        let first = stem_into(Language::English, long, &mut a);
+        let second = stem_into(Language::English, other, &mut b);
+        let again = stem_into(Language::English, long, &mut c);
+        assert_ne!(first.1, second.1);
+        assert_eq!(first, again);
+        assert_eq!(a, c);
+        assert_eq!(a, Stemmer::create(Algorithm::English).stem(long));
+        assert_eq!(b, Stemmer::create(Algorithm::English).stem(other));
     }
 }

@@ -86,9 +86,8 @@ struct CandidateCache {
     owner: (u64, Option<Language>),
     by_norm: FxHashMap<Box<str>, Known>,
     vocabulary: Option<Vocabulary>,
-    /// Word id → 1 + its place in `known` (0: not seen yet).
-    by_word: Vec<u32>,
-    known: Vec<Known>,
+    /// By word id (`None`: not seen yet).
+    by_word: Vec<Option<Known>>,
 }
 
 thread_local! {
@@ -238,16 +237,14 @@ impl Matcher {
             if cache.owner != owner {
                 cache.by_norm.clear();
                 cache.by_word.clear();
-                cache.known.clear();
                 cache.owner = owner;
             }
             let vocabulary = analysis.vocabulary();
             if vocabulary.is_some() && cache.vocabulary != vocabulary {
                 cache.by_word.clear();
-                cache.known.clear();
                 cache.vocabulary = vocabulary;
             }
-            let CandidateCache { by_norm, by_word, known: knowns, .. } = &mut *cache;
+            let CandidateCache { by_norm, by_word, .. } = &mut *cache;
             let mut clause = 0u32;
             let mut gates = 0u64;
             for (i, t) in analysis.tokens.iter().enumerate() {
@@ -262,13 +259,9 @@ impl Matcher {
                     Some(id) => {
                         let id = id as usize;
                         if by_word.len() <= id {
-                            by_word.resize(id + 1, 0);
+                            by_word.resize_with(id + 1, || None);
                         }
-                        if by_word[id] == 0 {
-                            knowns.push(self.know(norm, analysis.stem(t)));
-                            by_word[id] = knowns.len() as u32;
-                        }
-                        &knowns[by_word[id] as usize - 1]
+                        by_word[id].get_or_insert_with(|| self.know(norm, analysis.stem(t)))
                     }
                     None => {
                         if !by_norm.contains_key(norm) {
