@@ -140,13 +140,7 @@ impl Cache {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         // Records are kept only from the file this cache read; any other starts over.
         let end = if self.file.is_some() { self.end } else { 0 };
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        let mut file = crate::fsutil::open_in_place(path).map_err(|e| Error::io(path, e))?;
         file.set_len(end).and_then(|()| file.seek(SeekFrom::Start(end))).map_err(|e| Error::io(path, e))?;
         Ok(Writer { out: BufWriter::new(file), path: path.clone(), end, live: Vec::new(), failed: None })
     }

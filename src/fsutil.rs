@@ -1,4 +1,4 @@
-//! File-system helpers: atomic writes.
+//! File-system helpers: atomic writes, files updated in place.
 
 use std::io::Write;
 use std::path::Path;
@@ -29,6 +29,11 @@ pub fn temporary_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     builder.tempfile_in(dir)
+}
+
+/// Opens `path` to read and write in place, creating it if missing and keeping what it holds.
+pub fn open_in_place(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)
 }
 
 /// Age after which a temporary file in an output folder is taken as left by a killed writer.

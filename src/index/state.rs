@@ -171,13 +171,7 @@ impl Lock {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         for _ in 0..RACES {
-            let mut file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(|e| Error::io(path, e))?;
+            let mut file = crate::fsutil::open_in_place(path).map_err(|e| Error::io(path, e))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
