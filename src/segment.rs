@@ -180,9 +180,26 @@ fn cap(doc: &str, range: Range<usize>, max: usize) -> Vec<Range<usize>> {
 }
 
 /// Byte ranges of the pieces of one turn (the whole turn when it is short).
+/// Words of `text` as `split_whitespace` counts them, without decoding ASCII text char by char.
+pub fn word_count(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    // The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` lacks 0x0B).
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let mut in_word = false;
+    let mut words = 0;
+    for &b in text.as_bytes() {
+        let word = !space(b);
+        words += usize::from(word && !in_word);
+        in_word = word;
+    }
+    words
+}
+
 fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let text = &doc[range.clone()];
-    let words = text.split_whitespace().count();
+    let words = word_count(text);
     if words <= SPLIT_ABOVE {
         return vec![range];
     }
@@ -199,7 +216,7 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
             }
             if end == bytes.len() || bytes[end].is_ascii_whitespace() {
                 let s = &text[start..end];
-                sentences.push((start..end, s.split_whitespace().count()));
+                sentences.push((start..end, word_count(s)));
                 start = end;
             }
             i = end;
@@ -208,7 +225,7 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
         }
     }
     if start < text.len() && !text[start..].trim().is_empty() {
-        sentences.push((start..text.len(), text[start..].split_whitespace().count()));
+        sentences.push((start..text.len(), word_count(&text[start..])));
     }
     let mut pieces: Vec<Range<usize>> = Vec::new();
     let mut current: Option<(Range<usize>, usize)> = None;
@@ -242,6 +259,22 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
 mod tests {
     use super::*;
     use crate::model::Turn;
+
+    #[test]
+    fn word_count_counts_as_split_whitespace_does() {
+        for text in [
+            "",
+            "   ",
+            "one",
+            " two  words ",
+            "tab\tnew\nline\r\nvertical\x0Btab\x0Cfeed",
+            "no-break\u{a0}space and\u{2003}em space",
+            "caf\u{e9} d\u{e9}j\u{e0} vu",
+            "\x1Fcontrol\x1Fchars are words",
+        ] {
+            assert_eq!(word_count(text), text.split_whitespace().count(), "{text:?}");
+        }
+    }
 
     fn transcript(doc: &str, turns: &[(&str, Range<usize>)]) -> Transcript {
         Transcript {

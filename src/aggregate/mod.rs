@@ -404,7 +404,7 @@ impl Summarizer<'_> {
                     acc.hedged += usize::from(tag.hedged());
                     evidence_codes.insert(tag.code);
                     here.push(tag.code);
-                    let s = quotes::score(tag, *words.get_or_init(|| text.split_whitespace().count()));
+                    let s = quotes::score(tag, *words.get_or_init(|| crate::segment::word_count(text)));
                     if best.get(&tag.code).is_none_or(|(score, ..)| *score < s) {
                         best.insert(tag.code, (s, cp, tag));
                     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Tag;
 use crate::model::Passage;
+use crate::segment::word_count;
 
 /// Words above which a quote is trimmed to the sentences around the mention.
 const TRIM_ABOVE: usize = 70;
@@ -78,7 +79,7 @@ pub(super) fn make(interview: &str, participant: &str, passage: &Passage, text: 
 /// Trims `text` to whole sentences around byte `focus`, tidying whitespace.
 pub fn trim(text: &str, focus: usize) -> String {
     let tidy = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.split_whitespace().count() <= TRIM_ABOVE {
+    if word_count(text) <= TRIM_ABOVE {
         return tidy(text);
     }
     let sentences = sentence_ranges(text);
@@ -86,9 +87,8 @@ pub fn trim(text: &str, focus: usize) -> String {
         return tidy(text);
     };
     let (mut lo, mut hi) = (k, k + 1);
-    let words = |lo: usize, hi: usize| -> usize {
-        sentences[lo..hi].iter().map(|r| text[r.clone()].split_whitespace().count()).sum()
-    };
+    let words =
+        |lo: usize, hi: usize| -> usize { sentences[lo..hi].iter().map(|r| word_count(&text[r.clone()])).sum() };
     while words(lo, hi) < TRIM_TARGET {
         let grow_right = hi < sentences.len();
         let grow_left = lo > 0;
