@@ -89,18 +89,27 @@ impl Vocabulary {
 }
 
 /// Bytes of a word its table entry holds (longer words are compared in the cache's text).
-const INLINE: usize = 19;
+const INLINE: usize = 21;
 /// [`Entry::len`] of a word longer than [`INLINE`].
 const SPILLED: u8 = u8::MAX;
 
-/// A word of a cache's table: its id and, when short, its bytes, so a lookup compares within
-/// the table (most words are short).
+/// A word of a cache's table: its id, its stem and, when short, its bytes (zero-padded), so a
+/// lookup of a short word compares within the table and copies its stem without another read
+/// when the stem is the word itself (most words are short, many are their own stem).
 #[derive(Clone, Copy)]
 struct Entry {
     id: u32,
+    /// Where the stem is in the cache's text, or [`SAME`] when the stem is the word.
+    stem: u32,
+    stem_len: u16,
     len: u8,
     bytes: [u8; INLINE],
 }
+
+/// [`Entry::stem`] of a word that is its own stem.
+const SAME: u32 = u32::MAX;
+/// [`Entry::stem_len`] of a stem too long to say: its end is read from the cache's `words`.
+const LONG_STEM: u16 = u16::MAX;
 
 struct Cache {
     language: Language,
@@ -147,18 +156,29 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
         };
         let w = word.as_bytes();
         let h = hash(w);
+        let mut padded = [0u8; INLINE];
+        let short = w.len() <= INLINE;
+        if short {
+            padded[..w.len()].copy_from_slice(w);
+        }
         let Cache { ids, words, text, .. } = &*cache;
         let found = ids.find(h, |e| {
-            if w.len() <= INLINE {
-                usize::from(e.len) == w.len() && e.bytes[..w.len()] == *w
+            if short {
+                usize::from(e.len) == w.len() && e.bytes == padded
             } else {
                 let (start, end, _) = words[e.id as usize];
                 e.len == SPILLED && text.as_bytes()[start as usize..end as usize] == *w
             }
         });
         if let Some(e) = found {
-            let (_, stem, end) = words[e.id as usize];
-            out.push_str(&text[stem as usize..end as usize]);
+            if e.stem == SAME {
+                out.push_str(word);
+            } else if e.stem_len == LONG_STEM {
+                let (_, stem, end) = words[e.id as usize];
+                out.push_str(&text[stem as usize..end as usize]);
+            } else {
+                out.push_str(&text[e.stem as usize..e.stem as usize + usize::from(e.stem_len)]);
+            }
             return (cache.vocabulary, e.id);
         }
         if cache.words.len() >= CACHE_LIMIT {
@@ -173,10 +193,15 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
         text.push_str(&stem);
         let id = words.len() as u32;
         words.push((start, end, text.len() as u32));
-        let mut entry = Entry { id, len: SPILLED, bytes: [0; INLINE] };
-        if w.len() <= INLINE {
+        let (stem, stem_len) = match u16::try_from(stem.len()) {
+            _ if *stem == *word => (SAME, 0),
+            Ok(len) if len < LONG_STEM => (end, len),
+            _ => (end, LONG_STEM),
+        };
+        let mut entry = Entry { id, stem, stem_len, len: SPILLED, bytes: [0; INLINE] };
+        if short {
             entry.len = w.len() as u8;
-            entry.bytes[..w.len()].copy_from_slice(w);
+            entry.bytes = padded;
         }
         ids.insert_unique(h, entry, |e| {
             let (start, end, _) = words[e.id as usize];
@@ -220,8 +245,8 @@ mod tests {
     #[test]
     fn long_words_are_told_apart_beyond_the_bytes_an_entry_holds() {
         let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
-        let long = "internationalizations"; // longer than INLINE
-        let other = "internationalizationx"; // the same first INLINE bytes
+        let long = "counterrevolutionaries"; // longer than INLINE
+        let other = "counterrevolutionariez"; // the same first INLINE bytes
         assert!(long.len() > INLINE && long[..INLINE] == other[..INLINE]);
         let first = stem_into(Language::English, long, &mut a);
         let second = stem_into(Language::English, other, &mut b);
@@ -231,5 +256,20 @@ mod tests {
         assert_eq!(a, c);
         assert_eq!(a, Stemmer::create(Algorithm::English).stem(long));
         assert_eq!(b, Stemmer::create(Algorithm::English).stem(other));
+    }
+
+    #[test]
+    fn a_cached_stem_is_the_stemmers_whether_the_word_is_its_own_stem_short_or_very_long() {
+        // Its stem (the word without "ing") is longer than an entry can say.
+        let huge = "ba".repeat(35_000) + "ing";
+        assert_ne!(Stemmer::create(Algorithm::English).stem(&huge), huge);
+        for word in ["cat", "cats", "the", huge.as_str()] {
+            let expected = Stemmer::create(Algorithm::English).stem(word).to_string();
+            for _ in 0..2 {
+                let mut out = String::from("<");
+                stem_into(Language::English, word, &mut out);
+                assert_eq!(out, format!("<{expected}"), "{:.20}", word);
+            }
+        }
     }
 }
