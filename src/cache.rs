@@ -10,8 +10,9 @@
 //! [payload]`, the payload a value in postcard, LZ4-compressed, the check the first bytes of its
 //! BLAKE3 hash. A run appends the records it makes and leaves those it reuses where they are,
 //! so a re-run after one edit writes one record, not the study's. Records no run uses any more
-//! stay until they outweigh the ones the last run used; that run then copies its records into a
-//! new file and renames it into place, so the file holds at most about twice one run's records.
+//! stay until they weigh as much as the ones the last run used; that run then copies its records
+//! into a new file and renames it into place, so the file holds at most about twice one run's
+//! records (a run that makes every record anew, as after a lexicon change, compacts at once).
 //! Keys name contents, so an old record is never a wrong answer. A torn tail (a killed run) is
 //! cut before the next append; a damaged record fails its check and is a miss, never a misread;
 //! a missing or foreign cache is an empty one: the run codes everything, as a first run would.
@@ -223,8 +224,8 @@ impl Writer {
         }
     }
 
-    /// Finishes this run's records. When records no run used any more outweigh this run's, the
-    /// file is rewritten with this run's records only.
+    /// Finishes this run's records. When records no run used any more weigh as much as this
+    /// run's, the file is rewritten with this run's records only.
     pub fn commit(self) -> Result<()> {
         let path = self.path;
         if let Some(e) = self.failed {
@@ -232,7 +233,8 @@ impl Writer {
         }
         let mut file = self.out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
         let live: u64 = self.live.iter().map(|(_, len)| len).sum();
-        if self.end.saturating_sub(live) <= live {
+        // A run that made every record anew (the lexicons changed) compacts at once.
+        if self.end.saturating_sub(live) < live || self.end == 0 {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -299,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_append_what_they_make_and_rewrite_the_file_when_old_records_outweigh_theirs() {
+    fn runs_append_what_they_make_and_rewrite_the_file_when_old_records_weigh_as_much_as_theirs() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let value = |c: &Cache, k: &str| c.get::<String>(c.key(k, "1")).map(|(v, _)| v);
         run(dir.path(), &[], &[("a", "alpha"), ("b", "beta")]);
@@ -315,6 +317,10 @@ mod tests {
         assert_eq!(cache.records.len(), 1);
         assert_eq!(value(&cache, "c").as_deref(), Some("gamma"));
         assert_eq!(value(&cache, "a"), None);
+        // A run making all its records anew (as after a lexicon change) leaves only them.
+        let cache = run(dir.path(), &[], &[("x", "delta")]);
+        assert_eq!(cache.records.len(), 1);
+        assert_eq!(value(&cache, "x").as_deref(), Some("delta"));
     }
 
     #[test]

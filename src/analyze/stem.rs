@@ -73,6 +73,9 @@ impl Language {
 /// Past this many distinct words a thread's cache starts over (in a new [`Vocabulary`]), so
 /// memory stays bounded.
 const CACHE_LIMIT: usize = if cfg!(test) { 1 << 8 } else { 1 << 18 };
+/// Past this many bytes of words and stems a thread's cache starts over too: memory stays bounded
+/// whatever the words' lengths, and offsets into its text fit in 32 bits.
+const TEXT_LIMIT: usize = 1 << 26;
 
 /// How one thread's cache numbers the words it has stemmed: in the same vocabulary, the same id
 /// is the same normalized word (so the same stem), whichever analysis it comes from. A cache
@@ -181,7 +184,7 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
             }
             return (cache.vocabulary, e.id);
         }
-        if cache.words.len() >= CACHE_LIMIT {
+        if cache.words.len() >= CACHE_LIMIT || cache.text.len() + 2 * word.len() > TEXT_LIMIT {
             *cache = Cache::new(language);
         }
         let stem = cache.stemmer.stem(word);
