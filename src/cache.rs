@@ -238,13 +238,24 @@ impl Writer {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
-        let mut compact = || -> std::io::Result<tempfile::NamedTempFile> {
-            let mut out = BufWriter::new(crate::fsutil::temporary_in(dir)?);
-            for &(start, len) in &self.live {
-                file.seek(SeekFrom::Start(start))?;
-                std::io::copy(&mut (&mut file).take(len), &mut out)?;
+        // Runs of adjacent records, each copied file to file (in the kernel, where it can).
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &(start, len) in &self.live {
+            match runs.last_mut() {
+                Some((at, n)) if *at + *n == start => *n += len,
+                _ => runs.push((start, len)),
             }
-            out.into_inner().map_err(|e| e.into_error())
+        }
+        let compact = || -> std::io::Result<tempfile::NamedTempFile> {
+            let mut out = crate::fsutil::temporary_in(dir)?;
+            for (start, len) in runs {
+                file.seek(SeekFrom::Start(start))?;
+                let copied = std::io::copy(&mut (&mut file).take(len), out.as_file_mut())?;
+                if copied != len {
+                    return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the cache file shrank"));
+                }
+            }
+            Ok(out)
         };
         let compacted = compact().map_err(|e| Error::io(&path, e))?;
         compacted.persist(&path).map_err(|e| Error::io(&path, e.error))?;
