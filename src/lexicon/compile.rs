@@ -263,15 +263,16 @@ impl Matcher {
                         }
                         by_word[id].get_or_insert_with(|| self.know(norm, analysis.stem(t)))
                     }
-                    None => {
-                        if !by_norm.contains_key(norm) {
+                    None => match by_norm.get(norm) {
+                        Some(k) => k,
+                        None => {
                             if by_norm.len() >= CANDIDATE_CACHE_LIMIT {
                                 by_norm.clear();
                             }
-                            by_norm.insert(norm.into(), self.know(norm, analysis.stem(t)));
+                            let k = self.know(norm, analysis.stem(t));
+                            by_norm.entry(norm.into()).or_insert(k)
                         }
-                        &by_norm[norm]
-                    }
+                    },
                 };
                 gates |= known.gates;
                 if !known.candidates.is_empty() {
