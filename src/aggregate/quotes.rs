@@ -78,7 +78,6 @@ pub(super) fn make(interview: &str, participant: &str, passage: &Passage, text: 
 
 /// Trims `text` to whole sentences around byte `focus`, tidying whitespace.
 pub fn trim(text: &str, focus: usize) -> String {
-    let tidy = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     if word_count(text) <= TRIM_ABOVE {
         return tidy(text);
     }
@@ -86,9 +85,14 @@ pub fn trim(text: &str, focus: usize) -> String {
     let Some(k) = sentences.iter().position(|r| r.end > focus) else {
         return tidy(text);
     };
+    // before[i]: words in the sentences before sentence i.
+    let mut before = Vec::with_capacity(sentences.len() + 1);
+    before.push(0);
+    for r in &sentences {
+        before.push(before[before.len() - 1] + word_count(&text[r.clone()]));
+    }
+    let words = |lo: usize, hi: usize| before[hi] - before[lo];
     let (mut lo, mut hi) = (k, k + 1);
-    let words =
-        |lo: usize, hi: usize| -> usize { sentences[lo..hi].iter().map(|r| word_count(&text[r.clone()])).sum() };
     while words(lo, hi) < TRIM_TARGET {
         let grow_right = hi < sentences.len();
         let grow_left = lo > 0;
@@ -107,6 +111,18 @@ pub fn trim(text: &str, focus: usize) -> String {
     out.push_str(&tidy(&text[sentences[lo].start..sentences[hi - 1].end]));
     if hi < sentences.len() {
         out.push_str(" …");
+    }
+    out
+}
+
+/// `text`'s words, one space between each.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
     out
 }
