@@ -88,6 +88,19 @@ struct CandidateCache {
     vocabulary: Option<Vocabulary>,
     /// By word id (`None`: not seen yet).
     by_word: Vec<Option<Known>>,
+    /// Buffers of [`Matcher::find`], kept between calls so that they do not grow anew each time.
+    scratch: Scratch,
+}
+
+#[derive(Default)]
+struct Scratch {
+    words: Vec<Word>,
+    /// Candidate patterns of all words, flat.
+    flat: Vec<u32>,
+    /// (word, range in `flat`) for words that have any candidates.
+    starts: Vec<(usize, Range<usize>)>,
+    /// (pattern, tokens) of the patterns that matched.
+    found: Vec<(u32, Range<usize>)>,
 }
 
 thread_local! {
@@ -227,10 +240,19 @@ impl Matcher {
     /// Every match of every term in `text` (analyzed as `analysis`), vetoed ones included
     /// (with `vetoed_by` set), ordered by position.
     pub fn find(&self, text: &str, analysis: &Analysis) -> Vec<Match> {
-        let mut words = Vec::with_capacity(analysis.tokens.len());
-        // Candidate patterns of all words, flat, with (word, range in `flat`) for words that have any.
-        let mut flat: Vec<u32> = Vec::new();
-        let mut starts: Vec<(usize, Range<usize>)> = Vec::new();
+        let mut scratch = CANDIDATES.with(|cell| std::mem::take(&mut cell.borrow_mut().scratch));
+        let out = self.find_with(text, analysis, &mut scratch);
+        let Scratch { words, flat, starts, found } = &mut scratch;
+        words.clear();
+        flat.clear();
+        starts.clear();
+        found.clear();
+        CANDIDATES.with(|cell| cell.borrow_mut().scratch = scratch);
+        out
+    }
+
+    fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch) -> Vec<Match> {
+        let Scratch { words, flat, starts, found } = scratch;
         let owner = (self.id, analysis.language());
         let gates = CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
@@ -284,11 +306,10 @@ impl Matcher {
             }
             gates
         });
-        let mut found: Vec<(u32, Range<usize>)> = Vec::new();
-        for (wi, range) in starts {
-            for &pid in &flat[range] {
-                if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, &words, wi) {
-                    found.push((pid, words[wi].token..words[end].token + 1));
+        for (wi, range) in starts.iter() {
+            for &pid in &flat[range.clone()] {
+                if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, words, *wi) {
+                    found.push((pid, words[*wi].token..words[end].token + 1));
                 }
             }
         }
@@ -308,7 +329,7 @@ impl Matcher {
             return Vec::new();
         }
         let mut matches: Vec<(bool, Match)> = found
-            .into_iter()
+            .drain(..)
             .map(|(pid, tokens)| {
                 let p = &self.patterns[pid as usize];
                 let bytes = analysis.tokens[tokens.start].bytes.start..analysis.tokens[tokens.end - 1].bytes.end;
