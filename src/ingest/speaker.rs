@@ -149,10 +149,46 @@ pub fn inline_label(line: &str) -> Option<Label<'_>> {
     if !early(line, b':') {
         return None;
     }
-    let g = GRAMMAR.as_ref()?;
-    let caps = g.inline.captures(line)?;
-    let name = caps.get(1)?.as_str().trim();
-    plausible_name(name).then_some(Label { name, text_start: caps.get(0)?.end() })
+    let (name, text_start) = match ascii_inline_label(line) {
+        Ok(found) => found?,
+        Err(NotAscii) => {
+            let caps = GRAMMAR.as_ref()?.inline.captures(line)?;
+            (caps.get(1)?.as_str(), caps.get(0)?.end())
+        }
+    };
+    let name = name.trim();
+    plausible_name(name).then_some(Label { name, text_start })
+}
+
+/// The text an [`ascii_inline_label`] would need to read is not all ASCII.
+struct NotAscii;
+
+/// What `GRAMMAR.inline` captures in `line` (the name, and where the text after the label
+/// starts), read byte by byte where that text is ASCII (most lines of most transcripts).
+///
+/// Neither the name nor the spaces around it can hold a colon, so the label's colon is the line's
+/// first; the lazy name ends where only spaces are left before it.
+fn ascii_inline_label(line: &str) -> Result<Option<(&str, usize)>, NotAscii> {
+    // `\s` in ASCII.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let b = line.as_bytes();
+    let Some(colon) = b.iter().position(|&c| c == b':') else { return Ok(None) };
+    let spaces = b[colon + 1..].iter().take_while(|&&c| space(c)).count();
+    let text_start = colon + 1 + spaces;
+    if !b[..colon].is_ascii() || b.get(text_start).is_some_and(|c| !c.is_ascii()) {
+        return Err(NotAscii);
+    }
+    if spaces == 0 && text_start < b.len() {
+        return Ok(None);
+    }
+    let head = &b[..colon];
+    let start = head.iter().take_while(|&&c| space(c)).count();
+    let end = head.len() - head.iter().rev().take_while(|&&c| space(c)).count();
+    let name = &head[start..end.max(start)];
+    let named = name.first().is_some_and(u8::is_ascii_alphanumeric)
+        && name.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'.' | b',' | b'\'' | b'-' | b'_'));
+    // The bytes are ASCII, so any range of them is on a char boundary.
+    Ok(named.then(|| (&line[start..end], text_start)))
 }
 
 /// Parses a timestamp (`1:02`, `01:02:03.5`, `00:01:02,500`, or plain seconds `3.480`) into seconds.
@@ -317,6 +353,54 @@ mod tests {
         assert_eq!(inline_label("Note: the file was cut"), None);
         assert_eq!(inline_label("The meeting was at 10:30 and then we went on and on"), None);
         assert_eq!(inline_label("and the reason is this: we had no budget"), None);
+    }
+
+    #[test]
+    fn ascii_labels_are_read_as_the_regex_reads_them() {
+        let Some(g) = GRAMMAR.as_ref() else { panic!("the speaker grammar compiles") };
+        let by_regex = |line: &str| g.inline.captures(line).map(|c| (c[1].to_string(), c[0].len()));
+        let mut lines: Vec<String> = [
+            "Maya: So tell me",
+            "  Dr. Ana Ruiz \t:  yes",
+            "Q:",
+            "Q:x",
+            "Q: ",
+            ": text",
+            "  : text",
+            "P1:\r",
+            "John\tSmith: hi",
+            "a,b-c_d'e: f",
+            "-x: y",
+            "x y:z: w",
+            "10:30 and then",
+            "Name:\u{a0}text",
+            "Ren\u{e9}: oui",
+            "Maya:   \u{2003}text",
+            "\u{2003}Maya: x",
+            "x  :",
+            "x\u{b}: y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every ASCII byte in each place of a short label.
+        for c in (0u8..128).map(char::from) {
+            for at in 0..4 {
+                let mut s: Vec<char> = "Ab: c".chars().collect();
+                s.insert(at, c);
+                lines.push(s.into_iter().collect());
+            }
+        }
+        for line in &lines {
+            match ascii_inline_label(line) {
+                Ok(found) => {
+                    assert_eq!(found.map(|(n, at)| (n.to_string(), at)), by_regex(line), "{line:?}")
+                }
+                Err(NotAscii) => assert!(!line.is_ascii(), "{line:?}"),
+            }
+        }
+        assert!(ascii_inline_label("Ren\u{e9}: oui").is_err() && ascii_inline_label("Name:\u{a0}text").is_err());
+        assert_eq!(inline_label("Ren\u{e9}: oui").map(|l| (l.name, l.text_start)), Some(("Ren\u{e9}", 7)));
     }
 
     #[test]
