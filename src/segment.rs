@@ -179,24 +179,27 @@ fn cap(doc: &str, range: Range<usize>, max: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// Byte ranges of the pieces of one turn (the whole turn when it is short).
 /// Words of `text` as `split_whitespace` counts them, without decoding ASCII text char by char.
 pub fn word_count(text: &str) -> usize {
     if !text.is_ascii() {
         return text.split_whitespace().count();
     }
-    // The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` lacks 0x0B).
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
     let mut in_word = false;
     let mut words = 0;
     for &b in text.as_bytes() {
-        let word = !space(b);
+        let word = !is_ascii_space(b);
         words += usize::from(word && !in_word);
         in_word = word;
     }
     words
 }
 
+/// The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` lacks 0x0B).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+/// Byte ranges of the pieces of one turn (the whole turn when it is short).
 fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let text = &doc[range.clone()];
     let words = word_count(text);

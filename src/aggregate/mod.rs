@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-pub use quotes::{trim as trim_quote, Quote};
+pub use quotes::Quote;
 use terms::GroupTerms;
 pub use terms::{is_content_word, TermCounts};
 
@@ -384,7 +384,7 @@ impl Summarizer<'_> {
         let mut codes: BTreeMap<usize, CodeCounts> = BTreeMap::new();
         let mut evidence_codes: BTreeSet<usize> = BTreeSet::new();
         // The best passage per code so far; its quote is made once, at the end.
-        let mut best: HashMap<usize, (f64, &CodedPassage, &Tag)> = HashMap::new();
+        let mut best: HashMap<usize, (f64, &CodedPassage, &Tag, usize)> = HashMap::new();
         let mut jobs = Vec::new();
         let mut pairs = PairCounts::default();
         let mut passages = 0;
@@ -404,9 +404,10 @@ impl Summarizer<'_> {
                     acc.hedged += usize::from(tag.hedged());
                     evidence_codes.insert(tag.code);
                     here.push(tag.code);
-                    let s = quotes::score(tag, *words.get_or_init(|| crate::segment::word_count(text)));
+                    let words = *words.get_or_init(|| crate::segment::word_count(text));
+                    let s = quotes::score(tag, words);
                     if best.get(&tag.code).is_none_or(|(score, ..)| *score < s) {
-                        best.insert(tag.code, (s, cp, tag));
+                        best.insert(tag.code, (s, cp, tag, words));
                     }
                 } else if tag.negated() {
                     acc.negated += 1;
@@ -438,8 +439,8 @@ impl Summarizer<'_> {
         let (id, participant) = (&interview.meta.id, &interview.meta.participant);
         let best = best
             .into_iter()
-            .map(|(code, (s, cp, tag))| {
-                (code, quotes::make(id, participant, &cp.passage, interview.text(&cp.passage), tag, s))
+            .map(|(code, (s, cp, tag, words))| {
+                (code, quotes::make(id, participant, &cp.passage, (interview.text(&cp.passage), words), tag, s))
             })
             .collect();
         Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Tag;
 use crate::model::Passage;
-use crate::segment::word_count;
+use crate::segment::{is_ascii_space, word_count};
 
 /// Words above which a quote is trimmed to the sentences around the mention.
 const TRIM_ABOVE: usize = 70;
@@ -58,16 +58,23 @@ pub(super) fn score(tag: &Tag, words: usize) -> f64 {
     s + tag.mentions.iter().filter(|m| m.counts()).count().min(3) as f64 * 0.1
 }
 
-/// Builds the quote for `passage` (whose text is `text`), trimmed around the tag's first
-/// counting mention.
-pub(super) fn make(interview: &str, participant: &str, passage: &Passage, text: &str, tag: &Tag, score: f64) -> Quote {
+/// Builds the quote for `passage` (whose text is `text`, of `words` words), trimmed around the
+/// tag's first counting mention.
+pub(super) fn make(
+    interview: &str,
+    participant: &str,
+    passage: &Passage,
+    (text, words): (&str, usize),
+    tag: &Tag,
+    score: f64,
+) -> Quote {
     let focus = tag.mentions.iter().find(|m| m.counts()).map_or(0, |m| m.bytes.start);
     Quote {
         interview: interview.to_string(),
         participant: participant.to_string(),
         passage: passage.index,
         speaker: passage.speaker.clone(),
-        text: trim(text, focus),
+        text: trim(text, words, focus),
         start: passage.span.chars.start,
         end: passage.span.chars.end,
         time: passage.time.map(|t| t.start),
@@ -76,20 +83,20 @@ pub(super) fn make(interview: &str, participant: &str, passage: &Passage, text: 
     }
 }
 
-/// Trims `text` to whole sentences around byte `focus`, tidying whitespace.
-pub fn trim(text: &str, focus: usize) -> String {
-    if word_count(text) <= TRIM_ABOVE {
+/// Trims `text` (of `words` words) to whole sentences around byte `focus`, tidying whitespace.
+fn trim(text: &str, words: usize, focus: usize) -> String {
+    if words <= TRIM_ABOVE {
         return tidy(text);
     }
-    let sentences = sentence_ranges(text);
-    let Some(k) = sentences.iter().position(|r| r.end > focus) else {
+    let sentences = sentences(text);
+    let Some(k) = sentences.iter().position(|(r, _)| r.end > focus) else {
         return tidy(text);
     };
     // before[i]: words in the sentences before sentence i.
     let mut before = Vec::with_capacity(sentences.len() + 1);
     before.push(0);
-    for r in &sentences {
-        before.push(before[before.len() - 1] + word_count(&text[r.clone()]));
+    for (_, n) in &sentences {
+        before.push(before[before.len() - 1] + n);
     }
     let words = |lo: usize, hi: usize| before[hi] - before[lo];
     let (mut lo, mut hi) = (k, k + 1);
@@ -108,7 +115,7 @@ pub fn trim(text: &str, focus: usize) -> String {
     if lo > 0 {
         out.push_str("… ");
     }
-    out.push_str(&tidy(&text[sentences[lo].start..sentences[hi - 1].end]));
+    out.push_str(&tidy(&text[sentences[lo].0.start..sentences[hi - 1].0.end]));
     if hi < sentences.len() {
         out.push_str(" …");
     }
@@ -127,18 +134,26 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn sentence_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+/// The sentences of `text` (each ends at `.`, `!` or `?` before whitespace or the end of the
+/// text), each with its words; ASCII text is read once for both.
+fn sentences(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+    let ascii = text.is_ascii();
+    let words = |range: std::ops::Range<usize>, counted: usize| if ascii { counted } else { word_count(&text[range]) };
     let mut out = Vec::new();
-    let mut start = 0;
+    let (mut start, mut counted, mut in_word) = (0, 0, false);
     let b = text.as_bytes();
     for i in 0..b.len() {
+        let word = !is_ascii_space(b[i]);
+        counted += usize::from(word && !in_word);
+        in_word = word;
         if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 == b.len() || b[i + 1].is_ascii_whitespace()) {
-            out.push(start..i + 1);
+            out.push((start..i + 1, words(start..i + 1, counted)));
             start = i + 1;
+            counted = 0;
         }
     }
     if !text[start..].trim().is_empty() {
-        out.push(start..text.len());
+        out.push((start..text.len(), words(start..text.len(), counted)));
     }
     out
 }
@@ -168,9 +183,31 @@ pub(super) mod scored {
 mod tests {
     use super::*;
 
+    fn trim(text: &str, focus: usize) -> String {
+        super::trim(text, word_count(text), focus)
+    }
+
     #[test]
     fn short_text_is_only_tidied() {
         assert_eq!(trim("We  worry\n about it.", 0), "We worry about it.");
+    }
+
+    #[test]
+    fn sentences_hold_the_words_split_whitespace_finds_in_them() {
+        for text in ["One. Two words!  Three more words? tail", "Caf\u{e9} ou th\u{e9}?\u{a0}Oui. Non", "x.y. z", ""] {
+            let found = sentences(text);
+            for (range, words) in &found {
+                assert_eq!(*words, text[range.clone()].split_whitespace().count(), "{text:?} {range:?}");
+            }
+            let ends: Vec<usize> = found.iter().map(|(r, _)| r.end).collect();
+            let expected: Vec<usize> = match text {
+                "One. Two words!  Three more words? tail" => vec![4, 15, 34, 39],
+                "x.y. z" => vec![4, 6],
+                "" => vec![],
+                _ => ends.clone(),
+            };
+            assert_eq!(ends, expected, "{text:?}");
+        }
     }
 
     #[test]
