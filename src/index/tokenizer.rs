@@ -51,7 +51,8 @@ pub struct StemsTokenizer {
 
 /// The tokens of one [`Stems`] text.
 pub struct StemsStream<'a> {
-    lines: std::str::SplitTerminator<'a, char>,
+    /// The stems not yet given.
+    rest: &'a str,
     token: &'a mut Token,
 }
 
@@ -61,13 +62,19 @@ impl Tokenizer for StemsTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> StemsStream<'a> {
         // Position usize::MAX: the first token's is one more, 0.
         self.token.reset();
-        StemsStream { lines: text.split_terminator('\n'), token: &mut self.token }
+        StemsStream { rest: text, token: &mut self.token }
     }
 }
 
 impl TokenStream for StemsStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some(stem) = self.lines.next() else { return false };
+        if self.rest.is_empty() {
+            return false;
+        }
+        // Stems are short: a byte loop finds the newline sooner than a general search would start.
+        let len = self.rest.bytes().position(|b| b == b'\n').unwrap_or(self.rest.len());
+        let stem = &self.rest[..len];
+        self.rest = self.rest.get(len + 1..).unwrap_or("");
         let t = &mut *self.token;
         t.position = t.position.wrapping_add(1);
         t.offset_from = t.offset_to;
