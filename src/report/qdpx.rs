@@ -273,6 +273,7 @@ impl Builder {
 /// `TextSource` element with the coded selections, compressed as a piece of `project.qde`.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Part {
+    #[serde(with = "serde_bytes")]
     zip: Vec<u8>,
     xml: Deflated,
 }
@@ -282,6 +283,7 @@ pub struct Part {
 /// are one stream.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Deflated {
+    #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
     /// CRC-32 of the text.
     crc: u32,
@@ -500,6 +502,23 @@ mod tests {
         assert!(parts[2].starts_with('8'), "{g}");
         assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{g}");
         assert!(g.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn cached_parts_keep_the_layout_a_plain_byte_vector_had() {
+        // Caches written before bytes were (de)serialized as one block must read the same.
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Plain {
+            bytes: Vec<u8>,
+            crc: u32,
+            len: u64,
+        }
+        let plain = Plain { bytes: (0..=255).collect(), crc: 7, len: 256 };
+        let old = postcard::to_stdvec(&plain).unwrap();
+        let piece = Deflated { bytes: plain.bytes.clone(), crc: 7, len: 256 };
+        assert_eq!(postcard::to_stdvec(&piece).unwrap(), old);
+        let back: Deflated = postcard::from_bytes(&old).unwrap();
+        assert_eq!((back.bytes, back.crc, back.len), (plain.bytes, 7, 256));
     }
 
     #[test]
