@@ -7,9 +7,10 @@
 //! formats, [`FORMAT`]); gives it back on the next run when all of those are the same.
 //!
 //! One file, `STUDY/.pith/cache`: records `[key: 32 bytes][length: u32 LE][check: 8 bytes]
-//! [payload]`, the payload a value in postcard, LZ4-compressed, the check the first bytes of its
-//! BLAKE3 hash. A run appends the records it makes and leaves those it reuses where they are,
-//! so a re-run after one edit writes one record, not the study's. Records no run uses any more
+//! [payload]`, the payload a value in postcard, LZ4-compressed, the check its XXH3-64 hash (it
+//! finds damage, a torn or corrupted record; keys, which name contents, are BLAKE3 hashes). A run
+//! appends the records it makes and leaves those it reuses where they are, so a re-run after one
+//! edit writes one record, not the study's. Records no run uses any more
 //! stay until they weigh as much as the ones the last run used; that run then copies its records
 //! into a new file and renames it into place, so the file holds at most about twice one run's
 //! records (a run that makes every record anew, as after a lexicon change, compacts at once).
@@ -31,7 +32,7 @@ use crate::study::STATE_DIR;
 
 /// Version of the record layout and of the values pith keeps: bumped when either changes, so a
 /// cache written by another build is never misread.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// A record's key.
 pub type Key = [u8; 32];
@@ -41,9 +42,7 @@ type Check = [u8; 8];
 const HEADER: u64 = 32 + 4 + 8;
 
 fn check(payload: &[u8]) -> Check {
-    let mut c = [0; 8];
-    c.copy_from_slice(&blake3::hash(payload).as_bytes()[..8]);
-    c
+    xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes()
 }
 
 /// One record of this run: made now, or kept from the last run where it is in the file.
