@@ -170,7 +170,7 @@ struct NotAscii;
 /// first; the lazy name ends where only spaces are left before it.
 fn ascii_inline_label(line: &str) -> Result<Option<(&str, usize)>, NotAscii> {
     // `\s` in ASCII.
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let space = crate::segment::is_ascii_space;
     let b = line.as_bytes();
     let Some(colon) = b.iter().position(|&c| c == b':') else { return Ok(None) };
     let spaces = b[colon + 1..].iter().take_while(|&&c| space(c)).count();
