@@ -202,9 +202,10 @@ mod tests {
             let ends: Vec<usize> = found.iter().map(|(r, _)| r.end).collect();
             let expected: Vec<usize> = match text {
                 "One. Two words!  Three more words? tail" => vec![4, 15, 34, 39],
+                // A no-break space after "?" is not the whitespace that ends a sentence.
+                "Caf\u{e9} ou th\u{e9}?\u{a0}Oui. Non" => vec![20, 24],
                 "x.y. z" => vec![4, 6],
-                "" => vec![],
-                _ => ends.clone(),
+                _ => vec![],
             };
             assert_eq!(ends, expected, "{text:?}");
         }

@@ -398,8 +398,8 @@ fn deflate(text: &[u8]) -> Option<Vec<u8>> {
     thread_local! {
         static COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> =
             std::cell::RefCell::new(libdeflater::Compressor::new(
-                // Level 1 is valid; 0 (`fastest`) would store the text uncompressed.
-                libdeflater::CompressionLvl::new(1).unwrap_or(libdeflater::CompressionLvl::fastest()),
+                // Level 1, not `fastest()`: that is 0, which stores the text uncompressed.
+                libdeflater::CompressionLvl::new(1).unwrap_or_default(),
             ));
     }
     let limit = u32::MAX as usize;
@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn cached_parts_keep_the_layout_a_plain_byte_vector_had() {
-        // Caches written before bytes were (de)serialized as one block must read the same.
+        // serde_bytes changes how fast a part is (de)serialized, not its layout in the cache.
         #[derive(serde::Serialize, serde::Deserialize)]
         struct Plain {
             bytes: Vec<u8>,
