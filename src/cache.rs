@@ -138,8 +138,8 @@ impl Cache {
         let path = &self.path;
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        // Records are kept only from the file this cache read; any other starts over.
-        let end = if self.file.is_some() { self.end } else { 0 };
+        // Records are kept only from the file this cache read (`end` is 0 when it read none).
+        let end = self.end;
         let mut file = crate::fsutil::open_in_place(path).map_err(|e| Error::io(path, e))?;
         file.set_len(end).and_then(|()| file.seek(SeekFrom::Start(end))).map_err(|e| Error::io(path, e))?;
         Ok(Writer { out: BufWriter::new(file), path: path.clone(), end, live: Vec::new(), failed: None })

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Tag;
 use crate::model::Passage;
-use crate::segment::{is_ascii_space, word_count};
+use crate::segment::word_count;
 
 /// Words above which a quote is trimmed to the sentences around the mention.
 const TRIM_ABOVE: usize = 70;
@@ -135,25 +135,19 @@ fn tidy(text: &str) -> String {
 }
 
 /// The sentences of `text` (each ends at `.`, `!` or `?` before whitespace or the end of the
-/// text), each with its words; ASCII text is read once for both.
+/// text), each with its words.
 fn sentences(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
-    let ascii = text.is_ascii();
-    let words = |range: std::ops::Range<usize>, counted: usize| if ascii { counted } else { word_count(&text[range]) };
     let mut out = Vec::new();
-    let (mut start, mut counted, mut in_word) = (0, 0, false);
+    let mut start = 0;
     let b = text.as_bytes();
     for i in 0..b.len() {
-        let word = !is_ascii_space(b[i]);
-        counted += usize::from(word && !in_word);
-        in_word = word;
         if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 == b.len() || b[i + 1].is_ascii_whitespace()) {
-            out.push((start..i + 1, words(start..i + 1, counted)));
+            out.push((start..i + 1, word_count(&text[start..i + 1])));
             start = i + 1;
-            counted = 0;
         }
     }
     if !text[start..].trim().is_empty() {
-        out.push((start..text.len(), words(start..text.len(), counted)));
+        out.push((start..text.len(), word_count(&text[start..])));
     }
     out
 }
