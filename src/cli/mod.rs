@@ -28,7 +28,8 @@ use pith::{Diagnostic, Error, Severity};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Worker threads (default: one per core).
+    /// Cores to use: as many worker threads, and (on Linux) all of pith's threads, the index
+    /// writer's included, kept on that many cores (default: every core).
     #[arg(long, global = true)]
     threads: Option<usize>,
     /// Stop at the first transcript that cannot be read.
@@ -69,6 +70,7 @@ pub enum Outcome {
 /// Runs the command line; returns the exit status.
 pub fn run(cli: Cli) -> u8 {
     if let Some(n) = cli.threads {
+        keep_to_cores(n.max(1));
         // Fails only if a pool was built already, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
     }
@@ -101,6 +103,27 @@ pub fn run(cli: Cli) -> u8 {
         }
     }
 }
+
+/// Keeps the process on `n` of the cores it may run on (the first `n`), so that `--threads N`
+/// means N cores: tantivy's index writer runs threads of its own beside the workers, which would
+/// otherwise take another core. Threads started later inherit it; called before any is.
+#[cfg(target_os = "linux")]
+fn keep_to_cores(n: usize) {
+    use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
+    let Ok(allowed) = sched_getaffinity(None) else { return };
+    if allowed.count() as usize <= n {
+        return;
+    }
+    let mut cores = CpuSet::new();
+    for cpu in (0..CpuSet::MAX_CPU).filter(|&cpu| allowed.is_set(cpu)).take(n) {
+        cores.set(cpu);
+    }
+    // Not being able to narrow it only leaves pith on more cores than asked.
+    let _ = sched_setaffinity(None, &cores);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keep_to_cores(_: usize) {}
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
@@ -166,4 +189,37 @@ pub fn load_lexicon(ctx: &Context, analyzer: &Analyzer, extra: &[PathBuf]) -> an
         }
     }
     Ok(lexicon)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use rustix::thread::sched_getaffinity;
+
+    fn cores() -> u32 {
+        sched_getaffinity(None).expect("affinity").count()
+    }
+
+    // Each on a thread of its own: the affinity set is the calling thread's, so the other tests
+    // keep theirs.
+    #[test]
+    fn threads_started_after_keep_to_cores_stay_on_that_many_cores() {
+        std::thread::spawn(|| {
+            super::keep_to_cores(1);
+            assert_eq!(cores(), 1);
+            assert_eq!(std::thread::spawn(cores).join().expect("thread"), 1);
+        })
+        .join()
+        .expect("test thread");
+    }
+
+    #[test]
+    fn asking_for_more_cores_than_allowed_keeps_them_all() {
+        std::thread::spawn(|| {
+            let all = cores();
+            super::keep_to_cores(all as usize + 1);
+            assert_eq!(cores(), all);
+        })
+        .join()
+        .expect("test thread");
+    }
 }
