@@ -4,8 +4,10 @@
 
 use pith::analyze::{Analyzer, Language};
 use pith::code::{code_passage, evidence_families, extract_jobs, family_weight, question_codes};
-use pith::lexicon::{Lexicon, LexiconError, Origin};
+use pith::lexicon::{Lexicon, LexiconError, Origin, TermKind};
 use pith::model::Family;
+
+use crate::util;
 
 const STUDY: &str = r#"
 family = "risk"
@@ -278,4 +280,104 @@ fn problem_and_defect_words_alone_are_weak() {
     assert!(families("The problem is that rebuilding it is a lot of work.").contains(&Family::Need));
     assert!(!families("A use-after-free bug is when memory is read after it is freed.").contains(&Family::Risk));
     assert!(families("We shipped a bug and the job failed overnight.").contains(&Family::Risk));
+}
+
+/// The lexicon's expressions as a plain search runs them: (code, term, expression).
+fn expressions(lexicon: &Lexicon) -> Vec<(usize, usize, regex::Regex)> {
+    let mut out = Vec::new();
+    for (ci, code) in lexicon.codes().iter().enumerate() {
+        for (ti, term) in code.terms.iter().enumerate() {
+            if let TermKind::Regex(re) = &term.kind {
+                out.push((
+                    ci,
+                    ti,
+                    regex::RegexBuilder::new(re.as_str()).case_insensitive(true).build().expect("compiles"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Each lexicon expression's matches, as the matcher reports them and as a plain search of the
+/// text finds them, for every line of `text`: (code, term, bytes) sorted.
+fn expression_matches(
+    lexicon: &Lexicon,
+    expressions: &[(usize, usize, regex::Regex)],
+    analyzer: &Analyzer,
+    text: &str,
+) -> (Vec<String>, Vec<String>) {
+    let (mut found, mut expected) = (Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let analysis = analyzer.analyze(line);
+        for m in lexicon.matcher().find(line, &analysis) {
+            if matches!(lexicon.codes()[m.code].terms[m.term].kind, TermKind::Regex(_)) {
+                found.push(format!("{} {} {:?} {line:?}", m.code, m.term, m.bytes));
+            }
+        }
+        for (ci, ti, re) in expressions {
+            for m in re.find_iter(line).filter(|m| !m.is_empty()) {
+                expected.push(format!("{ci} {ti} {:?} {line:?}", m.range()));
+            }
+        }
+    }
+    found.sort();
+    expected.sort();
+    (found, expected)
+}
+
+#[test]
+fn expressions_skipped_for_the_words_they_need_miss_no_match() {
+    // Each line meets an expression's words only just, or fails one by a letter: "ta" as a word
+    // and inside "data", "day" and "today", "know" and "knows", boundaries beside apostrophes,
+    // digits and hyphens; then non-ASCII text the gates are sound for, and text they are not.
+    let text = "I'm a TA. I'm the TA's helper. I'm a data engineer. I'm the lead-ish dev.\n\
+        That's the day we moved. That's the days we hated. That's the today we. THAT'S THE MONTH I quit.\n\
+        We don't know. They still don't know. We don't know.. We don't knows. I don't know how, we didn't know why\n\
+        We want to ship, so that we sleep. We have to ship it so we can sleep. We have to2 so that.\n\
+        No one really knows. Nobody at all here knows! No way to verify. It's up in the air; a grey area, gray areas.\n\
+        C’est unclear — naïve, I’m not sure. We’re not 100% sure. No idea, not a clue idea, zero idea.\n\
+        \u{212A}nows it's UNCLEAR; nobody \u{212A}NOWS. Blind\u{301} spot, blind spot. 数据 is unclear, who owns 数据.\n";
+    let analyzer = Analyzer::new(Language::English);
+    let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let (found, expected) = expression_matches(&lexicon, &expressions(&lexicon), &analyzer, text);
+    assert!(expected.len() >= 20, "the lines should meet the expressions: {expected:#?}");
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn expressions_skipped_for_the_words_they_need_miss_no_match_in_real_transcripts() {
+    let Some(corpus) = util::shared_corpus() else { return };
+    let analyzer = Analyzer::new(Language::English);
+    let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    // The first 20 kB of every text file: enough lines of every kind and language of the
+    // corpus to meet each expression, in a debug build's time.
+    let mut files = Vec::new();
+    let mut dirs = vec![corpus];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| ["txt", "vtt", "srt", "md", "json", "csv"].iter().any(|x| e == *x))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let expressions = expressions(&lexicon);
+    let (mut lines, mut matched) = (0, 0);
+    for file in &files {
+        let bytes = std::fs::read(file).expect("corpus file");
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(20_000)]);
+        let (found, expected) = expression_matches(&lexicon, &expressions, &analyzer, &text);
+        lines += text.lines().count();
+        matched += expected.len();
+        assert_eq!(found, expected, "{}", file.display());
+    }
+    eprintln!("{matched} matches in {lines} lines of {} files", files.len());
+    assert!(matched > 0, "{matched} matches in {lines} lines of {} files", files.len());
 }

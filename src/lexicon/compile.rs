@@ -10,7 +10,9 @@ use std::ops::Range;
 
 use regex::{Regex, RegexSet};
 
-use super::{Code, Element, LexiconError, TermKind};
+use aho_corasick::AhoCorasick;
+
+use super::{gate, Code, Element, LexiconError, TermKind};
 use crate::analyze::{Analysis, Language, TokenKind, Vocabulary};
 
 /// One occurrence of a term in a text.
@@ -63,11 +65,23 @@ pub struct Matcher {
     /// `None` when the combined set is too large to build: each regex then runs alone.
     regex_set: Option<RegexSet>,
     regexes: Vec<(u32, u32, bool, Regex)>,
-    /// Fragments of words the expressions need, each with the expressions (bits) needing it.
-    gates: Vec<(Box<str>, u64)>,
-    /// The expressions that need no particular word: they run on every passage.
-    ungated: u64,
+    gates: Gates,
 }
+
+/// What the expressions need (see `gate`): clauses of word fragments, a bit for each clause.
+#[derive(Debug, Default)]
+struct Gates {
+    /// Finds the fragments in a normalized word (`None`: no expression needs any).
+    finder: Option<AhoCorasick>,
+    /// For each fragment text (by the finder's pattern id): the ways clauses need it, with
+    /// their bits.
+    fragments: Vec<Vec<(gate::Fragment, u128)>>,
+    /// For each expression: the clauses it needs, all of them (0: it runs on every passage).
+    needed: Vec<u128>,
+}
+
+/// Most clauses the gates tell apart; an expression's clauses past them are not checked.
+const MAX_GATE_CLAUSES: usize = 128;
 
 static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -121,10 +135,53 @@ struct Word {
 struct Known {
     stem: u32,
     exact: u32,
-    /// The regular expressions (bits) a passage with this word may match.
-    gates: u64,
+    /// The gates' clauses (bits) the word meets: anywhere in it, and with the boundaries each
+    /// asks for (for ASCII text).
+    loose: u128,
+    strict: u128,
     /// The patterns that can start at the word.
     candidates: Box<[u32]>,
+}
+
+impl Gates {
+    /// Takes the clauses, each its bit in the order given.
+    fn learn(&mut self, clauses: Vec<gate::Clause>) {
+        let mut texts: Vec<Box<str>> = Vec::new();
+        for (bit, clause) in clauses.into_iter().enumerate() {
+            for f in clause {
+                let id = match texts.iter().position(|t| *t == f.text) {
+                    Some(id) => id,
+                    None => {
+                        texts.push(f.text.clone());
+                        self.fragments.push(Vec::new());
+                        texts.len() - 1
+                    }
+                };
+                match self.fragments[id].iter_mut().find(|(g, _)| *g == f) {
+                    Some((_, bits)) => *bits |= 1 << bit,
+                    None => self.fragments[id].push((f, 1 << bit)),
+                }
+            }
+        }
+        // Fragments are a few short words: the automaton always builds.
+        self.finder = (!texts.is_empty()).then(|| AhoCorasick::new(texts.iter().map(|t| t.as_bytes())).ok()).flatten();
+    }
+
+    /// The clauses a normalized word meets: anywhere in it, and with their boundaries.
+    fn met_by(&self, norm: &str) -> (u128, u128) {
+        let (mut loose, mut strict) = (0, 0);
+        if let Some(finder) = &self.finder {
+            for found in finder.find_overlapping_iter(norm) {
+                for (fragment, bits) in &self.fragments[found.pattern().as_usize()] {
+                    loose |= bits;
+                    if fragment.bounded_at(norm, found.start()) {
+                        strict |= bits;
+                    }
+                }
+            }
+        }
+        (loose, strict)
+    }
 }
 
 /// Punctuation that ends a clause: phrases and negation scopes never span it.
@@ -146,9 +203,9 @@ impl Matcher {
             exact_ids: FxHashMap::default(),
             regex_set: None,
             regexes: Vec::new(),
-            gates: Vec::new(),
-            ungated: 0,
+            gates: Gates::default(),
         };
+        let mut clauses: Vec<gate::Clause> = Vec::new();
         let mut warnings = Vec::new();
         let mut seen: HashMap<(usize, String), (usize, usize)> = HashMap::new();
         for (ci, code) in codes.iter().enumerate() {
@@ -163,18 +220,19 @@ impl Matcher {
                     }
                     match &term.kind {
                         TermKind::Regex(re) => {
-                            let bit = 1u64.checked_shl(m.regexes.len() as u32).unwrap_or(0);
-                            match super::gate::fragments(re.as_str()).filter(|_| bit != 0) {
-                                Some(frags) => {
-                                    for f in frags {
-                                        match m.gates.iter_mut().find(|(g, _)| **g == *f) {
-                                            Some((_, bits)) => *bits |= bit,
-                                            None => m.gates.push((f.into(), bit)),
-                                        }
+                            let mut needed = 0u128;
+                            for clause in gate::clauses(re.as_str()) {
+                                let bit = match clauses.iter().position(|c| *c == clause) {
+                                    Some(bit) => bit,
+                                    None if clauses.len() < MAX_GATE_CLAUSES => {
+                                        clauses.push(clause);
+                                        clauses.len() - 1
                                     }
-                                }
-                                None => m.ungated |= bit,
+                                    None => continue,
+                                };
+                                needed |= 1 << bit;
                             }
+                            m.gates.needed.push(needed);
                             m.regexes.push((ci as u32, ti as u32, veto, re.clone()));
                         }
                         TermKind::Phrase { elements, gaps } => {
@@ -212,6 +270,7 @@ impl Matcher {
             }
         }
         m.prefix_lens.sort_unstable();
+        m.gates.learn(clauses);
         m.regex_set = match regex::RegexSetBuilder::new(m.regexes.iter().map(|(_, _, _, r)| r.as_str()))
             .case_insensitive(true)
             // The lazy DFA's cache: at the default 2 MB, lexicons with bounded repetitions
@@ -241,7 +300,7 @@ impl Matcher {
     /// (with `vetoed_by` set), ordered by position.
     pub fn find(&self, text: &str, analysis: &Analysis) -> Vec<Match> {
         let mut scratch = CANDIDATES.with(|cell| std::mem::take(&mut cell.borrow_mut().scratch));
-        let out = self.find_with(text, analysis, &mut scratch);
+        let out = self.find_with(text, analysis, &mut scratch, true);
         let Scratch { words, flat, starts, found } = &mut scratch;
         words.clear();
         flat.clear();
@@ -251,10 +310,12 @@ impl Matcher {
         out
     }
 
-    fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch) -> Vec<Match> {
+    /// `gated`: whether expressions run only on text holding the words they need (as they do
+    /// but in tests, which compare the two).
+    fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch, gated: bool) -> Vec<Match> {
         let Scratch { words, flat, starts, found } = scratch;
         let owner = (self.id, analysis.language());
-        let gates = CANDIDATES.with(|cell| {
+        let (loose, strict) = CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
             if cache.owner != owner {
                 cache.by_norm.clear();
@@ -268,7 +329,7 @@ impl Matcher {
             }
             let CandidateCache { by_norm, by_word, .. } = &mut *cache;
             let mut clause = 0u32;
-            let mut gates = 0u64;
+            let (mut loose, mut strict) = (0u128, 0u128);
             for (i, t) in analysis.tokens.iter().enumerate() {
                 if t.kind == TokenKind::Punct {
                     if is_clause_break(analysis.norm(t)) {
@@ -296,7 +357,8 @@ impl Matcher {
                         }
                     },
                 };
-                gates |= known.gates;
+                loose |= known.loose;
+                strict |= known.strict;
                 if !known.candidates.is_empty() {
                     let from = flat.len();
                     flat.extend_from_slice(&known.candidates);
@@ -304,7 +366,7 @@ impl Matcher {
                 }
                 words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
             }
-            gates
+            (loose, strict)
         });
         for (wi, range) in starts.iter() {
             for &pid in &flat[range.clone()] {
@@ -314,11 +376,17 @@ impl Matcher {
             }
         }
         // The expressions that may match: by the words they need, where that is sound.
+        let met = if !gated {
+            None
+        } else if text.is_ascii() {
+            Some(strict)
+        } else {
+            gate::applies_to(text).then_some(loose)
+        };
         let regexes: Vec<usize> = if self.regexes.is_empty() {
             Vec::new()
-        } else if self.regexes.len() <= 64 && super::gate::applies_to(text) {
-            let bits = gates | self.ungated;
-            (0..self.regexes.len()).filter(|ri| bits & (1 << ri) != 0).collect()
+        } else if let Some(met) = met {
+            self.gates.needed.iter().enumerate().filter(|(_, &needs)| needs & !met == 0).map(|(ri, _)| ri).collect()
         } else {
             match &self.regex_set {
                 Some(set) => set.matches(text).into_iter().collect(),
@@ -364,10 +432,12 @@ impl Matcher {
 
     /// What the matcher knows of a word with this normalized form and stem.
     fn know(&self, norm: &str, stem: &str) -> Known {
+        let (loose, strict) = self.gates.met_by(norm);
         Known {
             stem: self.stem_ids.get(stem).copied().unwrap_or(0),
             exact: self.exact_ids.get(norm).copied().unwrap_or(0),
-            gates: self.gates.iter().filter(|(f, _)| norm.contains(&**f)).fold(0, |bits, (_, b)| bits | b),
+            loose,
+            strict,
             candidates: self.candidates(norm, stem),
         }
     }
