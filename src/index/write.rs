@@ -185,7 +185,9 @@ impl Session {
         new.run = run;
         new.saved_ns = now_ns();
         new.save(&self.state_file)?;
-        let passages = self.index.reader().map(|r| r.searcher().num_docs()).map_err(index_error(&dir))?;
+        // From the commit's record: a reader would open every segment's files to count them.
+        let segments = self.index.searchable_segment_metas().map_err(index_error(&dir))?;
+        let passages = segments.iter().map(|m| u64::from(m.num_docs())).sum();
         let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
         Ok(Update { indexed, unchanged, removed, rebuilt: self.rebuilt, passages })
     }

@@ -21,6 +21,8 @@ pub use qdpx::guid;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
@@ -131,28 +133,43 @@ impl Writer {
     }
 
     /// Renders every format, then writes them into the output folder; returns the paths written.
+    /// Formats render in parallel, and their files are written in parallel: none is written
+    /// unless all rendered.
     pub fn finish(mut self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
-        let mut rendered: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-        for f in &self.formats {
-            for (name, bytes) in f.render(agg, lexicon)? {
-                rendered.push((self.out.join(name), bytes));
-            }
-        }
+        let rendered: Vec<Vec<(&str, Vec<u8>)>> =
+            self.formats.par_iter().map(|f| f.render(agg, lexicon)).collect::<Result<_>>()?;
         self.finish_project(&agg.study, lexicon)?;
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
         crate::fsutil::clean_stale_temporaries(&self.out);
-        let mut written = Vec::new();
-        if let Some(file) = self.project {
-            let path = self.out.join(qdpx::PROJECT_FILE);
-            file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-            written.push(path);
-        }
-        for (path, bytes) in rendered {
-            write_atomic(&path, &bytes)?;
-            written.push(path);
-        }
+        let mut files: Vec<Output> = self.project.take().map(Output::Project).into_iter().collect();
+        files.extend(rendered.into_iter().flatten().map(|(name, bytes)| Output::File(self.out.join(name), bytes)));
+        let mut written: Vec<PathBuf> = files.into_par_iter().map(|f| f.put(&self.out)).collect::<Result<_>>()?;
         written.sort();
         Ok(written)
+    }
+}
+
+/// A file of [`Writer::finish`], ready to be put in place.
+enum Output {
+    /// The REFI-QDA project, a temporary file in the output folder.
+    Project(tempfile::NamedTempFile),
+    File(PathBuf, Vec<u8>),
+}
+
+impl Output {
+    /// Puts the file in place (atomically) in `out`; gives its path.
+    fn put(self, out: &Path) -> Result<PathBuf> {
+        match self {
+            Output::Project(file) => {
+                let path = out.join(qdpx::PROJECT_FILE);
+                file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+                Ok(path)
+            }
+            Output::File(path, bytes) => {
+                write_atomic(&path, &bytes)?;
+                Ok(path)
+            }
+        }
     }
 }
 
