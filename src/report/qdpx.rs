@@ -250,14 +250,16 @@ impl Builder {
         whole.append(&self.spilled);
         whole.add(&tail);
         let Joined { crc, len, compressed } = whole;
-        let stream = std::io::Cursor::new(head.bytes).chain(spill).chain(std::io::Cursor::new(tail.bytes));
         let limit = u64::from(u32::MAX);
         if len < limit && compressed < limit {
-            let entry = single_entry_zip("project.qde", crc.finalize(), len, compressed, stream).map_err(io)?;
+            let data =
+                vec![Piece::Bytes(head.bytes), Piece::File(spill, self.spilled.compressed), Piece::Bytes(tail.bytes)];
+            let entry = single_entry_zip("project.qde", crc.finalize(), len, compressed, data);
             let mut entry = zip::ZipArchive::new(entry).map_err(zip_error)?;
             self.zip.raw_copy_file(entry.by_index_raw(0).map_err(zip_error)?).map_err(zip_error)?;
         } else {
             // Past 4 GiB the entry needs zip64 fields: the zip crate writes them, from the text.
+            let stream = std::io::Cursor::new(head.bytes).chain(spill).chain(std::io::Cursor::new(tail.bytes));
             self.zip.start_file("project.qde", zip_options().large_file(true)).map_err(zip_error)?;
             std::io::copy(&mut flate2::read::DeflateDecoder::new(stream), &mut self.zip).map_err(io)?;
         }
@@ -328,33 +330,37 @@ impl Joined {
     }
 }
 
-/// A zip archive in a temporary file holding one deflated entry whose compressed bytes are
-/// `data`: how a stream compressed elsewhere enters a `ZipWriter` (`raw_copy_file`), which takes
-/// compressed entries only from archives. Sizes under 4 GiB (no zip64 fields); the time is the
-/// zip crate's default (1980-01-01 00:00), as for the other entries.
-fn single_entry_zip(
-    name: &str,
-    crc: u32,
-    len: u64,
-    compressed: u64,
-    data: impl std::io::Read,
-) -> std::io::Result<std::fs::File> {
-    let file = std::io::BufWriter::new(tempfile::tempfile()?);
-    let mut file =
-        write_single_entry_zip(file, name, crc, len, compressed, data)?.into_inner().map_err(|e| e.into_error())?;
-    file.seek(std::io::SeekFrom::Start(0))?;
-    Ok(file)
+/// A zip archive holding one deflated entry whose compressed bytes are `data`, read in place
+/// (nothing is copied): how a stream compressed elsewhere enters a `ZipWriter`
+/// (`raw_copy_file`), which takes compressed entries only from archives. Sizes under 4 GiB (no
+/// zip64 fields); the time is the zip crate's default (1980-01-01 00:00), as for the other entries.
+fn single_entry_zip(name: &str, crc: u32, len: u64, compressed: u64, data: Vec<Piece>) -> Pieces {
+    let (header, directory) = zip_frame(name, crc, len, compressed);
+    let mut pieces = vec![Piece::Bytes(header)];
+    pieces.extend(data);
+    pieces.push(Piece::Bytes(directory));
+    Pieces::new(pieces)
 }
 
-/// Writes the archive [`single_entry_zip`] describes into `file`.
+/// Writes the archive [`single_entry_zip`] describes into `file`, `data` being the entry's bytes.
 fn write_single_entry_zip<W: std::io::Write>(
     mut file: W,
     name: &str,
     crc: u32,
     len: u64,
     compressed: u64,
-    mut data: impl std::io::Read,
+    data: &[u8],
 ) -> std::io::Result<W> {
+    let (header, directory) = zip_frame(name, crc, len, compressed);
+    file.write_all(&header)?;
+    file.write_all(data)?;
+    file.write_all(&directory)?;
+    Ok(file)
+}
+
+/// What goes before and after the compressed bytes of a one-entry zip archive: the local header,
+/// then the central directory and its end record.
+fn zip_frame(name: &str, crc: u32, len: u64, compressed: u64) -> (Vec<u8>, Vec<u8>) {
     const DOS_DATE_1980_01_01: u16 = (1 << 5) | 1;
     let (len, compressed) = (len as u32, compressed as u32);
     let name = name.as_bytes();
@@ -368,27 +374,92 @@ fn write_single_entry_zip<W: std::io::Write>(
     }
     fields.extend_from_slice(&(name.len() as u16).to_le_bytes());
     fields.extend_from_slice(&0u16.to_le_bytes());
-    file.write_all(&0x0403_4b50u32.to_le_bytes())?;
-    file.write_all(&fields)?;
-    file.write_all(name)?;
-    std::io::copy(&mut data, &mut file)?;
-    let directory_at = 30 + name.len() as u32 + compressed;
-    let mut directory = Vec::new();
-    directory.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    let mut header = 0x0403_4b50u32.to_le_bytes().to_vec();
+    header.extend_from_slice(&fields);
+    header.extend_from_slice(name);
+    let directory_at = header.len() as u32 + compressed;
+    let mut directory = 0x0201_4b50u32.to_le_bytes().to_vec();
     directory.extend_from_slice(&20u16.to_le_bytes()); // made by: MS-DOS, 2.0
     directory.extend_from_slice(&fields);
     // No comment, disk 0, no attributes, local header at offset 0.
     directory.extend_from_slice(&[0; 2 + 2 + 2 + 4 + 4]);
     directory.extend_from_slice(name);
-    file.write_all(&directory)?;
-    file.write_all(&0x0605_4b50u32.to_le_bytes())?;
+    let directory_len = directory.len() as u32;
+    directory.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
     for v in [0u16, 0, 1, 1] {
-        file.write_all(&v.to_le_bytes())?;
+        directory.extend_from_slice(&v.to_le_bytes());
     }
-    file.write_all(&(directory.len() as u32).to_le_bytes())?;
-    file.write_all(&directory_at.to_le_bytes())?;
-    file.write_all(&0u16.to_le_bytes())?;
-    Ok(file)
+    directory.extend_from_slice(&directory_len.to_le_bytes());
+    directory.extend_from_slice(&directory_at.to_le_bytes());
+    directory.extend_from_slice(&0u16.to_le_bytes());
+    (header, directory)
+}
+
+/// A part of [`Pieces`]: bytes in memory, or the first bytes of a file (from its start).
+enum Piece {
+    Bytes(Vec<u8>),
+    File(std::fs::File, u64),
+}
+
+impl Piece {
+    fn len(&self) -> u64 {
+        match self {
+            Piece::Bytes(b) => b.len() as u64,
+            Piece::File(_, len) => *len,
+        }
+    }
+}
+
+/// Pieces read one after the other as one seekable stream.
+struct Pieces {
+    pieces: Vec<Piece>,
+    len: u64,
+    at: u64,
+}
+
+impl Pieces {
+    fn new(pieces: Vec<Piece>) -> Pieces {
+        Pieces { len: pieces.iter().map(Piece::len).sum(), pieces, at: 0 }
+    }
+}
+
+impl std::io::Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut start = 0;
+        for piece in &mut self.pieces {
+            let end = start + piece.len();
+            if self.at < end {
+                let offset = self.at - start;
+                let want = buf.len().min((end - self.at) as usize);
+                let n = match piece {
+                    Piece::Bytes(b) => {
+                        buf[..want].copy_from_slice(&b[offset as usize..offset as usize + want]);
+                        want
+                    }
+                    Piece::File(file, _) => {
+                        file.seek(std::io::SeekFrom::Start(offset))?;
+                        file.read(&mut buf[..want])?
+                    }
+                };
+                self.at += n as u64;
+                return Ok(n);
+            }
+            start = end;
+        }
+        Ok(0)
+    }
+}
+
+impl std::io::Seek for Pieces {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let at = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.at.checked_add_signed(d),
+        };
+        self.at = at.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.at)
+    }
 }
 
 /// `text` as one raw deflate stream, by libdeflate at level 1 (faster than the zip crate's
@@ -557,7 +628,16 @@ mod tests {
         assert_eq!(joined.len, whole.len() as u64);
         let stream: Vec<u8> = pieces.iter().flat_map(|p| p.bytes.iter().copied()).collect();
         assert_eq!(joined.compressed, stream.len() as u64);
-        let entry = single_entry_zip("project.qde", crc, joined.len, joined.compressed, &stream[..]).unwrap();
+        // The stream's middle from a file, as the spilled selections are; more in the file than
+        // the piece takes.
+        let (first, rest) = stream.split_at(3);
+        let (middle, last) = rest.split_at(rest.len() - 5);
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(middle).unwrap();
+        file.write_all(b"not part of the entry").unwrap();
+        let data =
+            vec![Piece::Bytes(first.to_vec()), Piece::File(file, middle.len() as u64), Piece::Bytes(last.to_vec())];
+        let entry = single_entry_zip("project.qde", crc, joined.len, joined.compressed, data);
         let mut archive = zip::ZipArchive::new(entry).unwrap();
         assert_eq!(archive.len(), 1);
         let mut file = archive.by_name("project.qde").unwrap();
