@@ -8,9 +8,9 @@
 # /usr/bin/time -v, each row its own process:
 #   - tantivy alone indexing the same passages with its en_stem analyzer, 2 threads (our example
 #     `tantivy_baseline`), and the Python tag-and-index stack of ../shared/bench (tagger + tantivy-py);
-#   - `pith run` (fresh, 2 threads), `pith code --format jsonl > /dev/null`, `pith run` again unchanged,
-#     again after editing one transcript, `pith --threads 1 run` (fresh; on Linux `--threads N` keeps
-#     all of pith's threads, the index writer's too, on N cores), and `pith run` on the small corpus.
+#   - `pith run` (fresh, 2 threads), `pith --threads 1 run` (fresh; on Linux `--threads N` keeps all
+#     of pith's threads, the index writer's too, on N cores), `pith code --format jsonl > /dev/null`,
+#     `pith run` again unchanged, again after editing one transcript, and `pith run` on the small corpus.
 # Prints MB/s, wall time and peak RSS per row, then the ratios the performance targets are stated in.
 # Environment: BENCH_DIR (work folder, default /tmp/pith-bench), SKIP_PYTHON=1 to skip the Python peers.
 set -euo pipefail
@@ -75,6 +75,10 @@ if [ -n "$PY" ]; then
 fi
 rm -rf "$BIG/.pith" "$OUT"
 row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+# Right after the 2-thread run, so that the host's load (which moves over minutes on a shared
+# machine) is as alike as it can be for the speed-up; it leaves the same state for the re-runs.
+rm -rf "$BIG/.pith" "$OUT"
+row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
 row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
 row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 EDITED="$(find "$BIG" -name 'int_*.txt' | LC_ALL=C sort | sed -n 1p)"  # sed reads it all: no SIGPIPE
@@ -82,8 +86,6 @@ cp "$EDITED" "$WORK/edited.bak"
 echo "Interviewer: One more question, what worries you most about the budget?" >> "$EDITED"
 row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 cp "$WORK/edited.bak" "$EDITED"
-rm -rf "$BIG/.pith" "$OUT"
-row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
 rm -rf "$SMALL/.pith" "$WORK/out-small"
 row "pith run, small corpus" "$SMALL_BYTES" "$PITH" -q run "$SMALL" --out "$WORK/out-small"
 rm -rf "$BIG/.pith" "$SMALL/.pith"
