@@ -300,7 +300,7 @@ impl Matcher {
     /// (with `vetoed_by` set), ordered by position.
     pub fn find(&self, text: &str, analysis: &Analysis) -> Vec<Match> {
         let mut scratch = CANDIDATES.with(|cell| std::mem::take(&mut cell.borrow_mut().scratch));
-        let out = self.find_with(text, analysis, &mut scratch, true);
+        let out = self.find_with(text, analysis, &mut scratch);
         let Scratch { words, flat, starts, found } = &mut scratch;
         words.clear();
         flat.clear();
@@ -310,9 +310,7 @@ impl Matcher {
         out
     }
 
-    /// `gated`: whether expressions run only on text holding the words they need (as they do
-    /// but in tests, which compare the two).
-    fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch, gated: bool) -> Vec<Match> {
+    fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch) -> Vec<Match> {
         let Scratch { words, flat, starts, found } = scratch;
         let owner = (self.id, analysis.language());
         let (loose, strict) = CANDIDATES.with(|cell| {
@@ -376,9 +374,7 @@ impl Matcher {
             }
         }
         // The expressions that may match: by the words they need, where that is sound.
-        let met = if !gated {
-            None
-        } else if text.is_ascii() {
+        let met = if text.is_ascii() {
             Some(strict)
         } else {
             gate::applies_to(text).then_some(loose)
