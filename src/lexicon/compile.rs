@@ -374,11 +374,7 @@ impl Matcher {
             }
         }
         // The expressions that may match: by the words they need, where that is sound.
-        let met = if text.is_ascii() {
-            Some(strict)
-        } else {
-            gate::applies_to(text).then_some(loose)
-        };
+        let met = if text.is_ascii() { Some(strict) } else { gate::applies_to(text).then_some(loose) };
         let regexes: Vec<usize> = if self.regexes.is_empty() {
             Vec::new()
         } else if let Some(met) = met {

@@ -254,7 +254,7 @@ impl Builder {
         if len < limit && compressed < limit {
             let data =
                 vec![Piece::Bytes(head.bytes), Piece::File(spill, self.spilled.compressed), Piece::Bytes(tail.bytes)];
-            let entry = single_entry_zip("project.qde", crc.finalize(), len, compressed, data);
+            let entry = single_entry_zip("project.qde", crc.finalize(), len, data);
             let mut entry = zip::ZipArchive::new(entry).map_err(zip_error)?;
             self.zip.raw_copy_file(entry.by_index_raw(0).map_err(zip_error)?).map_err(zip_error)?;
         } else {
@@ -334,28 +334,18 @@ impl Joined {
 /// (nothing is copied): how a stream compressed elsewhere enters a `ZipWriter`
 /// (`raw_copy_file`), which takes compressed entries only from archives. Sizes under 4 GiB (no
 /// zip64 fields); the time is the zip crate's default (1980-01-01 00:00), as for the other entries.
-fn single_entry_zip(name: &str, crc: u32, len: u64, compressed: u64, data: Vec<Piece>) -> Pieces {
-    let (header, directory) = zip_frame(name, crc, len, compressed);
+fn single_entry_zip(name: &str, crc: u32, len: u64, data: Vec<Piece>) -> Pieces {
+    let (header, directory) = zip_frame(name, crc, len, data.iter().map(Piece::len).sum());
     let mut pieces = vec![Piece::Bytes(header)];
     pieces.extend(data);
     pieces.push(Piece::Bytes(directory));
     Pieces::new(pieces)
 }
 
-/// Writes the archive [`single_entry_zip`] describes into `file`, `data` being the entry's bytes.
-fn write_single_entry_zip<W: std::io::Write>(
-    mut file: W,
-    name: &str,
-    crc: u32,
-    len: u64,
-    compressed: u64,
-    data: &[u8],
-) -> std::io::Result<W> {
-    let (header, directory) = zip_frame(name, crc, len, compressed);
-    file.write_all(&header)?;
-    file.write_all(data)?;
-    file.write_all(&directory)?;
-    Ok(file)
+/// The archive [`single_entry_zip`] describes, in memory, `data` being the entry's bytes.
+fn single_entry_zip_bytes(name: &str, crc: u32, len: u64, data: &[u8]) -> Vec<u8> {
+    let (header, directory) = zip_frame(name, crc, len, data.len() as u64);
+    [&header[..], data, &directory[..]].concat()
 }
 
 /// What goes before and after the compressed bytes of a one-entry zip archive: the local header,
@@ -495,22 +485,13 @@ fn user() -> String {
 pub fn part(lexicon: &Lexicon, interview: &CodedInterview) -> Result<Part> {
     let name = format!("sources/{}.txt", guid("source", &interview.meta.source));
     let text = interview.transcript.document.as_bytes();
-    let io = |e: std::io::Error| Error::io(PROJECT_FILE, e);
     let zip = match deflate(text) {
-        Some(data) => write_single_entry_zip(
-            Vec::new(),
-            &name,
-            crc32fast::hash(text),
-            text.len() as u64,
-            data.len() as u64,
-            &data[..],
-        )
-        .map_err(io)?,
+        Some(data) => single_entry_zip_bytes(&name, crc32fast::hash(text), text.len() as u64, &data),
         // Past 4 GiB (zip64), the zip crate compresses it.
         None => {
             let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
             zip.start_file(name, zip_options().large_file(true)).map_err(zip_error)?;
-            zip.write_all(text).map_err(io)?;
+            zip.write_all(text).map_err(|e| Error::io(PROJECT_FILE, e))?;
             zip.finish().map_err(zip_error)?.into_inner()
         }
     };
@@ -597,15 +578,7 @@ mod tests {
         let text = "We keep a spreadsheet of every incident, and nobody reads it.\n".repeat(200);
         let data = deflate(text.as_bytes()).unwrap();
         assert!(data.len() * 10 < text.len(), "compressed, not stored: {} of {} bytes", data.len(), text.len());
-        let zip = write_single_entry_zip(
-            Vec::new(),
-            "sources/a.txt",
-            crc32fast::hash(text.as_bytes()),
-            text.len() as u64,
-            data.len() as u64,
-            &data[..],
-        )
-        .unwrap();
+        let zip = single_entry_zip_bytes("sources/a.txt", crc32fast::hash(text.as_bytes()), text.len() as u64, &data);
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
         let mut back = String::new();
         archive.by_name("sources/a.txt").unwrap().read_to_string(&mut back).unwrap();
@@ -637,7 +610,7 @@ mod tests {
         file.write_all(b"not part of the entry").unwrap();
         let data =
             vec![Piece::Bytes(first.to_vec()), Piece::File(file, middle.len() as u64), Piece::Bytes(last.to_vec())];
-        let entry = single_entry_zip("project.qde", crc, joined.len, joined.compressed, data);
+        let entry = single_entry_zip("project.qde", crc, joined.len, data);
         let mut archive = zip::ZipArchive::new(entry).unwrap();
         assert_eq!(archive.len(), 1);
         let mut file = archive.by_name("project.qde").unwrap();
