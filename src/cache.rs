@@ -32,7 +32,7 @@ use crate::study::STATE_DIR;
 
 /// Version of the record layout and of the values pith keeps: bumped when either changes, so a
 /// cache written by another build is never misread.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// A record's key.
 pub type Key = [u8; 32];
@@ -59,6 +59,13 @@ enum Body {
     New(Vec<u8>),
     /// A record of the file: where its payload starts, and its length.
     Kept(u64, u32),
+}
+
+impl Record {
+    /// The key it is kept under.
+    pub fn key(&self) -> Key {
+        self.key
+    }
 }
 
 /// The cache of the last run, open for reading; [`Cache::writer`] starts this run's.
@@ -131,6 +138,67 @@ impl Cache {
         let bytes = postcard::to_stdvec(value).ok()?;
         let payload = lz4_flex::compress_prepend_size(&bytes);
         Some(Record { key, check: check(&payload), body: Body::New(payload) })
+    }
+
+    /// The value the last run kept whole under `name` with [`Cache::put_whole`] (`None` when there
+    /// is none for this variant, or it is damaged).
+    pub fn get_whole<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let bytes = std::fs::read(self.whole_path(name)).ok()?;
+        let (variant, rest) = bytes.split_first_chunk::<32>()?;
+        let (payload, sum) = rest.split_last_chunk::<8>()?;
+        if variant != self.variant.as_bytes() || check(payload) != *sum {
+            return None;
+        }
+        postcard::from_bytes(payload).ok()
+    }
+
+    /// Keeps `value` whole for the next run, under `name` beside the records: a value that only
+    /// the whole run can make (the fold's), where records are one transcript's. Written as it is
+    /// encoded (`[variant][payload][check]`, uncompressed: no second copy in memory) and replaced
+    /// atomically; not synced, as the records are not: a value a crash damaged is a miss.
+    pub fn put_whole<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        /// Writes through, hashing what it writes.
+        struct Hashing<W>(W, xxhash_rust::xxh3::Xxh3);
+        impl<W: Write> Write for Hashing<W> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.0.write(buf)?;
+                self.1.update(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.0.flush()
+            }
+        }
+        let path = self.whole_path(name);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let out = crate::fsutil::temporary_in(dir)?;
+            let mut file = BufWriter::new(out.as_file());
+            file.write_all(self.variant.as_bytes())?;
+            let Hashing(mut file, sum) =
+                postcard::to_io(value, Hashing(file, xxhash_rust::xxh3::Xxh3::new())).map_err(std::io::Error::other)?;
+            file.write_all(&sum.digest().to_le_bytes())?;
+            file.flush()?;
+            drop(file);
+            out.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        write().map_err(|e| Error::io(&path, e))
+    }
+
+    /// Removes the cache file, so that the next run makes every record anew: for a cache whose
+    /// records pass their check but cannot be used. Values kept whole stay; their keys name
+    /// records that are gone, so they are never used.
+    pub fn forget(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+
+    fn whole_path(&self, name: &str) -> PathBuf {
+        let mut file = self.path.clone().into_os_string();
+        file.push(".");
+        file.push(name);
+        PathBuf::from(file)
     }
 
     /// Starts this run's records: appended to the cache file, after its last whole record.
@@ -344,6 +412,30 @@ mod tests {
         let cache = run(dir.path(), &["a"], &[("c", "gamma")]);
         assert_eq!(cache.records.len(), 2, "a and c, after the cut");
         assert_eq!(cache.get::<String>(cache.key("c", "1")).map(|(v, _)| v).as_deref(), Some("gamma"));
+    }
+
+    #[test]
+    fn a_value_kept_whole_comes_back_for_its_variant_and_never_damaged() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::open(dir.path(), "v");
+        assert_eq!(cache.get_whole::<Vec<String>>("fold"), None, "nothing before a first run");
+        let value = vec!["one".to_string(), "two".to_string()];
+        cache.put_whole("fold", &value).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Cache::open(dir.path(), "v").get_whole::<Vec<String>>("fold"), Some(value.clone()));
+        assert_eq!(Cache::open(dir.path(), "w").get_whole::<Vec<String>>("fold"), None, "another variant");
+        assert_eq!(cache.get_whole::<Vec<String>>("other"), None, "another name");
+        let path = cache.whole_path("fold");
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for damage in [0, 32, bytes.len() / 2 + 8, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[damage] ^= 1;
+            std::fs::write(&path, &damaged).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(cache.get_whole::<Vec<String>>("fold"), None, "byte {damage} flipped");
+        }
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cache.get_whole::<Vec<String>>("fold"), None, "torn");
+        cache.put_whole("fold", &vec!["three".to_string()]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cache.get_whole::<Vec<String>>("fold"), Some(vec!["three".to_string()]), "replaced");
     }
 
     #[test]

@@ -234,6 +234,12 @@ enum Done<T> {
 /// What `prepare` made of one transcript, with the warnings reading it gave: what the cache keeps.
 type Kept<T> = (T, Vec<Diagnostic>);
 
+/// What [`for_each_interview`] made of a transcript, read back from the `cache` by its record's
+/// key (`None` if it is not there, or damaged).
+pub fn cached<T: DeserializeOwned>(cache: &Cache, key: cache::Key) -> Option<T> {
+    cache.get::<Kept<T>>(key).map(|((value, _), _)| value)
+}
+
 /// What [`for_each_interview`] did besides handing results on.
 #[derive(Debug, Default)]
 pub struct Streamed {
@@ -249,7 +255,8 @@ pub struct Streamed {
 /// With an index `session`, also re-indexes the interviews whose inputs changed; with a `cache`
 /// too, a transcript whose inputs are unchanged and whose documents are current is not read or
 /// coded at all: what `prepare` made of it last time comes from the cache, and every result goes
-/// into the cache for the next run.
+/// into the cache for the next run. `consume` gets each result with the key of its record
+/// there, which [`cached`] reads it back by.
 #[allow(clippy::too_many_arguments)]
 pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     study: &Study,
@@ -259,7 +266,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     cache: Option<&Cache>,
     output: Output,
     prepare: impl Fn(CodedInterview) -> Result<T> + Sync,
-    mut consume: impl FnMut(T) -> Result<()>,
+    mut consume: impl FnMut(T, Option<cache::Key>) -> Result<()>,
 ) -> Result<Streamed> {
     let mut diagnostics = study.diagnostics.clone();
     let mut reused = 0;
@@ -348,7 +355,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         if let (Some(w), Some(r)) = (writer.as_mut(), record.as_ref()) {
             w.put(r);
         }
-        consume(prepared)
+        consume(prepared, record.as_ref().map(cache::Record::key))
     })?;
     if let Some(Err(e)) = writer.map(cache::Writer::commit) {
         diagnostics.push(Diagnostic::warning(

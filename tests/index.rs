@@ -499,6 +499,24 @@ fn a_rerun_codes_only_what_changed_and_writes_what_a_fresh_run_writes() {
     assert_eq!(reused, fresh_run("fresh"), "a run using the cache wrote other reports than a fresh one");
     assert_ne!(reused["study.qdpx"], before["study.qdpx"], "the edited transcript is in the project");
 
+    // The fold's term counts, kept per group, are taken whole where a group is unchanged; after
+    // a second edit in another group, and with the kept fold damaged, the reports are the same.
+    run("out");
+    assert!(t.path().join(".pith/cache.fold").is_file());
+    let other = "transcripts/debbie/debbie-02-bank.txt";
+    let other_text = t.read(other);
+    t.write(other, format!("{other_text}\nMarcus: The spreadsheet is where the real numbers live.\n"));
+    age(t.path());
+    assert!(run("out").contains("coded 1 of 12 interviews"));
+    let resumed = outputs(&out);
+    assert_eq!(resumed, fresh_run("fresh"), "a run resuming the fold wrote other reports than a fresh one");
+    run("out");
+    std::fs::write(t.path().join(".pith/cache.fold"), vec![7u8; 4096]).unwrap();
+    t.write(other, &other_text);
+    age(t.path());
+    assert!(run("out").contains("coded 1 of 12 interviews"));
+    assert_eq!(outputs(&out), fresh_run("fresh"));
+
     // A damaged cache is not trusted: everything is coded again, with the same result.
     run("out");
     std::fs::write(t.path().join(".pith/cache"), vec![7u8; 4096]).unwrap();

@@ -6,7 +6,10 @@
 //! different interview), word and phrase counts per group, and job rows; never the passages
 //! themselves. `finish` computes the statistics: Fisher's exact test with Benjamini–Hochberg
 //! q-values for code differences, weighted log-odds for words, golden themes, co-occurrence,
-//! saturation and gaps. Pure: no files, no threads.
+//! saturation and gaps. A fold can go on from the last run's ([`Aggregator::resume`]): a group
+//! whose interviews are the same takes its merged term counts from it instead of merging them
+//! again. Pure: no files (what it reads back comes through the caller's [`Fetch`]), and no
+//! threads of its own.
 
 mod quotes;
 pub mod stats;
@@ -20,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use quotes::Quote;
 use terms::GroupTerms;
-pub use terms::{is_content_word, TermCounts};
+pub use terms::{is_content_word, TermCounts, Terms};
 
 use crate::code::Tag;
 use crate::lexicon::Lexicon;
@@ -321,6 +324,85 @@ struct GroupAcc {
     words: GroupTerms,
     jobs: Vec<JobRow>,
     order: Vec<(String, BTreeSet<usize>)>,
+    /// This run's keys of the group's interviews, in order (`None` once one comes without).
+    keys: Option<Vec<Key>>,
+    /// The last run's fold of the group, while this run's interviews are the same as its first
+    /// `.1`: their term counts are not merged (nor decoded) unless the group turns out to differ.
+    follows: Option<(LastGroup, usize)>,
+    /// `words` as the last run encoded them, while they are what it left.
+    encoded: Option<Vec<u8>>,
+    /// Term counts that could not be read back: the group's words are incomplete.
+    damaged: bool,
+}
+
+/// An interview's identity between runs (the run cache's key for it): the same key, the same
+/// summary and term counts.
+pub type Key = [u8; 32];
+
+/// Reads back the term counts of interviews the last run folded, by key, in order (`None` if
+/// one cannot be read); called from any thread.
+pub type Fetch<'a> = dyn Fn(&[Key]) -> Option<Vec<TermCounts>> + Sync + 'a;
+
+/// What a fold leaves for the next run ([`Aggregator::kept`], [`Aggregator::resume`]): per group,
+/// the keys of its interviews in order and its term counts merged. A group whose interviews are
+/// the same next time is not merged again: its counts are decoded from here.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Kept {
+    groups: BTreeMap<String, LastGroup>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LastGroup {
+    keys: Vec<Key>,
+    #[serde(with = "serde_bytes")]
+    words: Vec<u8>,
+}
+
+/// A fold's [`Kept`] as it is written ([`Aggregator::kept`]).
+pub struct Keeping<'a>(Vec<(&'a str, &'a [Key], &'a GroupAcc)>);
+
+impl Serialize for Keeping<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut kept = s.serialize_struct("Kept", 1)?;
+        kept.serialize_field("groups", &Groups(&self.0))?;
+        kept.end()
+    }
+}
+
+/// [`Kept::groups`] as it is written: each group encoded when its turn comes.
+struct Groups<'k, 'a>(&'k [(&'a str, &'a [Key], &'a GroupAcc)]);
+
+impl Serialize for Groups<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        /// A [`LastGroup`] as it is written: the same fields, so the same bytes.
+        #[derive(Serialize)]
+        struct Written<'a> {
+            keys: &'a [Key],
+            #[serde(with = "serde_bytes")]
+            words: std::borrow::Cow<'a, [u8]>,
+        }
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for &(name, keys, g) in self.0 {
+            let words = match &g.encoded {
+                Some(bytes) => std::borrow::Cow::Borrowed(bytes.as_slice()),
+                None => std::borrow::Cow::Owned(g.words.encode()),
+            };
+            map.serialize_entry(name, &Written { keys, words })?;
+        }
+        map.end()
+    }
+}
+
+/// One interview for [`Aggregator::add_all`]: its summary, its term counts and its key, if it has one.
+pub struct Folded {
+    /// From [`Summarizer::summarize`].
+    pub summary: Summary,
+    /// Its term counts: [`Terms::Encoded`] only when read back under `key`.
+    pub terms: Terms,
+    /// See [`Key`].
+    pub key: Option<Key>,
 }
 
 /// Summarizes coded interviews for an [`Aggregator`], on any thread.
@@ -364,15 +446,61 @@ pub struct Summary {
 
 /// The term counts of some interviews of one group, to merge into it ([`Aggregator::add_all`]).
 pub struct TermMerge<'g> {
-    terms: &'g mut GroupTerms,
-    counts: Vec<TermCounts>,
+    group: &'g mut GroupAcc,
+    /// Where the group's counts start from, when it stops following the last run.
+    start: Option<Start>,
+    counts: Vec<Terms>,
+    fetch: Option<&'g Fetch<'g>>,
+}
+
+/// How a group that followed the last run catches up.
+enum Start {
+    /// It had all the last run's interviews: their counts merged, as the last run left them.
+    Decode(Vec<u8>),
+    /// It had the first of them: read back their counts.
+    Fetch(Vec<Key>),
+}
+
+impl Start {
+    /// How a group that followed `last` for its first `at` interviews catches up (`None`: it
+    /// starts from nothing).
+    fn of((last, at): (LastGroup, usize)) -> Option<Start> {
+        if at == last.keys.len() {
+            Some(Start::Decode(last.words))
+        } else if at == 0 {
+            None
+        } else {
+            let mut keys = last.keys;
+            keys.truncate(at);
+            Some(Start::Fetch(keys))
+        }
+    }
 }
 
 impl TermMerge<'_> {
     /// Merges the counts, in order.
     pub fn run(self) {
-        for c in &self.counts {
-            self.terms.add(c);
+        let TermMerge { group, start, counts, fetch } = self;
+        match start {
+            None => {}
+            Some(Start::Decode(bytes)) => match GroupTerms::decode(&bytes) {
+                Some(words) => {
+                    group.words = words;
+                    group.encoded = Some(bytes);
+                }
+                None => group.damaged = true,
+            },
+            Some(Start::Fetch(keys)) => match fetch.and_then(|f| f(&keys)) {
+                Some(all) => all.iter().for_each(|c| group.words.add(c)),
+                None => group.damaged = true,
+            },
+        }
+        for terms in counts {
+            group.encoded = None;
+            match terms.counts() {
+                Some(c) => group.words.add(&c),
+                None => group.damaged = true,
+            }
         }
     }
 }
@@ -455,6 +583,9 @@ pub struct Aggregator<'a> {
     pairs: HashMap<(usize, usize), usize>,
     code_passages: HashMap<usize, usize>,
     interviews: usize,
+    /// The last run's groups not met yet.
+    last: BTreeMap<String, LastGroup>,
+    fetch: Option<Box<Fetch<'a>>>,
 }
 
 impl<'a> Aggregator<'a> {
@@ -467,7 +598,18 @@ impl<'a> Aggregator<'a> {
             pairs: HashMap::new(),
             code_passages: HashMap::new(),
             interviews: 0,
+            last: BTreeMap::new(),
+            fetch: None,
         }
+    }
+
+    /// Goes on from what the last run's fold left: a group whose interviews (by key, from
+    /// [`Folded::key`]) are the ones it had, in the same order, takes its term counts from `kept`
+    /// without merging them again; a group that differs merges from where it starts to differ,
+    /// reading back with `fetch` the counts it skipped. Call before adding interviews.
+    pub fn resume(&mut self, kept: Kept, fetch: Box<Fetch<'a>>) {
+        self.last = kept.groups;
+        self.fetch = Some(fetch);
     }
 
     /// Adds one interview.
@@ -484,32 +626,101 @@ impl<'a> Aggregator<'a> {
     /// Adds one interview, summarized (on any thread) by [`Summarizer::summarize`], with its
     /// term counts.
     pub fn add_summary(&mut self, summary: Summary, terms: &TermCounts) {
-        self.add_counts(summary).words.add(terms);
+        let name = summary.group.clone();
+        self.add_counts(summary, None);
+        let fetch = self.fetch.as_deref();
+        if let Some(group) = self.groups.get_mut(&name) {
+            let start = group.follows.take().and_then(Start::of);
+            TermMerge { group, start, counts: Vec::new(), fetch }.run();
+            group.words.add(terms);
+            group.encoded = None;
+        }
     }
 
     /// Adds interviews summarized by the workers, in order. Their term counts, the costly part,
     /// are merged group by group: `merge` is given one [`TermMerge`] per group and may run them
     /// in parallel (each group's interviews merge in order, so the result never depends on it).
-    pub fn add_all(&mut self, batch: Vec<(Summary, TermCounts)>, merge: impl FnOnce(Vec<TermMerge<'_>>)) {
-        let mut by_group: BTreeMap<String, Vec<TermCounts>> = BTreeMap::new();
-        for (summary, terms) in batch {
-            let key = summary.group.clone();
-            self.add_counts(summary);
-            by_group.entry(key).or_default().push(terms);
+    pub fn add_all(&mut self, batch: Vec<Folded>, merge: impl FnOnce(Vec<TermMerge<'_>>)) {
+        let mut work: BTreeMap<String, (Option<Start>, Vec<Terms>)> = BTreeMap::new();
+        for Folded { summary, terms, key } in batch {
+            let name = summary.group.clone();
+            let group = self.add_counts(summary, key);
+            if let Some((last, at)) = &mut group.follows {
+                if matches!(terms, Terms::Encoded(_)) && key.is_some() && last.keys.get(*at) == key.as_ref() {
+                    *at += 1;
+                    continue;
+                }
+            }
+            let start = group.follows.take().and_then(Start::of);
+            let todo = work.entry(name).or_default();
+            todo.0 = todo.0.take().or(start);
+            todo.1.push(terms);
         }
+        self.merge(work, merge);
+    }
+
+    /// Ends the fold of a run that [resumed](Aggregator::resume): the groups that still follow the
+    /// last run take its counts, or read back those they skipped. Gives the number of groups
+    /// whose counts could not be read back (their terms are incomplete: the run cannot report).
+    pub fn settle(&mut self, merge: impl FnOnce(Vec<TermMerge<'_>>)) -> usize {
+        let work = self
+            .groups
+            .iter_mut()
+            .filter_map(|(name, g)| Some((name.clone(), (Start::of(g.follows.take()?), Vec::new()))))
+            .collect();
+        self.merge(work, merge);
+        self.last.clear();
+        self.groups.values().filter(|g| g.damaged).count()
+    }
+
+    fn merge(
+        &mut self,
+        mut work: BTreeMap<String, (Option<Start>, Vec<Terms>)>,
+        merge: impl FnOnce(Vec<TermMerge<'_>>),
+    ) {
+        if work.is_empty() {
+            return;
+        }
+        let fetch = self.fetch.as_deref();
         let merges = self
             .groups
             .iter_mut()
-            .filter_map(|(key, group)| Some(TermMerge { terms: &mut group.words, counts: by_group.remove(key)? }))
+            .filter_map(|(name, group)| {
+                let (start, counts) = work.remove(name)?;
+                Some(TermMerge { group, start, counts, fetch })
+            })
             .collect();
         merge(merges);
     }
 
+    /// What this fold leaves for the next run's [`Aggregator::resume`] (the groups whose
+    /// interviews all had keys), to serialize: it reads back as a [`Kept`]. Each group's counts
+    /// are encoded as they are written, one group at a time. Call after [`Aggregator::settle`].
+    pub fn kept(&self) -> Keeping<'_> {
+        Keeping(
+            self.groups
+                .iter()
+                .filter(|(_, g)| !g.damaged)
+                .filter_map(|(name, g)| Some((name.as_str(), g.keys.as_deref()?, g)))
+                .collect(),
+        )
+    }
+
     /// Adds everything of a summary but its term counts; gives its group.
-    fn add_counts(&mut self, summary: Summary) -> &mut GroupAcc {
-        let Summary { group: key, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
+    fn add_counts(&mut self, summary: Summary, key: Option<Key>) -> &mut GroupAcc {
+        let Summary { group: name, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
         self.interviews += 1;
-        let group = self.groups.entry(key).or_default();
+        let group = match self.groups.entry(name) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let follows = self.last.remove(e.key()).map(|last| (last, 0));
+                e.insert(GroupAcc { keys: Some(Vec::new()), follows, ..GroupAcc::default() })
+            }
+        };
+        match (&mut group.keys, key) {
+            (Some(keys), Some(key)) => keys.push(key),
+            (keys, _) => *keys = None,
+        }
         group.interviews += 1;
         group.passages += passages;
         for (code, n) in codes {
@@ -545,8 +756,12 @@ impl<'a> Aggregator<'a> {
         group
     }
 
-    /// Computes the statistics and selects the quotes.
-    pub fn finish(self, study: &str) -> Aggregates {
+    /// Computes the statistics and selects the quotes. A resumed fold is [settled](Aggregator::settle)
+    /// first if it was not (on this thread, and without saying whether counts were missing).
+    pub fn finish(mut self, study: &str) -> Aggregates {
+        if self.groups.values().any(|g| g.follows.is_some()) {
+            self.settle(|merges| merges.into_iter().for_each(TermMerge::run));
+        }
         let codes = self.lexicon.codes();
         let totals: HashMap<usize, usize> = {
             let mut t = HashMap::new();
@@ -897,7 +1112,10 @@ mod tests {
         }
         let mut batched = Aggregator::new(&lexicon, "persona");
         let summarizer = batched.summarizer();
-        let batch = interviews.iter().map(|i| (summarizer.summarize(i), i.terms.clone())).collect();
+        let batch = interviews
+            .iter()
+            .map(|i| Folded { summary: summarizer.summarize(i), terms: Terms::Counted(i.terms.clone()), key: None })
+            .collect();
         let mut groups = 0;
         batched.add_all(batch, |mut merges| {
             groups = merges.len();
@@ -923,6 +1141,133 @@ mod tests {
         assert_eq!(merged, terms(&sequential));
         let json = |a: Aggregator| serde_json::to_value(a.finish("t")).unwrap_or_default();
         assert_eq!(json(sequential), json(batched));
+    }
+
+    /// One fold of `items` (an interview, its key, and whether it is read back from the last
+    /// run's cache, where `read_back` gives its encoding), resuming from `last` when given and
+    /// fetching from `all` by key (`None`: every fetch fails). Gives the aggregates as JSON, what
+    /// the fold keeps, the keys it fetched, and the groups it could not complete.
+    fn fold(
+        lexicon: &Lexicon,
+        items: &[(&CodedInterview, Key, Option<Vec<u8>>)],
+        last: Option<Kept>,
+        all: Option<&[(Key, &CodedInterview)]>,
+    ) -> (serde_json::Value, Kept, Vec<Key>, usize) {
+        let fetched = std::sync::Mutex::new(Vec::new());
+        let mut agg = Aggregator::new(lexicon, "persona");
+        if let Some(last) = last {
+            agg.resume(
+                last,
+                Box::new(|keys: &[Key]| {
+                    fetched.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(keys);
+                    let all = all?;
+                    keys.iter().map(|k| all.iter().find(|(key, _)| key == k).map(|(_, i)| i.terms.clone())).collect()
+                }),
+            );
+        }
+        let summarizer = agg.summarizer();
+        // Two batches, so that following the last run spans more than one.
+        for half in items.chunks(items.len().div_ceil(2)) {
+            let batch = half
+                .iter()
+                .map(|(i, key, read_back)| Folded {
+                    summary: summarizer.summarize(i),
+                    terms: match read_back {
+                        Some(bytes) => Terms::Encoded(bytes.clone()),
+                        None => Terms::Counted(i.terms.clone()),
+                    },
+                    key: Some(*key),
+                })
+                .collect();
+            agg.add_all(batch, |merges| merges.into_iter().for_each(TermMerge::run));
+        }
+        let damaged = agg.settle(|merges| merges.into_iter().for_each(TermMerge::run));
+        // Written as a run writes it, read back as the next run reads it.
+        let written = postcard::to_stdvec(&agg.kept()).unwrap_or_else(|e| panic!("{e}"));
+        let kept: Kept = postcard::from_bytes(&written).unwrap_or_else(|e| panic!("{e}"));
+        let json = serde_json::to_value(agg.finish("t")).unwrap_or_default();
+        (json, kept, fetched.into_inner().unwrap_or_else(|e| e.into_inner()), damaged)
+    }
+
+    #[test]
+    fn a_resumed_fold_merges_only_the_groups_that_changed_and_reports_what_a_fresh_fold_does() {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = |i: usize| {
+            format!("Ana: Downtime worries me, chiller {i} downtime and the chiller plant number {i}, plant {}.", i % 3)
+        };
+        // Ops: a0..a3, Fac: b0..b2, interleaved; a2 is edited into e2.
+        let made: Vec<(String, &str, String)> = (0..4)
+            .map(|i| (format!("a{i}"), "Ops", text(i)))
+            .chain((0..3).map(|i| (format!("b{i}"), "Fac", text(10 + i))))
+            .chain([("e2".to_string(), "Ops", text(99))])
+            .collect();
+        let interviews: Vec<CodedInterview> =
+            made.iter().map(|(id, persona, t)| interview(&lexicon, &analyzer, id, persona, t)).collect();
+        let key = |id: &str| -> Key {
+            let mut k = [0u8; 32];
+            k[..id.len()].copy_from_slice(id.as_bytes());
+            k
+        };
+        let by_id = |id: &str| interviews.iter().find(|i| i.meta.id == id).unwrap_or_else(|| panic!("{id}"));
+        let all: Vec<(Key, &CodedInterview)> = interviews.iter().map(|i| (key(&i.meta.id), i)).collect();
+        let encoded = |i: &CodedInterview| postcard::to_stdvec(&Terms::Counted(i.terms.clone())).ok();
+        // What a run hands the fold: read back (encoded) unless the id is in `coded`.
+        let items = |order: &[&str], coded: &[&str]| -> Vec<(&CodedInterview, Key, Option<Vec<u8>>)> {
+            order
+                .iter()
+                .map(|id| {
+                    let i = by_id(id);
+                    let bytes = (!coded.contains(id)).then(|| encoded(i)).flatten();
+                    // The bytes a cache record holds are a postcard byte string around the counts.
+                    let bytes = bytes.map(|b| postcard::from_bytes::<serde_bytes::ByteBuf>(&b).map(|b| b.into_vec()));
+                    (i, key(id), bytes.transpose().unwrap_or_else(|e| panic!("{e}")))
+                })
+                .collect()
+        };
+        let first = ["a0", "b0", "a1", "b1", "a2", "b2", "a3"];
+        let (fresh, kept, fetched, damaged) = fold(&lexicon, &items(&first, &first), None, None);
+        assert_eq!((fetched.len(), damaged), (0, 0));
+        assert_eq!(kept.groups.len(), 2);
+        assert_eq!(kept.groups["Ops"].keys, [key("a0"), key("a1"), key("a2"), key("a3")]);
+        let resumed = |order: &[&str], coded: &[&str]| {
+            let (_, kept, ..) = fold(&lexicon, &items(&first, &first), None, None);
+            fold(&lexicon, &items(order, coded), Some(kept), Some(&all))
+        };
+        let fresh_of = |order: &[&str]| fold(&lexicon, &items(order, order), None, None).0;
+
+        // Unchanged: no group merges anything, so counts given as garbage are never decoded.
+        let garbage: Vec<_> =
+            items(&first, &[]).into_iter().map(|(i, k, _)| (i, k, Some(b"not counts".to_vec()))).collect();
+        let (json, again, fetched, damaged) = fold(&lexicon, &garbage, Some(kept), Some(&all));
+        assert_eq!((json, fetched.len(), damaged), (fresh.clone(), 0, 0));
+        assert_eq!(again.groups["Ops"].words, fold(&lexicon, &items(&first, &first), None, None).1.groups["Ops"].words);
+
+        // a2 edited: Ops reads back a0 and a1 and merges from there; Fac is taken whole.
+        let edited = ["a0", "b0", "a1", "b1", "e2", "b2", "a3"];
+        let (json, kept_edited, fetched, damaged) = resumed(&edited, &["e2"]);
+        assert_eq!((&json, &fetched, damaged), (&fresh_of(&edited), &vec![key("a0"), key("a1")], 0));
+        assert_ne!(json, fresh, "the edit shows");
+        // What it keeps is what a fresh fold of the edited study keeps: a run after it resumes as well.
+        let garbage: Vec<_> =
+            items(&edited, &[]).into_iter().map(|(i, k, _)| (i, k, Some(b"not counts".to_vec()))).collect();
+        let (json_after, _, fetched, damaged) = fold(&lexicon, &garbage, Some(kept_edited), Some(&all));
+        assert_eq!((json_after, fetched.len(), damaged), (json, 0, 0));
+
+        // A new interview at the end of Ops: its counts are merged onto the kept ones, nothing is read back.
+        let appended = ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "e2"];
+        let (json, _, fetched, damaged) = resumed(&appended, &["e2"]);
+        assert_eq!((json, fetched.len(), damaged), (fresh_of(&appended), 0, 0));
+
+        // a3 removed: Ops had the first three of the last run's four, read back at the end.
+        let removed = ["a0", "b0", "a1", "b1", "a2", "b2"];
+        let (json, _, fetched, damaged) = resumed(&removed, &[]);
+        assert_eq!((json, fetched, damaged), (fresh_of(&removed), vec![key("a0"), key("a1"), key("a2")], 0));
+
+        // Counts that cannot be read back leave the group incomplete, and say so.
+        let (_, kept, ..) = fold(&lexicon, &items(&first, &first), None, None);
+        let (.., damaged) = fold(&lexicon, &items(&edited, &["e2"]), Some(kept), None);
+        assert_eq!(damaged, 1);
     }
 
     fn code<'a>(p: &'a Persona, id: &str) -> Option<&'a CodeStats> {

@@ -345,6 +345,44 @@ impl TermCounts {
     }
 }
 
+/// An interview's term counts as the fold gets them: counted by this run, or read back from the
+/// run cache still encoded, so that a group the fold resumes from the last run never decodes them.
+/// Either way they are stored as their encoding.
+#[derive(Debug, Clone)]
+pub enum Terms {
+    /// Counted by this run.
+    Counted(TermCounts),
+    /// Read back, not decoded yet.
+    Encoded(Vec<u8>),
+}
+
+impl Terms {
+    /// The counts (`None` if encoded counts are damaged).
+    pub fn counts(self) -> Option<TermCounts> {
+        match self {
+            Terms::Counted(counts) => Some(counts),
+            Terms::Encoded(bytes) => postcard::from_bytes(&bytes).ok(),
+        }
+    }
+}
+
+impl Serialize for Terms {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Terms::Counted(counts) => {
+                s.serialize_bytes(&postcard::to_stdvec(counts).map_err(serde::ser::Error::custom)?)
+            }
+            Terms::Encoded(bytes) => s.serialize_bytes(bytes),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Terms {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Terms::Encoded(serde_bytes::ByteBuf::deserialize(d)?.into_vec()))
+    }
+}
+
 /// A group's term counts, merged from interviews. Keys and forms up to [`Text`]'s inline size
 /// live in the table's entries (the fold looks up every term of every interview: one cache line
 /// per lookup, not two); longer ones in one text buffer, compacted when lossy counting prunes.
@@ -354,6 +392,19 @@ pub(super) struct GroupTerms {
     text: String,
     pub(super) words: u64,
     /// Lossy-counting threshold: terms with fewer occurrences were dropped.
+    floor: u64,
+}
+
+/// [`GroupTerms`] as stored between runs: each term's key then its forms, back to back in one
+/// text (a form that is the key itself is not repeated).
+#[derive(Default, Serialize, Deserialize)]
+struct StoredGroup {
+    text: String,
+    /// Key length, occurrences, interviews, number of forms.
+    terms: Vec<(u32, u64, u64, u32)>,
+    /// Form length (0: the key), occurrences.
+    forms: Vec<(u32, u64)>,
+    words: u64,
     floor: u64,
 }
 
@@ -509,6 +560,53 @@ impl GroupTerms {
         }
     }
 
+    /// The group's counts as bytes, for [`GroupTerms::decode`] in a later run.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut stored = StoredGroup { words: self.words, floor: self.floor, ..StoredGroup::default() };
+        for g in self.table.iter() {
+            let key = g.key.get(&self.text);
+            stored.text.push_str(key);
+            let forms = std::iter::once(&g.form).chain(&g.more);
+            for (form, n) in forms.clone() {
+                let form = form.get(&self.text);
+                let len = if form == key { 0 } else { form.len() as u32 };
+                stored.text.push_str(if len == 0 { "" } else { form });
+                stored.forms.push((len, *n));
+            }
+            stored.terms.push((key.len() as u32, g.count, g.interviews as u64, forms.count() as u32));
+        }
+        postcard::to_stdvec(&stored).unwrap_or_default()
+    }
+
+    /// Counts encoded by [`GroupTerms::encode`] (`None` if damaged): the same terms, counts,
+    /// forms and pruning threshold, so merging goes on as if they had never been stored.
+    pub(super) fn decode(bytes: &[u8]) -> Option<GroupTerms> {
+        let StoredGroup { text: stored_text, terms, forms, words, floor } = postcard::from_bytes(bytes).ok()?;
+        let mut out = GroupTerms { table: HashTable::with_capacity(terms.len()), text: String::new(), words, floor };
+        let (mut at, mut next_form) = (0usize, 0usize);
+        fn take<'t>(text: &'t str, at: &mut usize, len: u32) -> Option<&'t str> {
+            let s = text.get(*at..at.checked_add(len as usize)?)?;
+            *at += len as usize;
+            Some(s)
+        }
+        for (key_len, count, interviews, n_forms) in terms {
+            let key = take(&stored_text, &mut at, key_len)?;
+            let mut these = Vec::with_capacity(n_forms as usize);
+            for &(len, n) in forms.get(next_form..next_form.checked_add(n_forms as usize)?)? {
+                let form = if len == 0 { key } else { take(&stored_text, &mut at, len)? };
+                these.push((Text::new(&mut out.text, form), n));
+            }
+            next_form += n_forms as usize;
+            let mut these = these.into_iter();
+            let form = these.next()?;
+            let hash = key_hash(split_key(key));
+            let key = Text::new(&mut out.text, key);
+            let term = GroupTerm { hash, key, count, interviews: interviews as usize, form, more: these.collect() };
+            out.table.insert_unique(hash, term, |g| g.hash);
+        }
+        Some(out)
+    }
+
     /// Every term of the group, in no particular order.
     pub(super) fn iter(&self) -> impl Iterator<Item = GroupTermRef<'_>> {
         self.table.iter().map(|term| GroupTermRef { text: &self.text, term })
@@ -605,6 +703,36 @@ mod tests {
         assert_eq!(g.get("cool").map(|t| (t.count(), t.form())), Some((11, "cooling")));
         let long = g.get("telecommun infrastructur").expect("a long frequent term survives pruning");
         assert_eq!((long.count(), long.form()), (4, "telecommunications infrastructure"));
+    }
+
+    #[test]
+    fn encoded_group_counts_merge_on_as_if_never_stored() {
+        let mut g = GroupTerms::default();
+        g.add(&one("manag", &[("managers", 2), ("management", 1)]));
+        g.add(&one("telecommun infrastructur", &[("telecommunications infrastructure", 4)]));
+        for i in 0..GROUP_TERM_LIMIT {
+            g.add(&one(&format!("rare{i}"), &[(&format!("rarely{i}"), 1)]));
+        }
+        assert!(g.floor > 0, "pruned: the threshold is part of what is stored");
+        let mut back = GroupTerms::decode(&g.encode()).expect("decoded");
+        assert_eq!((back.words, back.floor, back.len()), (g.words, g.floor, g.len()));
+        let next = [one("manag", &[("manage", 4)]), one("rare7", &[("rare", 1)]), one("new", &[("news", 1)])];
+        for counts in &next {
+            g.add(counts);
+            back.add(counts);
+        }
+        let all = |g: &GroupTerms| -> Vec<(String, u64, usize, String)> {
+            let mut v: Vec<_> =
+                g.iter().map(|t| (t.key().to_string(), t.count(), t.interviews(), t.form().to_string())).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(all(&back), all(&g));
+        assert_eq!(back.get("manag").map(|t| (t.count(), t.interviews(), t.form())), Some((7, 2, "manage")));
+        assert!(GroupTerms::decode(b"damaged").is_none());
+        let mut cut = g.encode();
+        cut.truncate(cut.len() / 2);
+        assert!(GroupTerms::decode(&cut).is_none());
     }
 
     #[test]

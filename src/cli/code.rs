@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         None,
         Output::default(),
         |i| Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?)),
-        |(size, bytes)| {
+        |(size, bytes), _| {
             progress.done(size);
             sink.write_all(&bytes).map_err(output_error)
         },

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use pith::aggregate::{Aggregator, Summary, TermCounts, TermMerge};
+use pith::aggregate::{Aggregator, Folded, Summary, TermMerge, Terms};
 use pith::cache::Cache;
 use pith::model::InterviewMeta;
 use pith::report::redact::{Names, Redactor};
@@ -143,11 +143,23 @@ pub fn produce(
     let out_existed = out.exists();
     let session = if with_index { Some(index::Session::begin(&opened.study, &opened.lexicon)?) } else { None };
     let mut writer = report::Writer::new(&formats, &out).context("cannot write the reports")?;
+    let cache = with_index.then(|| Cache::open(&opened.study.root, &digest_variant(&formats, by)));
     let mut agg = Aggregator::new(&opened.lexicon, by);
+    if let Some(cache) = &cache {
+        let kept = cache.get_whole(FOLD).unwrap_or_default();
+        agg.resume(
+            kept,
+            Box::new(|keys: &[_]| {
+                use rayon::prelude::*;
+                keys.par_iter()
+                    .map(|&key| pipeline::cached::<Digest>(cache, key).and_then(|d| d.terms.counts()))
+                    .collect()
+            }),
+        );
+    }
     let mut grouped = by == "persona";
     let preparer = writer.preparer();
     let summarizer = agg.summarizer();
-    let cache = with_index.then(|| Cache::open(&opened.study.root, &digest_variant(&formats, by)));
     let mut progress = Progress::new(ctx, &opened.study.transcripts);
     let mut folding = Vec::with_capacity(FOLD_BATCH);
     let streamed = pipeline::for_each_interview(
@@ -164,15 +176,15 @@ pub fn produce(
                 names: Names::of(&interview),
                 bytes: interview.transcript.document.len(),
                 meta: interview.meta,
-                terms: interview.terms,
+                terms: Terms::Counted(interview.terms),
             })
         },
-        |digest| {
+        |digest, key| {
             grouped |= digest.meta.attribute(by).is_some();
             if redact {
                 names.push(digest.names);
             }
-            folding.push((digest.summary, digest.terms));
+            folding.push(Folded { summary: digest.summary, terms: digest.terms, key });
             if folding.len() == FOLD_BATCH {
                 agg.add_all(std::mem::take(&mut folding), |merges| pipeline::in_parallel(merges, TermMerge::run));
             }
@@ -181,6 +193,16 @@ pub fn produce(
         },
     )?;
     agg.add_all(folding, |merges| pipeline::in_parallel(merges, TermMerge::run));
+    if agg.settle(|merges| pipeline::in_parallel(merges, TermMerge::run)) > 0 {
+        if let Some(cache) = &cache {
+            // So that the next run codes everything again instead of failing the same way.
+            cache.forget();
+        }
+        anyhow::bail!(
+            "cannot read back the term counts of unchanged transcripts from {}: the next run codes them again",
+            pith::cache::cache_path(&opened.study.root).display()
+        );
+    }
     let diagnostics = streamed.diagnostics;
     progress.finish();
     let checked = ctx.check_strict(&diagnostics).map_err(anyhow::Error::from).and_then(|()| {
@@ -200,13 +222,18 @@ pub fn produce(
     }
     let skipped = ctx.report_diagnostics(&diagnostics);
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
-    // The REFI-QDA project needs no aggregates: it is finished while they are computed.
-    let (mut aggregates, project) = std::thread::scope(|s| {
+    // The REFI-QDA project needs no aggregates: it is finished while the fold's state is kept for
+    // the next run and the aggregates are computed.
+    let (mut aggregates, project, kept) = std::thread::scope(|s| {
         let project = s.spawn(|| writer.finish_project(&title, &opened.lexicon));
-        let aggregates = agg.finish(&title);
-        (aggregates, project.join())
+        let kept = cache.as_ref().map(|cache| cache.put_whole(FOLD, &agg.kept()));
+        (agg.finish(&title), project.join(), kept)
     });
     project.unwrap_or_else(|panic| std::panic::resume_unwind(panic)).context("cannot write the reports")?;
+    if let (Some(Err(e)), false) = (kept, ctx.quiet) {
+        // Only the next run's speed depends on it.
+        let _ = writeln!(std::io::stderr().lock(), "pith: warning: {e}; the next run merges every group's terms again");
+    }
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }
@@ -244,7 +271,7 @@ struct Digest {
     meta: InterviewMeta,
     bytes: usize,
     summary: Summary,
-    terms: TermCounts,
+    terms: Terms,
     names: Names,
     export: report::Prepared,
 }
@@ -256,7 +283,10 @@ fn digest_variant(formats: &[ReportFormat], by: &str) -> String {
 }
 
 /// Bumped when what a digest holds changes shape, so no run reads another layout's records.
-const DIGEST_LAYOUT: u32 = 2;
+const DIGEST_LAYOUT: u32 = 3;
+
+/// What the fold keeps for the next run ([`pith::aggregate::Kept`]), beside the cache's records.
+const FOLD: &str = "fold";
 
 /// What a run is asked, as a hash: the same request over unchanged inputs gives the same files.
 fn run_request(out: &Path, formats: &[ReportFormat], by: &str, redact: bool) -> String {
