@@ -94,14 +94,20 @@ const CANDIDATE_CACHE_LIMIT: usize = 1 << 18;
 /// Per thread: for each normalized word seen, the patterns that can start at it (its stem, its
 /// exact form and its prefixes looked up once), for one matcher and analysis language at a time.
 /// Words are found by their id in the analyzer's vocabulary (an index, not a hash lookup) when
-/// the analysis has one, by their normalized form otherwise.
+/// the analysis has one, by their normalized form otherwise. Most words share what the matcher
+/// knows of them (nothing, or the same gate bits), so each word holds an index into `knowns`,
+/// where each value is once: the tables a word's lookup touches stay small enough for the CPU's
+/// cache, where one [`Known`] per word (64 bytes) did not.
 #[derive(Default)]
 struct CandidateCache {
     owner: (u64, Option<Language>),
-    by_norm: FxHashMap<Box<str>, Known>,
+    by_norm: FxHashMap<Box<str>, u32>,
     vocabulary: Option<Vocabulary>,
-    /// By word id (`None`: not seen yet).
-    by_word: Vec<Option<Known>>,
+    /// By word id: 1 + its index in `knowns` (0: not seen yet).
+    by_word: Vec<u32>,
+    /// Distinct values, found by their hash in `distinct`.
+    knowns: Vec<Known>,
+    distinct: hashbrown::HashTable<u32>,
     /// Buffers of [`Matcher::find`], kept between calls so that they do not grow anew each time.
     scratch: Scratch,
 }
@@ -132,6 +138,7 @@ struct Word {
 }
 
 /// What the matcher knows of one normalized word.
+#[derive(PartialEq, Eq, Hash)]
 struct Known {
     stem: u32,
     exact: u32,
@@ -315,9 +322,11 @@ impl Matcher {
         let owner = (self.id, analysis.language());
         let (loose, strict) = CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
-            if cache.owner != owner {
+            if cache.owner != owner || cache.knowns.len() >= CANDIDATE_CACHE_LIMIT {
                 cache.by_norm.clear();
                 cache.by_word.clear();
+                cache.knowns.clear();
+                cache.distinct.clear();
                 cache.owner = owner;
             }
             let vocabulary = analysis.vocabulary();
@@ -325,7 +334,7 @@ impl Matcher {
                 cache.by_word.clear();
                 cache.vocabulary = vocabulary;
             }
-            let CandidateCache { by_norm, by_word, .. } = &mut *cache;
+            let CandidateCache { by_norm, by_word, knowns, distinct, .. } = &mut *cache;
             let mut clause = 0u32;
             let (mut loose, mut strict) = (0u128, 0u128);
             for (i, t) in analysis.tokens.iter().enumerate() {
@@ -336,25 +345,30 @@ impl Matcher {
                     continue;
                 }
                 let norm = analysis.norm(t);
-                let known = match analysis.word_id(t).filter(|_| vocabulary.is_some()) {
+                let at = match analysis.word_id(t).filter(|_| vocabulary.is_some()) {
                     Some(id) => {
                         let id = id as usize;
                         if by_word.len() <= id {
-                            by_word.resize_with(id + 1, || None);
+                            by_word.resize(id + 1, 0);
                         }
-                        by_word[id].get_or_insert_with(|| self.know(norm, analysis.stem(t)))
+                        if by_word[id] == 0 {
+                            by_word[id] = intern(knowns, distinct, self.know(norm, analysis.stem(t))) + 1;
+                        }
+                        by_word[id] - 1
                     }
                     None => match by_norm.get(norm) {
-                        Some(k) => k,
+                        Some(&at) => at,
                         None => {
                             if by_norm.len() >= CANDIDATE_CACHE_LIMIT {
                                 by_norm.clear();
                             }
-                            let k = self.know(norm, analysis.stem(t));
-                            by_norm.entry(norm.into()).or_insert(k)
+                            let at = intern(knowns, distinct, self.know(norm, analysis.stem(t)));
+                            by_norm.insert(norm.into(), at);
+                            at
                         }
                     },
                 };
+                let known = &knowns[at as usize];
                 loose |= known.loose;
                 strict |= known.strict;
                 if !known.candidates.is_empty() {
@@ -491,6 +505,19 @@ impl Matcher {
         }
         Some(at)
     }
+}
+
+/// The index of `known` in `knowns`, where it is added if no equal value is.
+fn intern(knowns: &mut Vec<Known>, distinct: &mut hashbrown::HashTable<u32>, known: Known) -> u32 {
+    use std::hash::BuildHasher as _;
+    let hash = rustc_hash::FxBuildHasher.hash_one(&known);
+    if let Some(&at) = distinct.find(hash, |&i| knowns[i as usize] == known) {
+        return at;
+    }
+    knowns.push(known);
+    let at = (knowns.len() - 1) as u32;
+    distinct.insert_unique(hash, at, |&i| rustc_hash::FxBuildHasher.hash_one(&knowns[i as usize]));
+    at
 }
 
 /// The tokens a byte range touches.
