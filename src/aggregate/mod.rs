@@ -359,21 +359,16 @@ struct LastGroup {
 }
 
 /// A fold's [`Kept`] as it is written ([`Aggregator::kept`]).
-pub struct Keeping<'a>(Vec<(&'a str, &'a [Key], &'a GroupAcc)>);
-
-impl Serialize for Keeping<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut kept = s.serialize_struct("Kept", 1)?;
-        kept.serialize_field("groups", &Groups(&self.0))?;
-        kept.end()
-    }
+#[derive(Serialize)]
+#[serde(rename = "Kept")]
+pub struct Keeping<'a> {
+    groups: Groups<'a>,
 }
 
 /// [`Kept::groups`] as it is written: each group encoded when its turn comes.
-struct Groups<'k, 'a>(&'k [(&'a str, &'a [Key], &'a GroupAcc)]);
+struct Groups<'a>(Vec<(&'a str, &'a [Key], &'a GroupAcc)>);
 
-impl Serialize for Groups<'_, '_> {
+impl Serialize for Groups<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         /// A [`LastGroup`] as it is written: the same fields, so the same bytes.
         #[derive(Serialize)]
@@ -384,7 +379,7 @@ impl Serialize for Groups<'_, '_> {
         }
         use serde::ser::SerializeMap as _;
         let mut map = s.serialize_map(Some(self.0.len()))?;
-        for &(name, keys, g) in self.0 {
+        for &(name, keys, g) in &self.0 {
             let words = match &g.encoded {
                 Some(bytes) => std::borrow::Cow::Borrowed(bytes.as_slice()),
                 None => std::borrow::Cow::Owned(g.words.encode()),
@@ -697,13 +692,13 @@ impl<'a> Aggregator<'a> {
     /// interviews all had keys), to serialize: it reads back as a [`Kept`]. Each group's counts
     /// are encoded as they are written, one group at a time. Call after [`Aggregator::settle`].
     pub fn kept(&self) -> Keeping<'_> {
-        Keeping(
-            self.groups
-                .iter()
-                .filter(|(_, g)| !g.damaged)
-                .filter_map(|(name, g)| Some((name.as_str(), g.keys.as_deref()?, g)))
-                .collect(),
-        )
+        let groups = self
+            .groups
+            .iter()
+            .filter(|(_, g)| !g.damaged)
+            .filter_map(|(name, g)| Some((name.as_str(), g.keys.as_deref()?, g)))
+            .collect();
+        Keeping { groups: Groups(groups) }
     }
 
     /// Adds everything of a summary but its term counts; gives its group.

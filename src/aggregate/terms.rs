@@ -61,6 +61,25 @@ impl Span {
         Span { start, len: text.len() as u32 - start }
     }
 
+    /// The next `len` bytes of stored `text` from `at`, which moves past them (`None` past its
+    /// end or off a char boundary).
+    fn take(text: &str, at: &mut u32, len: u32) -> Option<Span> {
+        let span = Span { start: *at, len };
+        text.get(*at as usize..at.checked_add(len)? as usize)?;
+        *at += len;
+        Some(span)
+    }
+
+    /// Appends a term's `form` to stored `text` after its `key`, or nothing when it is the key;
+    /// gives the length stored for it (0: the key).
+    fn push_form(text: &mut String, key: &str, form: &str) -> u32 {
+        if form == key {
+            return 0;
+        }
+        text.push_str(form);
+        form.len() as u32
+    }
+
     /// Whether the span holds `parts` (joined by a space).
     fn holds(self, text: &str, parts: Key<'_>) -> bool {
         let s = self.get(text).as_bytes();
@@ -300,9 +319,7 @@ impl Serialize for TermCounts {
             stored.text.push_str(key);
             let before = stored.forms.len();
             for (form, n) in self.forms_of(t) {
-                let len = if form == key { 0 } else { form.len() as u32 };
-                stored.text.push_str(if len == 0 { "" } else { form });
-                stored.forms.push((len, n));
+                stored.forms.push((Span::push_form(&mut stored.text, key, form), n));
             }
             stored.terms.push((key.len() as u32, t.count, (stored.forms.len() - before) as u32));
         }
@@ -323,12 +340,7 @@ impl TermCounts {
         let mut terms = Vec::with_capacity(stored_terms.len());
         let mut forms: Vec<Form> = Vec::with_capacity(stored_forms.len());
         let (mut at, mut next_form) = (0u32, 0usize);
-        let mut take = |len: u32| -> Option<Span> {
-            let span = Span { start: at, len };
-            text.get(at as usize..at.checked_add(len)? as usize)?;
-            at += len;
-            Some(span)
-        };
+        let mut take = |len: u32| Span::take(&text, &mut at, len);
         for (key_len, count, n_forms) in stored_terms {
             let key = take(key_len)?;
             let hash = key_hash(split_key(key.get(&text)));
@@ -568,10 +580,7 @@ impl GroupTerms {
             stored.text.push_str(key);
             let forms = std::iter::once(&g.form).chain(&g.more);
             for (form, n) in forms.clone() {
-                let form = form.get(&self.text);
-                let len = if form == key { 0 } else { form.len() as u32 };
-                stored.text.push_str(if len == 0 { "" } else { form });
-                stored.forms.push((len, *n));
+                stored.forms.push((Span::push_form(&mut stored.text, key, form.get(&self.text)), *n));
             }
             stored.terms.push((key.len() as u32, g.count, g.interviews as u64, forms.count() as u32));
         }
@@ -583,17 +592,13 @@ impl GroupTerms {
     pub(super) fn decode(bytes: &[u8]) -> Option<GroupTerms> {
         let StoredGroup { text: stored_text, terms, forms, words, floor } = postcard::from_bytes(bytes).ok()?;
         let mut out = GroupTerms { table: HashTable::with_capacity(terms.len()), text: String::new(), words, floor };
-        let (mut at, mut next_form) = (0usize, 0usize);
-        fn take<'t>(text: &'t str, at: &mut usize, len: u32) -> Option<&'t str> {
-            let s = text.get(*at..at.checked_add(len as usize)?)?;
-            *at += len as usize;
-            Some(s)
-        }
+        let (mut at, mut next_form) = (0u32, 0usize);
+        let mut take = |len: u32| Some(Span::take(&stored_text, &mut at, len)?.get(&stored_text));
         for (key_len, count, interviews, n_forms) in terms {
-            let key = take(&stored_text, &mut at, key_len)?;
+            let key = take(key_len)?;
             let mut these = Vec::with_capacity(n_forms as usize);
             for &(len, n) in forms.get(next_form..next_form.checked_add(n_forms as usize)?)? {
-                let form = if len == 0 { key } else { take(&stored_text, &mut at, len)? };
+                let form = if len == 0 { key } else { take(len)? };
                 these.push((Text::new(&mut out.text, form), n));
             }
             next_form += n_forms as usize;
