@@ -3,7 +3,7 @@
 //! on sentences written for the test.
 
 use pith::analyze::{Analyzer, Language};
-use pith::code::{code_passage, evidence_families, extract_jobs, family_weight, question_codes};
+use pith::code::{code_passage, evidence_families, extract_jobs, extract_jobs_analyzed, family_weight, question_codes};
 use pith::lexicon::{Lexicon, LexiconError, Origin, TermKind};
 use pith::model::Family;
 
@@ -350,10 +350,24 @@ fn expressions_skipped_for_the_words_they_need_miss_no_match_in_real_transcripts
     let Some(corpus) = util::shared_corpus() else { return };
     let analyzer = Analyzer::new(Language::English);
     let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
-    // The first 20 kB of every text file: enough lines of every kind and language of the
-    // corpus to meet each expression, in a debug build's time.
+    let files = corpus_heads(&corpus);
+    let expressions = expressions(&lexicon);
+    let (mut lines, mut matched) = (0, 0);
+    for (file, text) in &files {
+        let (found, expected) = expression_matches(&lexicon, &expressions, &analyzer, text);
+        lines += text.lines().count();
+        matched += expected.len();
+        assert_eq!(found, expected, "{}", file.display());
+    }
+    eprintln!("{matched} matches in {lines} lines of {} files", files.len());
+    assert!(matched > 0, "{matched} matches in {lines} lines of {} files", files.len());
+}
+
+/// The first 20 kB of every text file of the corpus, decoded lossily: enough lines of every
+/// kind and language of the corpus, in a debug build's time.
+fn corpus_heads(corpus: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     let mut files = Vec::new();
-    let mut dirs = vec![corpus];
+    let mut dirs = vec![corpus.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
             let path = entry.path();
@@ -368,16 +382,56 @@ fn expressions_skipped_for_the_words_they_need_miss_no_match_in_real_transcripts
         }
     }
     files.sort();
-    let expressions = expressions(&lexicon);
-    let (mut lines, mut matched) = (0, 0);
-    for file in &files {
-        let bytes = std::fs::read(file).expect("corpus file");
-        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(20_000)]);
-        let (found, expected) = expression_matches(&lexicon, &expressions, &analyzer, &text);
-        lines += text.lines().count();
-        matched += expected.len();
-        assert_eq!(found, expected, "{}", file.display());
+    files
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(&file).expect("corpus file");
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(20_000)]).into_owned();
+            (file, text)
+        })
+        .collect()
+}
+
+/// The job statements of each line of `text`, found with and without the analysis' word tests.
+fn jobs_with_and_without_gates(analyzer: &Analyzer, text: &str) -> (Vec<String>, Vec<String>) {
+    let (mut gated, mut plain) = (Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let analysis = analyzer.analyze(line);
+        gated.extend(extract_jobs_analyzed(line, &analysis).into_iter().map(|j| format!("{j:?} {line:?}")));
+        plain.extend(extract_jobs(line).into_iter().map(|j| format!("{j:?} {line:?}")));
     }
-    eprintln!("{matched} matches in {lines} lines of {} files", files.len());
-    assert!(matched > 0, "{matched} matches in {lines} lines of {} files", files.len());
+    (gated, plain)
+}
+
+#[test]
+fn job_statements_skipped_for_the_words_they_need_miss_none() {
+    // Each line holds a statement only just, or misses one by a word or its order; the last
+    // lines hide "I", "we" and "when" inside longer tokens, beside an apostrophe, a non-ASCII
+    // letter or a control character, where the expressions' word boundary still holds.
+    let text = "I want to ship it so that we sleep. We have to ship, so we can sleep.\n\
+        We'd really like to grow in order to hire. I'm trying to scale because demand grew.\n\
+        I want it so that it works. We so want to ship. So I want to ship.\n\
+        When the chiller trips, I get a call. Whenever it rains, we close. Every time it fails, I panic.\n\
+        I get a call when the chiller trips, and I panic. When, I said.\n\
+        The goal is to cut costs. The whole point is speed. What I'm really trying to do is grow.\n\
+        x'I want to ship so we sleep. rock'n'when it rains, we close. o'we'd like to go so it works.\n\
+        \u{e9}we want to ship so we sleep. \u{e9}when it rains, we close. \u{1}when it rains, we close.\n\
+        \u{1}I want to ship so we sleep. \u{212A}now: we like to go \u{17F}o we can. I want to \u{17F}hip \u{17F}o we can.\n";
+    let analyzer = Analyzer::new(Language::English);
+    let (gated, plain) = jobs_with_and_without_gates(&analyzer, text);
+    assert!(plain.len() >= 14, "the lines should hold statements: {plain:#?}");
+    assert_eq!(gated, plain);
+}
+
+#[test]
+fn job_statements_skipped_for_the_words_they_need_miss_none_in_real_transcripts() {
+    let Some(corpus) = util::shared_corpus() else { return };
+    let analyzer = Analyzer::new(Language::English);
+    let mut found = 0;
+    for (file, text) in corpus_heads(&corpus) {
+        let (gated, plain) = jobs_with_and_without_gates(&analyzer, &text);
+        found += plain.len();
+        assert_eq!(gated, plain, "{}", file.display());
+    }
+    assert!(found > 100, "{found} job statements in the corpus");
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, TokenKind};
 
 /// One job statement found in a passage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,35 +87,88 @@ fn statements(
     }
 }
 
-/// Which constructions a passage can hold, from its words: each needs words of its own
-/// ("want ... to ... so", "when ... I", "the goal is"), a cheap test that spares most passages
-/// the expressions.
+/// Which constructions a passage can hold, from its tokens: each needs words of its own in an
+/// order of its own ("want to ... so", "when ..., I", "the goal is", "trying to do is"), a cheap
+/// test that spares most passages the expressions. Every test is one the expression's literal
+/// text makes true: a word it spells between spaces is a token of that normalized form (NFKC
+/// folds the letters that match case-insensitively, the Kelvin sign and long s), and words it
+/// puts one space apart are adjacent tokens.
 #[derive(Debug, Clone, Copy, Default)]
 struct Possible {
-    want: bool,
-    so: bool,
+    /// "want", "need", ... or "trying", followed by "to".
+    want_to: bool,
+    /// "so", "order" or "because" after a `want_to`.
+    so_after: bool,
+    /// "when", "whenever" or "every".
     when: bool,
+    /// "," followed by "i" or "we", after a `when`.
+    comma_person_after_when: bool,
+    /// "i", "we" or a contraction of either.
     person: bool,
+    /// "goal", "aim", "objective" or "point".
     goal: bool,
+    /// "trying".
+    trying: bool,
 }
 
 impl Possible {
-    fn of(analysis: &Analysis) -> Possible {
+    fn of(text: &str, analysis: &Analysis) -> Possible {
         let mut p = Possible::default();
-        for (_, t) in analysis.words() {
-            match analysis.norm(t) {
-                "want" | "need" | "have" | "like" | "wanna" | "trying" | "try" | "hope" => p.want = true,
-                "so" | "order" | "because" => p.so = true,
+        // The expressions put a word boundary, not a space, before "i", "we" and "when": a
+        // character beside which the boundary holds can join them into a longer token. In
+        // printable ASCII text only an apostrophe does ("x'when"); elsewhere they are presumed.
+        let plain = text.bytes().all(|b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c));
+        if !plain {
+            p.person = true;
+            p.when = true;
+        }
+        let (mut after_want, mut after_comma) = (false, false);
+        for t in &analysis.tokens {
+            let n = analysis.norm(t);
+            let (was_want, was_comma) = (after_want, after_comma);
+            after_want = false;
+            after_comma = false;
+            if t.kind == TokenKind::Punct {
+                after_comma = n == ",";
+                continue;
+            }
+            match n {
+                "want" | "need" | "have" | "like" | "wanna" | "try" | "hope" => after_want = true,
+                "trying" => {
+                    after_want = true;
+                    p.trying = true;
+                }
+                "to" if was_want => p.want_to = true,
+                "so" | "order" | "because" if p.want_to => p.so_after = true,
                 "when" | "whenever" | "every" => p.when = true,
-                n if n == "i" || n == "we" || n.starts_with("i'") || n.starts_with("we'") => p.person = true,
+                "i" | "we" => {
+                    p.person = true;
+                    p.comma_person_after_when |= was_comma && p.when;
+                }
                 "goal" | "aim" | "objective" | "point" => p.goal = true,
+                n if n.contains('\'') => {
+                    let after_apostrophes = n.match_indices('\'').map(|(i, _)| &n[i + 1..]);
+                    p.person |= n.starts_with("i'") || n.starts_with("we'");
+                    for rest in after_apostrophes {
+                        p.person |= matches!(rest, "i" | "we") || rest.starts_with("i'") || rest.starts_with("we'");
+                        p.when |= matches!(rest, "when" | "whenever" | "every");
+                    }
+                }
                 _ => {}
             }
         }
         p
     }
 
-    const ALL: Possible = Possible { want: true, so: true, when: true, person: true, goal: true };
+    const ALL: Possible = Possible {
+        want_to: true,
+        so_after: true,
+        when: true,
+        comma_person_after_when: true,
+        person: true,
+        goal: true,
+        trying: true,
+    };
 }
 
 fn clean(s: &str) -> String {
@@ -130,12 +183,12 @@ pub fn extract_jobs(text: &str) -> Vec<JobStatement> {
 /// [`extract_jobs`] for a passage analyzed already: the same statements, found faster (the
 /// analysis tells which constructions cannot occur).
 pub fn extract_jobs_analyzed(text: &str, analysis: &Analysis) -> Vec<JobStatement> {
-    extract(text, Possible::of(analysis))
+    extract(text, Possible::of(text, analysis))
 }
 
 fn extract(text: &str, possible: Possible) -> Vec<JobStatement> {
     let mut found: Vec<JobStatement> = Vec::new();
-    if let (true, true, Some(re)) = (possible.want && possible.person, possible.so, &*WANT_SO) {
+    if let (true, true, Some(re)) = (possible.want_to && possible.person, possible.so_after, &*WANT_SO) {
         statements(
             re,
             text,
@@ -152,7 +205,7 @@ fn extract(text: &str, possible: Possible) -> Vec<JobStatement> {
             &mut found,
         );
     }
-    if let (true, true, Some(re)) = (possible.when, possible.person, &*WHEN) {
+    if let (true, Some(re)) = (possible.comma_person_after_when, &*WHEN) {
         statements(
             re,
             text,
@@ -169,7 +222,7 @@ fn extract(text: &str, possible: Possible) -> Vec<JobStatement> {
             &mut found,
         );
     }
-    if let (true, Some(re)) = (possible.goal || possible.want, &*GOAL) {
+    if let (true, Some(re)) = (possible.goal || possible.trying, &*GOAL) {
         statements(
             re,
             text,
