@@ -98,19 +98,20 @@ const SPILLED: u8 = u8::MAX;
 
 /// A word of a cache's table: its id, its stem and, when short, its bytes (zero-padded), so a
 /// lookup of a short word compares within the table and copies its stem without another read
-/// when the stem is the word itself (most words are short, many are their own stem).
+/// when the stem is the start of the word (most words are short, most stems their word's start).
 #[derive(Clone, Copy)]
 struct Entry {
     id: u32,
-    /// Where the stem is in the cache's text, or [`SAME`] when the stem is the word.
+    /// Where the stem is in the cache's text, or [`PREFIX`] when the stem is the word's first
+    /// `stem_len` bytes.
     stem: u32,
     stem_len: u16,
     len: u8,
     bytes: [u8; INLINE],
 }
 
-/// [`Entry::stem`] of a word that is its own stem.
-const SAME: u32 = u32::MAX;
+/// [`Entry::stem`] of a word whose stem is its start (the word itself, or the word less a suffix).
+const PREFIX: u32 = u32::MAX;
 /// [`Entry::stem_len`] of a stem too long to say: its end is read from the cache's `words`.
 const LONG_STEM: u16 = u16::MAX;
 
@@ -174,8 +175,10 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
             }
         });
         if let Some(e) = found {
-            if e.stem == SAME {
-                out.push_str(word);
+            if e.stem == PREFIX {
+                // A cut at a char boundary, made when the entry was (a Snowball stem of a
+                // normalized word is that word's start only up to whole characters).
+                out.push_str(word.get(..usize::from(e.stem_len)).unwrap_or(word));
             } else if e.stem_len == LONG_STEM {
                 let (_, stem, end) = words[e.id as usize];
                 out.push_str(&text[stem as usize..end as usize]);
@@ -197,7 +200,7 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
         let id = words.len() as u32;
         words.push((start, end, text.len() as u32));
         let (stem, stem_len) = match u16::try_from(stem.len()) {
-            _ if *stem == *word => (SAME, 0),
+            Ok(len) if len < LONG_STEM && word.starts_with(&*stem) => (PREFIX, len),
             Ok(len) if len < LONG_STEM => (end, len),
             _ => (end, LONG_STEM),
         };
@@ -262,11 +265,12 @@ mod tests {
     }
 
     #[test]
-    fn a_cached_stem_is_the_stemmers_whether_the_word_is_its_own_stem_short_or_very_long() {
+    fn a_cached_stem_is_the_stemmers_whether_it_is_the_word_its_start_or_neither() {
         // Its stem (the word without "ing") is longer than an entry can say.
         let huge = "ba".repeat(35_000) + "ing";
         assert_ne!(Stemmer::create(Algorithm::English).stem(&huge), huge);
-        for word in ["cat", "cats", "the", huge.as_str()] {
+        // Its own stem, its start, neither ("worri"), and a start cut after a two-byte letter.
+        for word in ["cat", "the", "cats", "worry", "happily", "caf\u{e9}s", huge.as_str()] {
             let expected = Stemmer::create(Algorithm::English).stem(word).to_string();
             for _ in 0..2 {
                 let mut out = String::from("<");
