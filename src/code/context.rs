@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::words::{self, Class};
 use crate::analyze::{Analysis, TokenKind};
 use crate::lexicon::is_clause_break;
 
@@ -109,6 +110,28 @@ struct Word {
     token: usize,
     clause: u32,
     sentence: u32,
+    class: Class,
+}
+
+/// The context classes of a word with this normalized form (see `words`).
+pub(super) fn class_of(norm: &str) -> Class {
+    let mut class = 0;
+    if NEGATIONS.contains(&norm) || norm.ends_with("n't") {
+        class |= words::NEGATION;
+    }
+    if TERMINATORS.contains(&norm) {
+        class |= words::TERMINATOR;
+    }
+    if CONCERNS.contains(&norm) {
+        class |= words::CONCERN;
+    }
+    if HEDGES.iter().any(|p| p[0] == norm) {
+        class |= words::HEDGE;
+    }
+    if INTENSIFIERS.iter().any(|p| p[0] == norm) {
+        class |= words::INTENSIFIER;
+    }
+    class
 }
 
 /// Words of a passage with their clause and sentence numbers.
@@ -121,10 +144,11 @@ pub(super) struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub(super) fn new(_text: &str, analysis: &'a Analysis) -> Context<'a> {
+        let classes = words::classes(analysis);
         let mut words = Vec::new();
         let mut word_of_token = Vec::with_capacity(analysis.tokens.len());
         let (mut clause, mut sentence) = (0u32, 0u32);
-        for (i, t) in analysis.tokens.iter().enumerate() {
+        for ((i, t), class) in analysis.tokens.iter().enumerate().zip(classes) {
             word_of_token.push(words.len());
             if t.kind == TokenKind::Punct {
                 let p = analysis.norm(t);
@@ -135,7 +159,7 @@ impl<'a> Context<'a> {
                     sentence += 1;
                 }
             } else {
-                words.push(Word { token: i, clause, sentence });
+                words.push(Word { token: i, clause, sentence, class });
             }
         }
         Context { analysis, words, word_of_token }
@@ -145,13 +169,19 @@ impl<'a> Context<'a> {
         self.analysis.norm(&self.analysis.tokens[self.words[w].token])
     }
 
+    fn is(&self, w: usize, class: Class) -> bool {
+        self.words[w].class & class != 0
+    }
+
     fn is_negation(&self, w: usize) -> bool {
+        if !self.is(w, words::NEGATION) {
+            return false;
+        }
         let n = self.norm(w);
-        (NEGATIONS.contains(&n) || n.ends_with("n't"))
-            && !PSEUDO_NEGATIONS.iter().any(|[a, b]| {
-                (n == *a && w + 1 < self.words.len() && self.norm(w + 1) == *b)
-                    || (n == *b && w > 0 && self.norm(w - 1) == *a)
-            })
+        !PSEUDO_NEGATIONS.iter().any(|[a, b]| {
+            (n == *a && w + 1 < self.words.len() && self.norm(w + 1) == *b)
+                || (n == *b && w > 0 && self.norm(w - 1) == *a)
+        })
     }
 
     fn cue(&self, kind: CueKind, words: Range<usize>) -> Cue {
@@ -176,7 +206,7 @@ impl<'a> Context<'a> {
         let mut w = range.start;
         while w > 0 && range.start - w <= PRE_SCOPE {
             w -= 1;
-            if self.words[w].clause != clause || TERMINATORS.contains(&self.norm(w)) {
+            if self.words[w].clause != clause || self.is(w, words::TERMINATOR) {
                 break;
             }
             if self.is_negation(w) {
@@ -187,14 +217,14 @@ impl<'a> Context<'a> {
         let last_clause = self.words[range.end - 1].clause;
         let limit = (range.end + POST_SCOPE).min(self.words.len());
         for n in range.end..limit {
-            if self.words[n].clause != last_clause || TERMINATORS.contains(&self.norm(n)) {
+            if self.words[n].clause != last_clause || self.is(n, words::TERMINATOR) {
                 break;
             }
             if self.is_negation(n) {
                 let reach = (n + 4).min(self.words.len());
                 if let Some(c) = (n + 1..reach)
                     .take_while(|&c| self.words[c].clause == last_clause)
-                    .find(|&c| CONCERNS.contains(&self.norm(c)))
+                    .find(|&c| self.is(c, words::CONCERN))
                 {
                     return Some(self.cue(CueKind::Negation, n..c + 1));
                 }
@@ -203,8 +233,12 @@ impl<'a> Context<'a> {
         None
     }
 
-    /// The length in words of the first phrase of `list` that starts at word `w` (0: none).
-    fn phrase_at(&self, list: &[&[&str]], w: usize) -> usize {
+    /// The length in words of the first phrase of `list` (whose first words are of `class`) that
+    /// starts at word `w` (0: none).
+    fn phrase_at(&self, list: &[&[&str]], class: Class, w: usize) -> usize {
+        if !self.is(w, class) {
+            return 0;
+        }
         let first = self.norm(w);
         list.iter()
             .find(|phrase| {
@@ -216,7 +250,7 @@ impl<'a> Context<'a> {
     }
 
     /// The first phrase of `list` in the match's sentence, within a few words of it.
-    fn find_phrase(&self, kind: CueKind, list: &[&[&str]], tokens: &Range<usize>) -> Option<Cue> {
+    fn find_phrase(&self, kind: CueKind, list: &[&[&str]], class: Class, tokens: &Range<usize>) -> Option<Cue> {
         let range = self.word_range(tokens)?;
         let sentence = self.words[range.start].sentence;
         let from = range.start.saturating_sub(SENTENCE_WINDOW);
@@ -225,7 +259,7 @@ impl<'a> Context<'a> {
             if self.words[w].sentence != sentence || range.contains(&w) {
                 continue;
             }
-            let end = w + self.phrase_at(list, w);
+            let end = w + self.phrase_at(list, class, w);
             if end > w && (end <= range.start || w >= range.end) {
                 return Some(self.cue(kind, w..end));
             }
@@ -235,11 +269,11 @@ impl<'a> Context<'a> {
 
     /// A hedge in the match's sentence.
     pub(super) fn hedge(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Hedge, HEDGES, tokens)
+        self.find_phrase(CueKind::Hedge, HEDGES, words::HEDGE, tokens)
     }
 
     /// An intensifier in the match's sentence.
     pub(super) fn intensifier(&self, tokens: &Range<usize>) -> Option<Cue> {
-        self.find_phrase(CueKind::Intensifier, INTENSIFIERS, tokens)
+        self.find_phrase(CueKind::Intensifier, INTENSIFIERS, words::INTENSIFIER, tokens)
     }
 }

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::analyze::{Analysis, TokenKind};
+use super::words::{self, Class};
+use crate::analyze::Analysis;
 
 /// One job statement found in a passage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,38 +124,26 @@ impl Possible {
             p.when = true;
         }
         let (mut after_want, mut after_comma) = (false, false);
-        for t in &analysis.tokens {
-            let n = analysis.norm(t);
+        for (t, class) in analysis.tokens.iter().zip(words::classes(analysis)) {
             let (was_want, was_comma) = (after_want, after_comma);
-            after_want = false;
-            after_comma = false;
-            if t.kind == TokenKind::Punct {
-                after_comma = n == ",";
-                continue;
+            after_want = class & (words::WANT | words::TRYING) != 0;
+            after_comma = class & words::COMMA != 0;
+            p.trying |= class & words::TRYING != 0;
+            p.want_to |= was_want && class & words::TO != 0;
+            p.so_after |= p.want_to && class & words::SO != 0;
+            p.when |= class & words::WHEN != 0;
+            if class & words::PERSON != 0 {
+                p.person = true;
+                p.comma_person_after_when |= was_comma && p.when;
             }
-            match n {
-                "want" | "need" | "have" | "like" | "wanna" | "try" | "hope" => after_want = true,
-                "trying" => {
-                    after_want = true;
-                    p.trying = true;
+            p.goal |= class & words::GOAL != 0;
+            if class & words::APOSTROPHE != 0 {
+                let n = analysis.norm(t);
+                p.person |= n.starts_with("i'") || n.starts_with("we'");
+                for rest in n.match_indices('\'').map(|(i, _)| &n[i + 1..]) {
+                    p.person |= matches!(rest, "i" | "we") || rest.starts_with("i'") || rest.starts_with("we'");
+                    p.when |= matches!(rest, "when" | "whenever" | "every");
                 }
-                "to" if was_want => p.want_to = true,
-                "so" | "order" | "because" if p.want_to => p.so_after = true,
-                "when" | "whenever" | "every" => p.when = true,
-                "i" | "we" => {
-                    p.person = true;
-                    p.comma_person_after_when |= was_comma && p.when;
-                }
-                "goal" | "aim" | "objective" | "point" => p.goal = true,
-                n if n.contains('\'') => {
-                    let after_apostrophes = n.match_indices('\'').map(|(i, _)| &n[i + 1..]);
-                    p.person |= n.starts_with("i'") || n.starts_with("we'");
-                    for rest in after_apostrophes {
-                        p.person |= matches!(rest, "i" | "we") || rest.starts_with("i'") || rest.starts_with("we'");
-                        p.when |= matches!(rest, "when" | "whenever" | "every");
-                    }
-                }
-                _ => {}
             }
         }
         p
@@ -169,6 +158,20 @@ impl Possible {
         goal: true,
         trying: true,
     };
+}
+
+/// The job-statement classes of a word with this normalized form (see `words`).
+pub(super) fn class_of(norm: &str) -> Class {
+    match norm {
+        "want" | "need" | "have" | "like" | "wanna" | "try" | "hope" => words::WANT,
+        "trying" => words::TRYING,
+        "to" => words::TO,
+        "so" | "order" | "because" => words::SO,
+        "when" | "whenever" | "every" => words::WHEN,
+        "i" | "we" => words::PERSON,
+        "goal" | "aim" | "objective" | "point" => words::GOAL,
+        _ => 0,
+    }
 }
 
 fn clean(s: &str) -> String {

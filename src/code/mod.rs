@@ -7,6 +7,7 @@
 
 mod context;
 mod jobs;
+mod words;
 
 use std::ops::Range;
 
