@@ -128,30 +128,29 @@ impl Analyzer {
         let ascii = text.is_ascii();
         let mut chars_before = 0usize;
         let mut bytes_before = 0usize;
-        let mut word = String::new();
-        tokenize::pre_tokenize(text, |range, kind| {
-            let chars = if ascii {
-                range.clone()
-            } else {
-                chars_before += text[bytes_before..range.start].chars().count();
-                bytes_before = range.start;
-                let len = text[range.clone()].chars().count();
-                chars_before..chars_before + len
-            };
-            word.clear();
-            self.normalizer.normalize_into(&text[range.clone()], &mut word);
-            let norm_start = out.buf.len() as u32;
-            out.buf.push_str(&word);
-            let norm = norm_start..out.buf.len() as u32;
-            let (stem, id) = if kind == TokenKind::Word {
-                let stem_start = out.buf.len() as u32;
-                let (v, id) = stem::stem_into(self.language, &word, &mut out.buf);
-                one_vocabulary &= *vocabulary.get_or_insert(v) == v;
-                (stem_start..out.buf.len() as u32, id)
-            } else {
-                (norm.clone(), NO_WORD)
-            };
-            out.tokens.push(Token { bytes: range, chars, kind, norm, stem, word: id });
+        stem::with(self.language, |stemmer| {
+            tokenize::pre_tokenize(text, |range, kind| {
+                let chars = if ascii {
+                    range.clone()
+                } else {
+                    chars_before += text[bytes_before..range.start].chars().count();
+                    bytes_before = range.start;
+                    let len = text[range.clone()].chars().count();
+                    chars_before..chars_before + len
+                };
+                let norm_start = out.buf.len();
+                self.normalizer.normalize_into(&text[range.clone()], &mut out.buf);
+                let norm = norm_start as u32..out.buf.len() as u32;
+                let (stem, id) = if kind == TokenKind::Word {
+                    let stem_start = out.buf.len() as u32;
+                    let (v, id) = stemmer.stem_at_end(&mut out.buf, norm_start);
+                    one_vocabulary &= *vocabulary.get_or_insert(v) == v;
+                    (stem_start..out.buf.len() as u32, id)
+                } else {
+                    (norm.clone(), NO_WORD)
+                };
+                out.tokens.push(Token { bytes: range, chars, kind, norm, stem, word: id });
+            });
         });
         out.vocabulary = vocabulary.filter(|_| one_vocabulary);
     }

@@ -29,7 +29,9 @@ impl Normalizer {
     pub(super) fn normalize_into(&self, token: &str, out: &mut String) {
         if token.is_ascii() {
             // NFKC leaves ASCII unchanged and no folded character is ASCII.
-            out.extend(token.bytes().map(|b| b.to_ascii_lowercase() as char));
+            let start = out.len();
+            out.push_str(token);
+            out[start..].make_ascii_lowercase();
             return;
         }
         match normalize_all(&self.chain, token, 0) {

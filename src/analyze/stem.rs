@@ -145,19 +145,16 @@ fn hash(word: &[u8]) -> u64 {
     h.finish()
 }
 
-thread_local! {
-    static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
+/// Where a word's stem is: its first bytes, or a range of the cache's text.
+enum Stem {
+    Start(usize),
+    Kept(std::ops::Range<usize>),
 }
 
-/// Appends the stem of the normalized word `word` to `out`; gives the word's id and the
-/// vocabulary it is in.
-pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vocabulary, u32) {
-    CACHE.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let cache = match &mut *slot {
-            Some(c) if c.language == language => c,
-            other => other.insert(Cache::new(language)),
-        };
+impl Cache {
+    /// The stem and id of the normalized word `word`, stemmed and kept if it is new (in a new
+    /// vocabulary when the cache is full).
+    fn lookup(&mut self, word: &str) -> (Stem, u32) {
         let w = word.as_bytes();
         let h = hash(w);
         let mut padded = [0u8; INLINE];
@@ -165,7 +162,7 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
         if short {
             padded[..w.len()].copy_from_slice(w);
         }
-        let Cache { ids, words, text, .. } = &*cache;
+        let Cache { ids, words, text, .. } = &*self;
         let found = ids.find(h, |e| {
             if short {
                 usize::from(e.len) == w.len() && e.bytes == padded
@@ -175,36 +172,35 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
             }
         });
         if let Some(e) = found {
-            if e.stem == PREFIX {
-                // A cut at a char boundary, made when the entry was (a Snowball stem of a
-                // normalized word is that word's start only up to whole characters).
-                out.push_str(word.get(..usize::from(e.stem_len)).unwrap_or(word));
+            let stem = if e.stem == PREFIX {
+                Stem::Start(usize::from(e.stem_len))
             } else if e.stem_len == LONG_STEM {
                 let (_, stem, end) = words[e.id as usize];
-                out.push_str(&text[stem as usize..end as usize]);
+                Stem::Kept(stem as usize..end as usize)
             } else {
-                out.push_str(&text[e.stem as usize..e.stem as usize + usize::from(e.stem_len)]);
-            }
-            return (cache.vocabulary, e.id);
+                Stem::Kept(e.stem as usize..e.stem as usize + usize::from(e.stem_len))
+            };
+            return (stem, e.id);
         }
-        if cache.words.len() >= CACHE_LIMIT || cache.text.len() + 2 * word.len() > TEXT_LIMIT {
-            *cache = Cache::new(language);
+        if self.words.len() >= CACHE_LIMIT || self.text.len() + 2 * word.len() > TEXT_LIMIT {
+            *self = Cache::new(self.language);
         }
-        let stem = cache.stemmer.stem(word);
-        out.push_str(&stem);
-        let Cache { ids, words, text, .. } = cache;
+        let stem = self.stemmer.stem(word);
+        let Cache { ids, words, text, .. } = self;
         let start = text.len() as u32;
         text.push_str(word);
         let end = text.len() as u32;
         text.push_str(&stem);
         let id = words.len() as u32;
         words.push((start, end, text.len() as u32));
-        let (stem, stem_len) = match u16::try_from(stem.len()) {
-            Ok(len) if len < LONG_STEM && word.starts_with(&*stem) => (PREFIX, len),
-            Ok(len) if len < LONG_STEM => (end, len),
-            _ => (end, LONG_STEM),
+        let stem_len = u16::try_from(stem.len()).ok().filter(|&len| len < LONG_STEM);
+        let (at, found) = match stem_len {
+            // A Snowball stem of a normalized word that is the word's start ends at a char boundary.
+            Some(_) if word.starts_with(&*stem) => (PREFIX, Stem::Start(stem.len())),
+            _ => (end, Stem::Kept(end as usize..text.len())),
         };
-        let mut entry = Entry { id, stem, stem_len, len: SPILLED, bytes: [0; INLINE] };
+        let stem_len = stem_len.unwrap_or(LONG_STEM);
+        let mut entry = Entry { id, stem: at, stem_len, len: SPILLED, bytes: [0; INLINE] };
         if short {
             entry.len = w.len() as u8;
             entry.bytes = padded;
@@ -213,6 +209,53 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
             let (start, end, _) = words[e.id as usize];
             hash(&text.as_bytes()[start as usize..end as usize])
         });
+        (found, id)
+    }
+}
+
+/// A thread's stem cache for one language, lent for the words of one text by [`with`].
+pub(super) struct StemCache<'a>(&'a mut Cache);
+
+impl StemCache<'_> {
+    /// Appends to `buf` the stem of the normalized word that ends `buf`, from byte `word` on;
+    /// gives the word's id and the vocabulary it is in.
+    pub(super) fn stem_at_end(&mut self, buf: &mut String, word: usize) -> (Vocabulary, u32) {
+        let (stem, id) = self.0.lookup(&buf[word..]);
+        match stem {
+            Stem::Start(len) if buf.is_char_boundary(word + len) => buf.extend_from_within(word..word + len),
+            // Never: a start is cut at a char boundary.
+            Stem::Start(_) => buf.extend_from_within(word..),
+            Stem::Kept(range) => buf.push_str(&self.0.text[range]),
+        }
+        (self.0.vocabulary, id)
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's stem cache for `language`.
+pub(super) fn with<R>(language: Language, f: impl FnOnce(&mut StemCache<'_>) -> R) -> R {
+    CACHE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let cache = match &mut *slot {
+            Some(c) if c.language == language => c,
+            other => other.insert(Cache::new(language)),
+        };
+        f(&mut StemCache(cache))
+    })
+}
+
+/// Appends the stem of the normalized word `word` to `out`; gives the word's id and the
+/// vocabulary it is in.
+pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vocabulary, u32) {
+    with(language, |StemCache(cache)| {
+        let (stem, id) = cache.lookup(word);
+        match stem {
+            Stem::Start(len) => out.push_str(word.get(..len).unwrap_or(word)),
+            Stem::Kept(range) => out.push_str(&cache.text[range]),
+        }
         (cache.vocabulary, id)
     })
 }
