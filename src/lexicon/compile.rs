@@ -115,10 +115,8 @@ struct CandidateCache {
 #[derive(Default)]
 struct Scratch {
     words: Vec<Word>,
-    /// Candidate patterns of all words, flat.
-    flat: Vec<u32>,
-    /// (word, range in `flat`) for words that have any candidates.
-    starts: Vec<(usize, Range<usize>)>,
+    /// (word, index of what the matcher knows of it in `knowns`) for words that have candidates.
+    starts: Vec<(usize, u32)>,
     /// (pattern, tokens) of the patterns that matched.
     found: Vec<(u32, Range<usize>)>,
 }
@@ -308,9 +306,8 @@ impl Matcher {
     pub fn find(&self, text: &str, analysis: &Analysis) -> Vec<Match> {
         let mut scratch = CANDIDATES.with(|cell| std::mem::take(&mut cell.borrow_mut().scratch));
         let out = self.find_with(text, analysis, &mut scratch);
-        let Scratch { words, flat, starts, found } = &mut scratch;
+        let Scratch { words, starts, found } = &mut scratch;
         words.clear();
-        flat.clear();
         starts.clear();
         found.clear();
         CANDIDATES.with(|cell| cell.borrow_mut().scratch = scratch);
@@ -318,7 +315,7 @@ impl Matcher {
     }
 
     fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch) -> Vec<Match> {
-        let Scratch { words, flat, starts, found } = scratch;
+        let Scratch { words, starts, found } = scratch;
         let owner = (self.id, analysis.language());
         let (loose, strict) = CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
@@ -372,21 +369,20 @@ impl Matcher {
                 loose |= known.loose;
                 strict |= known.strict;
                 if !known.candidates.is_empty() {
-                    let from = flat.len();
-                    flat.extend_from_slice(&known.candidates);
-                    starts.push((words.len(), from..flat.len()));
+                    starts.push((words.len(), at));
                 }
                 words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
             }
-            (loose, strict)
-        });
-        for (wi, range) in starts.iter() {
-            for &pid in &flat[range.clone()] {
-                if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, words, *wi) {
-                    found.push((pid, words[*wi].token..words[end].token + 1));
+            // Phrases are matched here, while what the cache knows of the words is at hand.
+            for &(wi, at) in starts.iter() {
+                for &pid in knowns[at as usize].candidates.iter() {
+                    if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, words, wi) {
+                        found.push((pid, words[wi].token..words[end].token + 1));
+                    }
                 }
             }
-        }
+            (loose, strict)
+        });
         // The expressions that may match: by the words they need, where that is sound.
         let met = if text.is_ascii() { Some(strict) } else { gate::applies_to(text).then_some(loose) };
         let regexes: Vec<usize> = if self.regexes.is_empty() {
