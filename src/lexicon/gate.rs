@@ -198,6 +198,163 @@ fn letter(class: &Class) -> Option<char> {
     }
 }
 
+/// Texts, one of which every match of an expression holds: lowercase ASCII, spaces and
+/// punctuation included ("i want to", "so that").
+pub type Phrases = Vec<Box<str>>;
+
+/// Most texts a part's set of exact texts is kept up to: past it the part says only what it needs.
+const MAX_EXACT: usize = 16;
+/// The shortest phrase worth looking for in a passage's text.
+const MIN_PHRASE: usize = 5;
+/// Most phrase sets kept for one expression, the most selective first.
+const MAX_PHRASE_SETS: usize = 2;
+
+/// Sets of phrases every match of `pattern` (case-insensitively) holds one of, each set needed:
+/// where the words an expression needs are common, the words in the order it puts them
+/// ("i want to") are not. Sound for ASCII text, where ASCII case folding is the expression's.
+pub fn phrases(pattern: &str) -> Vec<Phrases> {
+    let Ok(hir) = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut sets: Vec<Phrases> = texts(&hir)
+        .needed
+        .into_iter()
+        .filter(|set| shortest(set) >= MIN_PHRASE)
+        .map(|mut set| {
+            set.sort();
+            set.dedup();
+            set.into_iter().map(Box::from).collect()
+        })
+        .collect();
+    sets.sort_by_key(|set| (std::cmp::Reverse(shortest(set)), set.len()));
+    sets.dedup();
+    sets.truncate(MAX_PHRASE_SETS);
+    sets
+}
+
+/// Whether the expression's matches can run over many characters of a class (`[^.?!]{1,80}`,
+/// `[a-z]+`): the expressions the regex engine spends most on, and the ones worth looking for
+/// phrases for before running them.
+pub fn spans_far(pattern: &str) -> bool {
+    fn far(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Repetition(r) => {
+                (r.max.is_none_or(|max| max > 8) && matches!(r.sub.kind(), HirKind::Class(_))) || far(&r.sub)
+            }
+            HirKind::Capture(c) => far(&c.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(far),
+            _ => false,
+        }
+    }
+    regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(pattern).is_ok_and(|hir| far(&hir))
+}
+
+/// What a part of an expression matches, as texts: all of them when they are few (`exact`),
+/// and sets of texts every match holds one of (`needed`).
+struct Texts {
+    exact: Option<Vec<String>>,
+    needed: Vec<Vec<String>>,
+}
+
+fn texts(hir: &Hir) -> Texts {
+    let exact = |set: Vec<String>| Texts { needed: vec![set.clone()], exact: Some(set) };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Texts { exact: Some(vec![String::new()]), needed: Vec::new() },
+        HirKind::Literal(_) => match text(hir) {
+            Some(s) => exact(vec![s]),
+            None => Texts { exact: None, needed: Vec::new() },
+        },
+        HirKind::Class(class) => match ascii_members(class) {
+            Some(chars) => exact(chars.into_iter().map(String::from).collect()),
+            None => Texts { exact: None, needed: Vec::new() },
+        },
+        HirKind::Capture(c) => texts(&c.sub),
+        HirKind::Repetition(r) => {
+            let sub = texts(&r.sub);
+            match (r.min, r.max) {
+                (1, Some(1)) => sub,
+                (0, Some(1)) => Texts {
+                    exact: sub.exact.map(|mut e| {
+                        e.push(String::new());
+                        e
+                    }),
+                    needed: Vec::new(),
+                },
+                (0, _) => Texts { exact: None, needed: Vec::new() },
+                _ => Texts { exact: None, needed: sub.needed },
+            }
+        }
+        HirKind::Alternation(branches) => {
+            let branches: Vec<Texts> = branches.iter().map(texts).collect();
+            let exact = branches
+                .iter()
+                .map(|b| b.exact.clone())
+                .collect::<Option<Vec<_>>>()
+                .map(|sets| sets.concat())
+                .filter(|e| e.len() <= MAX_EXACT);
+            // One of the branches' most selective sets, whichever branch the match takes.
+            let mut any = Vec::new();
+            for b in &branches {
+                match b.needed.iter().max_by_key(|set| shortest(set)) {
+                    Some(best) => any.extend(best.iter().cloned()),
+                    None => return Texts { exact, needed: Vec::new() },
+                }
+            }
+            Texts { needed: vec![any], exact }
+        }
+        HirKind::Concat(parts) => {
+            let mut needed = Vec::new();
+            // The texts of the run of parts with exact texts being read, joined.
+            let mut run: Option<Vec<String>> = Some(vec![String::new()]);
+            let mut whole = true;
+            for part in parts {
+                let part = texts(part);
+                match (run.take(), part.exact) {
+                    (Some(left), Some(right)) if left.len() * right.len() <= MAX_EXACT => {
+                        run = Some(left.iter().flat_map(|l| right.iter().map(move |r| format!("{l}{r}"))).collect());
+                    }
+                    (left, right) => {
+                        needed.extend(left);
+                        needed.extend(part.needed);
+                        whole = false;
+                        run = right;
+                    }
+                }
+            }
+            needed.extend(run.clone());
+            Texts { exact: run.filter(|_| whole), needed }
+        }
+    }
+}
+
+/// Most characters a class is read as the set of: `[ae]`, not `[a-z]`.
+const MAX_CLASS: usize = 4;
+
+/// The ASCII characters of a class, lowercased, when they are few: all that it matches in ASCII
+/// text, up to case.
+fn ascii_members(class: &Class) -> Option<Vec<char>> {
+    let mut out: Vec<char> = Vec::new();
+    let mut add = |c: char| {
+        let c = c.to_ascii_lowercase();
+        if !out.contains(&c) {
+            out.push(c);
+        }
+        out.len() <= MAX_CLASS
+    };
+    let fits = match class {
+        Class::Unicode(class) => class.ranges().iter().all(|r| (r.start()..=r.end().min('\u{7F}')).all(&mut add)),
+        Class::Bytes(class) => {
+            class.ranges().iter().all(|r| (r.start()..=r.end().min(0x7F)).all(|b| add(char::from(b))))
+        }
+    };
+    fits.then_some(out)
+}
+
+/// How long a set's shortest text is.
+fn shortest(set: &[impl AsRef<str>]) -> usize {
+    set.iter().map(|s| s.as_ref().len()).min().unwrap_or(0)
+}
+
 /// How long a clause's shortest fragment is (0: a branch needs none).
 fn strength(clause: &Clause) -> usize {
     clause.iter().map(|f| f.text.len()).min().unwrap_or(0)
@@ -237,6 +394,46 @@ mod tests {
         // Part of a repetition is needed once, but its copies may meet another word's edge.
         assert_eq!(show(r"x(?:ab+cd)+"), ["cd"]);
         assert_eq!(show(r"(?:unclear)?x"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn words_in_the_order_an_expression_puts_them_are_needed() {
+        let show = |pattern: &str| -> Vec<String> { phrases(pattern).iter().map(|set| set.join("|")).collect() };
+        // Parts with few texts join into phrases; the most selective sets first.
+        assert_eq!(
+            show(r"\b(?:i|we) (?:really )?(?:want|need) to\b[^.?!;]{1,80}?\b(?:so that|in order to)\b"),
+            [
+                "i need to|i really need to|i really want to|i want to|we need to|we really need to|we really want to|we want to",
+                "in order to|so that",
+            ]
+        );
+        assert_eq!(
+            show(r"\bthat's the (?:day|week) (?:we|i)\b"),
+            ["that's the day i|that's the day we|that's the week i|that's the week we"]
+        );
+        // Past a few texts a run starts over at the part that would make too many.
+        assert_eq!(
+            show(r"\b(?:i|we) (?:really )?(?:want|need|have|try|tried) to\b"),
+            ["have to|need to|tried to|try to|want to"]
+        );
+        // Too many texts: the part's own needs.
+        assert_eq!(show(r"\b(?:a|b|c|d|e|f|g|h)(?:a|b|c|d|e|f|g|h)(?:a|b|c|d|e|f|g|h) unclear\b"), [" unclear"]);
+        // Case folds to ASCII lowercase; a letter class of one letter is that letter.
+        assert_eq!(show(r"\bGR[ae]Y AREA\b"), ["gray area|grey area"]);
+        // Optional, repeated or short parts are needed only as far as they must be there.
+        assert_eq!(show(r"\b(?:unclear )?x+"), Vec::<String>::new());
+        assert_eq!(show(r"(?:blind spot)+"), ["blind spot"]);
+        assert_eq!(show(r"\bno (?:[a-z']+ ){1,4}knows\b"), ["knows"]);
+        assert_eq!(show(r"\bhi\b"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn expressions_that_span_far_are_told_from_the_others() {
+        assert!(spans_far(r"\bwhen [^.?!,;]{3,60}, (?:i|we)\b"));
+        assert!(spans_far(r"\bi'm an?(?: [a-z'-]+){0,2} engineer\b"));
+        assert!(!spans_far(r"\b(?:i|we) (?:really )?don't know\b"));
+        assert!(!spans_far(r"\bgr[ae]y area\b"));
+        assert!(!spans_far(r"\d{1,3}%"));
     }
 
     #[test]
