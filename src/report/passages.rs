@@ -9,28 +9,28 @@ use crate::pipeline::CodedInterview;
 
 /// One matched term of a code in a passage.
 #[derive(Debug, Clone, Serialize)]
-pub struct TermRow {
+pub struct TermRow<'a> {
     /// The term as written in the lexicon.
-    pub term: String,
+    pub term: &'a str,
     /// The matched text.
-    pub text: String,
+    pub text: &'a str,
     /// Char offset in the document text.
     pub start: usize,
     /// Char end in the document text.
     pub end: usize,
     /// The negation cue, if the mention is negated.
-    pub negated_by: Option<String>,
+    pub negated_by: Option<&'a str>,
     /// The hedge in its sentence, if any.
-    pub hedged_by: Option<String>,
+    pub hedged_by: Option<&'a str>,
     /// The exclusion that vetoed it, if any.
-    pub vetoed_by: Option<String>,
+    pub vetoed_by: Option<&'a str>,
 }
 
 /// One code in a passage.
 #[derive(Debug, Clone, Serialize)]
-pub struct CodeRow {
+pub struct CodeRow<'a> {
     /// `family.name`.
-    pub code: String,
+    pub code: &'a str,
     /// Its family.
     pub family: Family,
     /// Every mention negated: not evidence.
@@ -44,9 +44,9 @@ pub struct CodeRow {
     /// Counts as evidence for prevalence.
     pub evidence: bool,
     /// The distinct terms that matched, as written in the lexicon.
-    pub terms: Vec<String>,
+    pub terms: Vec<&'a str>,
     /// Each match with its position and context.
-    pub matches: Vec<TermRow>,
+    pub matches: Vec<TermRow<'a>>,
 }
 
 /// One passage, as `pith code --format jsonl` prints it.
@@ -75,7 +75,7 @@ pub struct PassageRow<'a> {
     /// The interviewer turn before it.
     pub question: Option<&'a str>,
     /// Its codes.
-    pub codes: Vec<CodeRow>,
+    pub codes: Vec<CodeRow<'a>>,
 }
 
 /// One interview with its document text, as `pith code --documents` prints it.
@@ -104,34 +104,35 @@ pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> 
     interview.passages.iter().map(move |cp| {
         let p = &cp.passage;
         let text = &doc[p.span.bytes.clone()];
-        let chars_at = |byte: usize| p.span.chars.start + text[..byte].chars().count();
+        let ascii = text.is_ascii();
+        let chars_at = |byte: usize| p.span.chars.start + if ascii { byte } else { text[..byte].chars().count() };
         let codes = cp
             .tags
             .iter()
             .map(|tag| {
                 let code = &lexicon.codes()[tag.code];
-                let mut terms: Vec<String> = Vec::new();
+                let mut terms: Vec<&str> = Vec::new();
                 let matches = tag
                     .mentions
                     .iter()
                     .map(|m| {
-                        let term = code.terms.get(m.term).map_or_else(String::new, |t| t.source.clone());
+                        let term = code.terms.get(m.term).map_or("", |t| t.source.as_str());
                         if m.vetoed_by.is_none() && !terms.contains(&term) {
-                            terms.push(term.clone());
+                            terms.push(term);
                         }
                         TermRow {
                             term,
-                            text: text[m.bytes.clone()].to_string(),
+                            text: &text[m.bytes.clone()],
                             start: chars_at(m.bytes.start),
                             end: chars_at(m.bytes.end),
-                            negated_by: m.negation.as_ref().map(|c| c.text.clone()),
-                            hedged_by: m.hedge.as_ref().map(|c| c.text.clone()),
-                            vetoed_by: m.vetoed_by.and_then(|v| code.exclusions.get(v)).map(|t| t.source.clone()),
+                            negated_by: m.negation.as_ref().map(|c| c.text.as_str()),
+                            hedged_by: m.hedge.as_ref().map(|c| c.text.as_str()),
+                            vetoed_by: m.vetoed_by.and_then(|v| code.exclusions.get(v)).map(|t| t.source.as_str()),
                         }
                     })
                     .collect();
                 CodeRow {
-                    code: code.id.to_string(),
+                    code: code.id.as_str(),
                     family: code.family(),
                     negated: tag.negated(),
                     prompted: tag.prompted,
@@ -179,8 +180,11 @@ pub const CSV_HEADER: [&str; 12] = [
 impl PassageRow<'_> {
     /// The row as CSV fields (codes as `code` or `code!negated`, `;`-separated).
     pub fn csv_fields(&self) -> [String; 12] {
-        let codes: Vec<String> =
-            self.codes.iter().map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.clone() }).collect();
+        let codes: Vec<String> = self
+            .codes
+            .iter()
+            .map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.to_string() })
+            .collect();
         [
             self.interview.to_string(),
             self.participant.to_string(),
