@@ -5,7 +5,8 @@
 //!
 //! 1. `tokenize`: HF `tokenizers`' BERT pre-tokenizer splits the *original* text into word
 //!    and punctuation runs (byte spans into the source; contractions such as `don't` are
-//!    joined back into one word);
+//!    joined back into one word); ASCII text, most of it, is split in one pass over its bytes
+//!    into the same tokens, without the pre-tokenizer's spans in between;
 //! 2. `normalize`: each word is normalized on its own (NFKC, lowercase, apostrophe folding),
 //!    so offsets always point into the original text and never need re-alignment;
 //! 3. `stem`: Snowball stems through a per-thread word → stem cache.
