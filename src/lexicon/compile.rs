@@ -163,14 +163,10 @@ impl Gates {
         let mut texts: Vec<Box<str>> = Vec::new();
         for (bit, clause) in clauses.into_iter().enumerate() {
             for f in clause {
-                let id = match texts.iter().position(|t| *t == f.text) {
-                    Some(id) => id,
-                    None => {
-                        texts.push(f.text.clone());
-                        self.fragments.push(Vec::new());
-                        texts.len() - 1
-                    }
-                };
+                let Some(id) = index_in(&mut texts, &f.text, usize::MAX) else { continue };
+                if id == self.fragments.len() {
+                    self.fragments.push(Vec::new());
+                }
                 match self.fragments[id].iter_mut().find(|(g, _)| *g == f) {
                     Some((_, bits)) => *bits |= 1 << bit,
                     None => self.fragments[id].push((f, 1 << bit)),
@@ -185,12 +181,11 @@ impl Gates {
     fn learn_phrases(&mut self, sets: Vec<gate::Phrases>) {
         let mut texts: Vec<Box<str>> = Vec::new();
         for (bit, set) in sets.into_iter().enumerate() {
-            for phrase in set {
-                let id = texts.iter().position(|t| *t == phrase).unwrap_or_else(|| {
-                    texts.push(phrase);
+            for phrase in &set {
+                let Some(id) = index_in(&mut texts, phrase, usize::MAX) else { continue };
+                if id == self.phrase_sets.len() {
                     self.phrase_sets.push(0);
-                    texts.len() - 1
-                });
+                }
                 self.phrase_sets[id] |= 1 << bit;
             }
         }
@@ -260,35 +255,19 @@ impl Matcher {
                     }
                     match &term.kind {
                         TermKind::Regex(re) => {
-                            let mut needed = 0u128;
-                            for clause in gate::clauses(re.as_str()) {
-                                let bit = match clauses.iter().position(|c| *c == clause) {
-                                    Some(bit) => bit,
-                                    None if clauses.len() < MAX_GATE_CLAUSES => {
-                                        clauses.push(clause);
-                                        clauses.len() - 1
-                                    }
-                                    None => continue,
-                                };
-                                needed |= 1 << bit;
-                            }
+                            let needed = gate::clauses(re.as_str())
+                                .iter()
+                                .filter_map(|clause| index_in(&mut clauses, clause, MAX_GATE_CLAUSES))
+                                .fold(0u128, |needed, bit| needed | 1 << bit);
                             m.gates.needed.push(needed);
-                            let mut needed = 0u64;
                             // Looking for phrases costs a scan of the text: worth it only before
                             // an expression the regex engine would spend more on.
                             let sets =
                                 if gate::spans_far(re.as_str()) { gate::phrases(re.as_str()) } else { Vec::new() };
-                            for set in sets {
-                                let bit = match phrase_sets.iter().position(|s| *s == set) {
-                                    Some(bit) => bit,
-                                    None if phrase_sets.len() < MAX_PHRASE_SETS => {
-                                        phrase_sets.push(set);
-                                        phrase_sets.len() - 1
-                                    }
-                                    None => continue,
-                                };
-                                needed |= 1 << bit;
-                            }
+                            let needed = sets
+                                .iter()
+                                .filter_map(|set| index_in(&mut phrase_sets, set, MAX_PHRASE_SETS))
+                                .fold(0u64, |needed, bit| needed | 1 << bit);
                             m.gates.phrases_needed.push(needed);
                             m.regexes.push((ci as u32, ti as u32, veto, re.clone()));
                         }
@@ -567,6 +546,19 @@ impl Matcher {
             at = next?;
         }
         Some(at)
+    }
+}
+
+/// The index of `item` in `list`, where a copy is added if no equal value is and the list holds
+/// fewer than `max` (`None` when it is full).
+fn index_in<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, max: usize) -> Option<usize> {
+    match list.iter().position(|x| x == item) {
+        Some(at) => Some(at),
+        None if list.len() < max => {
+            list.push(item.clone());
+            Some(list.len() - 1)
+        }
+        None => None,
     }
 }
 
