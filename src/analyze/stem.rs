@@ -250,14 +250,12 @@ pub(super) fn with<R>(language: Language, f: impl FnOnce(&mut StemCache<'_>) -> 
 /// Appends the stem of the normalized word `word` to `out`; gives the word's id and the
 /// vocabulary it is in.
 pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vocabulary, u32) {
-    with(language, |StemCache(cache)| {
-        let (stem, id) = cache.lookup(word);
-        match stem {
-            Stem::Start(len) => out.push_str(word.get(..len).unwrap_or(word)),
-            Stem::Kept(range) => out.push_str(&cache.text[range]),
-        }
-        (cache.vocabulary, id)
-    })
+    // Stemmed where the analyzer stems words, at the end of its buffer, then the word taken out.
+    let start = out.len();
+    out.push_str(word);
+    let found = with(language, |cache| cache.stem_at_end(out, start));
+    out.replace_range(start..start + word.len(), "");
+    found
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ thread_local! {
 /// Calls `emit(byte_range, kind)` for every token of `text`, in order.
 pub(super) fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
     if text.is_ascii() {
-        pre_tokenize_ascii(text.as_bytes(), &mut emit);
+        pre_tokenize_ascii(text, &mut emit);
     } else {
         pre_tokenize_at(text, 0, &mut emit);
     }
@@ -27,7 +27,8 @@ pub(super) fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenK
 /// [`pre_tokenize`] of ASCII text in one pass over its bytes, with the BERT pre-tokenizer's
 /// spans (whitespace dropped, each ASCII punctuation character alone, every other run a token)
 /// classified and joined as [`pre_tokenize_at`] does: no spans to collect and read again.
-fn pre_tokenize_ascii(text: &[u8], emit: &mut dyn FnMut(Range<usize>, TokenKind)) {
+fn pre_tokenize_ascii(ascii: &str, emit: &mut dyn FnMut(Range<usize>, TokenKind)) {
+    let text = ascii.as_bytes();
     let n = text.len();
     // The end of the run of bytes that are neither whitespace nor punctuation from `at`.
     let run_end = |mut at: usize| {
@@ -35,11 +36,6 @@ fn pre_tokenize_ascii(text: &[u8], emit: &mut dyn FnMut(Range<usize>, TokenKind)
             at += 1;
         }
         at
-    };
-    let kind_of = |run: &[u8]| match run {
-        [b] if !b.is_ascii_alphanumeric() => TokenKind::Punct,
-        _ if run.iter().all(u8::is_ascii_digit) => TokenKind::Number,
-        _ => TokenKind::Word,
     };
     let mut i = 0;
     while i < n {
@@ -55,11 +51,11 @@ fn pre_tokenize_ascii(text: &[u8], emit: &mut dyn FnMut(Range<usize>, TokenKind)
         }
         let start = i;
         let mut end = run_end(i);
-        let mut kind = kind_of(&text[start..end]);
+        let mut kind = classify(&ascii[start..end]);
         // Join word ' word into one token ("don't", "we're", "o'clock").
         while kind != TokenKind::Punct && end + 1 < n && text[end] == b'\'' {
             let next = run_end(end + 1);
-            if next == end + 1 || kind_of(&text[end + 1..next]) == TokenKind::Punct {
+            if next == end + 1 || classify(&ascii[end + 1..next]) == TokenKind::Punct {
                 break;
             }
             end = next;
@@ -172,7 +168,7 @@ mod tests {
 
     fn ascii(text: &str) -> Vec<(Range<usize>, TokenKind)> {
         let mut out = Vec::new();
-        pre_tokenize_ascii(text.as_bytes(), &mut |r, k| out.push((r, k)));
+        pre_tokenize_ascii(text, &mut |r, k| out.push((r, k)));
         out
     }
 

@@ -113,7 +113,7 @@ struct Possible {
 }
 
 impl Possible {
-    fn of(text: &str, analysis: &Analysis) -> Possible {
+    fn of(text: &str, analysis: &Analysis, classes: &[Class]) -> Possible {
         let mut p = Possible::default();
         // The expressions put a word boundary, not a space, before "i", "we" and "when": a
         // character beside which the boundary holds can join them into a longer token. In
@@ -124,7 +124,7 @@ impl Possible {
             p.when = true;
         }
         let (mut after_want, mut after_comma) = (false, false);
-        for (t, class) in analysis.tokens.iter().zip(words::classes(analysis)) {
+        for (t, &class) in analysis.tokens.iter().zip(classes) {
             let (was_want, was_comma) = (after_want, after_comma);
             after_want = class & (words::WANT | words::TRYING) != 0;
             after_comma = class & words::COMMA != 0;
@@ -138,9 +138,10 @@ impl Possible {
             }
             p.goal |= class & words::GOAL != 0;
             if class & words::APOSTROPHE != 0 {
+                // From the token's start and from after each of its apostrophes (the whole token,
+                // holding one, is none of these words).
                 let n = analysis.norm(t);
-                p.person |= n.starts_with("i'") || n.starts_with("we'");
-                for rest in n.match_indices('\'').map(|(i, _)| &n[i + 1..]) {
+                for rest in std::iter::once(n).chain(n.match_indices('\'').map(|(i, _)| &n[i + 1..])) {
                     p.person |= matches!(rest, "i" | "we") || rest.starts_with("i'") || rest.starts_with("we'");
                     p.when |= matches!(rest, "when" | "whenever" | "every");
                 }
@@ -186,7 +187,12 @@ pub fn extract_jobs(text: &str) -> Vec<JobStatement> {
 /// [`extract_jobs`] for a passage analyzed already: the same statements, found faster (the
 /// analysis tells which constructions cannot occur).
 pub fn extract_jobs_analyzed(text: &str, analysis: &Analysis) -> Vec<JobStatement> {
-    extract(text, Possible::of(text, analysis))
+    extract_classed(text, analysis, &words::classes(analysis))
+}
+
+/// [`extract_jobs_analyzed`] of an analysis whose tokens are of `classes` (see `words`).
+pub(super) fn extract_classed(text: &str, analysis: &Analysis, classes: &[Class]) -> Vec<JobStatement> {
+    extract(text, Possible::of(text, analysis, classes))
 }
 
 fn extract(text: &str, possible: Possible) -> Vec<JobStatement> {
