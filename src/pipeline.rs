@@ -161,8 +161,7 @@ pub fn code_passages(
             .question
             .and_then(|qi| question_codes.iter().rev().find(|(i, _)| *i == qi))
             .map_or(&[], |(_, c)| c.as_slice());
-        let tags = code::code_passage(lexicon, text, &analysis, q);
-        let jobs = code::extract_jobs_analyzed(text, &analysis);
+        let (tags, jobs) = code::code_passage_and_jobs(lexicon, text, &analysis, q);
         if output.terms {
             terms.add_passage(&analysis);
         }

@@ -143,12 +143,12 @@ pub(super) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub(super) fn new(_text: &str, analysis: &'a Analysis) -> Context<'a> {
-        let classes = words::classes(analysis);
+    /// The context of an analysis whose tokens are of `classes` (see `words`).
+    pub(super) fn new(analysis: &'a Analysis, classes: &[Class]) -> Context<'a> {
         let mut words = Vec::new();
         let mut word_of_token = Vec::with_capacity(analysis.tokens.len());
         let (mut clause, mut sentence) = (0u32, 0u32);
-        for ((i, t), class) in analysis.tokens.iter().enumerate().zip(classes) {
+        for ((i, t), &class) in analysis.tokens.iter().enumerate().zip(classes) {
             word_of_token.push(words.len());
             if t.kind == TokenKind::Punct {
                 let p = analysis.norm(t);

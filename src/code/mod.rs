@@ -14,6 +14,8 @@ use std::ops::Range;
 pub use context::{Cue, CueKind};
 pub use jobs::{extract_jobs, extract_jobs_analyzed, JobStatement};
 
+use words::Class;
+
 use crate::analyze::Analysis;
 use crate::lexicon::{Lexicon, Match};
 use crate::model::Family;
@@ -120,14 +122,27 @@ pub fn question_codes(lexicon: &Lexicon, text: &str, analysis: &Analysis) -> Vec
 /// Codes `text` (analyzed as `analysis`); `question` lists the codes of the preceding question.
 pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question: &[usize]) -> Vec<Tag> {
     let matches = lexicon.matcher().find(text, analysis);
-    tags_from_matches(text, analysis, matches, question)
-}
-
-fn tags_from_matches(text: &str, analysis: &Analysis, matches: Vec<Match>, question: &[usize]) -> Vec<Tag> {
     if matches.is_empty() {
         return Vec::new();
     }
-    let ctx = context::Context::new(text, analysis);
+    tags_from_matches(analysis, &words::classes(analysis), matches, question)
+}
+
+/// [`code_passage`] and [`extract_jobs_analyzed`] of one passage, its words classed once for both.
+pub fn code_passage_and_jobs(
+    lexicon: &Lexicon,
+    text: &str,
+    analysis: &Analysis,
+    question: &[usize],
+) -> (Vec<Tag>, Vec<JobStatement>) {
+    let classes = words::classes(analysis);
+    let matches = lexicon.matcher().find(text, analysis);
+    let tags = if matches.is_empty() { Vec::new() } else { tags_from_matches(analysis, &classes, matches, question) };
+    (tags, jobs::extract_classed(text, analysis, &classes))
+}
+
+fn tags_from_matches(analysis: &Analysis, classes: &[Class], matches: Vec<Match>, question: &[usize]) -> Vec<Tag> {
+    let ctx = context::Context::new(analysis, classes);
     let mut tags: Vec<Tag> = Vec::new();
     for m in matches {
         let mention = Mention {

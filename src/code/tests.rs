@@ -172,3 +172,27 @@ fn job_parts_keep_their_length_limits() {
     assert!(extract_jobs("We want to go so we can.").is_empty());
     assert!(extract_jobs("When it, we do things.").is_empty());
 }
+
+#[test]
+fn a_passage_coded_with_its_jobs_gets_what_each_gives_alone() {
+    let analyzer = Analyzer::new(Language::English);
+    let lexicon = Lexicon::from_sources(&analyzer, &[(Origin::File("t.toml".into()), LEXICON.into())])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let question = analyzer.analyze("Any outage lately?");
+    let q = question_codes(&lexicon, "Any outage lately?", &question);
+    let (mut tagged, mut stated) = (0, 0);
+    for text in [
+        "We're not worried about downtime, but I need to cut outages so that the business can sleep.",
+        "When the chiller trips, I get a call. It might crash, no crash course needed.",
+        "Nothing here to code.",
+    ] {
+        let a = analyzer.analyze(text);
+        let (tags, jobs) = code_passage_and_jobs(&lexicon, text, &a, &q);
+        assert_eq!(tags, code_passage(&lexicon, text, &a, &q), "{text:?}");
+        assert_eq!(jobs, extract_jobs_analyzed(text, &a), "{text:?}");
+        assert_eq!(jobs, extract_jobs(text), "{text:?}");
+        tagged += tags.len();
+        stated += jobs.len();
+    }
+    assert!(tagged >= 2 && stated >= 2, "{tagged} tags, {stated} job statements");
+}
