@@ -129,29 +129,32 @@ impl Analyzer {
         let ascii = text.is_ascii();
         let mut chars_before = 0usize;
         let mut bytes_before = 0usize;
+        tokenize::pre_tokenize(text, |range, kind| {
+            let chars = if ascii {
+                range.clone()
+            } else {
+                chars_before += text[bytes_before..range.start].chars().count();
+                bytes_before = range.start;
+                let len = text[range.clone()].chars().count();
+                chars_before..chars_before + len
+            };
+            let norm_start = out.buf.len();
+            self.normalizer.normalize_into(&text[range.clone()], &mut out.buf);
+            let norm = norm_start as u32..out.buf.len() as u32;
+            out.tokens.push(Token { bytes: range, chars, kind, stem: norm.clone(), norm, word: NO_WORD });
+        });
+        // Stemmed once every word is normalized, the stems after the normalized forms: a lookup
+        // reads a word already in place instead of one just written behind the last stem, so the
+        // lookups do not wait on each other through the buffer.
         stem::with(self.language, |stemmer| {
-            tokenize::pre_tokenize(text, |range, kind| {
-                let chars = if ascii {
-                    range.clone()
-                } else {
-                    chars_before += text[bytes_before..range.start].chars().count();
-                    bytes_before = range.start;
-                    let len = text[range.clone()].chars().count();
-                    chars_before..chars_before + len
-                };
-                let norm_start = out.buf.len();
-                self.normalizer.normalize_into(&text[range.clone()], &mut out.buf);
-                let norm = norm_start as u32..out.buf.len() as u32;
-                let (stem, id) = if kind == TokenKind::Word {
-                    let stem_start = out.buf.len() as u32;
-                    let (v, id) = stemmer.stem_at_end(&mut out.buf, norm_start);
-                    one_vocabulary &= *vocabulary.get_or_insert(v) == v;
-                    (stem_start..out.buf.len() as u32, id)
-                } else {
-                    (norm.clone(), NO_WORD)
-                };
-                out.tokens.push(Token { bytes: range, chars, kind, norm, stem, word: id });
-            });
+            let Analysis { buf, tokens, .. } = &mut *out;
+            for t in tokens.iter_mut().filter(|t| t.kind == TokenKind::Word) {
+                let stem_start = buf.len() as u32;
+                let (v, id) = stemmer.stem_onto(buf, t.norm.start as usize..t.norm.end as usize);
+                one_vocabulary &= *vocabulary.get_or_insert(v) == v;
+                t.stem = stem_start..buf.len() as u32;
+                t.word = id;
+            }
         });
         out.vocabulary = vocabulary.filter(|_| one_vocabulary);
     }

@@ -217,14 +217,16 @@ impl Cache {
 pub(super) struct StemCache<'a>(&'a mut Cache);
 
 impl StemCache<'_> {
-    /// Appends to `buf` the stem of the normalized word that ends `buf`, from byte `word` on;
-    /// gives the word's id and the vocabulary it is in.
-    pub(super) fn stem_at_end(&mut self, buf: &mut String, word: usize) -> (Vocabulary, u32) {
-        let (stem, id) = self.0.lookup(&buf[word..]);
+    /// Appends to `buf` the stem of the normalized word at `word` in it; gives the word's id and
+    /// the vocabulary it is in.
+    pub(super) fn stem_onto(&mut self, buf: &mut String, word: std::ops::Range<usize>) -> (Vocabulary, u32) {
+        let (stem, id) = self.0.lookup(&buf[word.clone()]);
         match stem {
-            Stem::Start(len) if buf.is_char_boundary(word + len) => buf.extend_from_within(word..word + len),
+            Stem::Start(len) if buf.is_char_boundary(word.start + len) => {
+                buf.extend_from_within(word.start..word.start + len)
+            }
             // Never: a start is cut at a char boundary.
-            Stem::Start(_) => buf.extend_from_within(word..),
+            Stem::Start(_) => buf.extend_from_within(word),
             Stem::Kept(range) => buf.push_str(&self.0.text[range]),
         }
         (self.0.vocabulary, id)
@@ -253,7 +255,7 @@ pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vo
     // Stemmed where the analyzer stems words, at the end of its buffer, then the word taken out.
     let start = out.len();
     out.push_str(word);
-    let found = with(language, |cache| cache.stem_at_end(out, start));
+    let found = with(language, |cache| cache.stem_onto(out, start..start + word.len()));
     out.replace_range(start..start + word.len(), "");
     found
 }
