@@ -526,3 +526,39 @@ fn a_rerun_codes_only_what_changed_and_writes_what_a_fresh_run_writes() {
     assert!(third.contains("coded 12 interviews"), "{third}");
     assert_eq!(outputs(&out), fresh_run("fresh"));
 }
+
+#[test]
+fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_next() {
+    // Coders hand documents to the writer through a thread of the session's own: dropping the
+    // session (a --strict stop, a failed report) must wait for it, or the next session in this
+    // process finds tantivy's writer lock still held and fails to open the index.
+    let t = TempStudy::sample();
+    let first = update(t.path());
+    let before = dump(t.path());
+    let study = pith::study::Study::open(t.path()).unwrap();
+    let analyzer = pith::analyze::Analyzer::new(study.language().unwrap());
+    let lexicon = pith::lexicon::Lexicon::load(&analyzer, &study.lexicon_paths()).unwrap();
+    let output = pith::pipeline::Output { terms: false, index: true };
+    let coded: Vec<_> = study
+        .transcripts
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            let (interview, _) =
+                pith::pipeline::process_bytes(&study, &lexicon, &analyzer, path, &bytes, output).unwrap();
+            (path, bytes, interview)
+        })
+        .collect();
+    for round in 0..3 {
+        let session = pith::index::Session::begin(&study, &lexicon).unwrap();
+        // More interviews than the thread takes ahead, so it is still at work when the session goes.
+        for (path, bytes, interview) in coded.iter().cycle().take(200) {
+            session.replace(&lexicon, interview, session.inputs(&study, path, bytes, None));
+        }
+        drop(session);
+        assert_eq!(dump(t.path()), before, "round {round}: nothing committed");
+    }
+    let again = update(t.path());
+    assert_eq!((again.indexed, again.unchanged, again.passages), (0, first.indexed, first.passages));
+    assert_eq!(dump(t.path()), before);
+}

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Mutex;
+use std::thread::JoinHandle;
 
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
@@ -24,6 +26,8 @@ use crate::study::{Study, CONFIG_FILE};
 const WRITER_MEMORY: usize = 48_000_000;
 /// Most writer threads ([`writer_threads`]): tantivy wants at least 15 MB of the budget per thread.
 const MAX_WRITER_THREADS: usize = 3;
+/// Interviews' documents the coders may hand the [`Feeder`] ahead of the writer.
+const FEED_AHEAD: usize = 128;
 
 /// What an update did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -52,12 +56,11 @@ pub struct Session {
     fields: Fields,
     /// For passages coded without their [`Stems`](super::Stems).
     analyzer: Analyzer,
-    writer: IndexWriter<TantivyDocument>,
+    feeder: Feeder,
     fingerprint: String,
     old: State,
     new: Mutex<State>,
     counts: Mutex<(usize, usize)>,
-    failed: Mutex<Option<tantivy::TantivyError>>,
     rebuilt: bool,
     state_file: std::path::PathBuf,
 }
@@ -101,18 +104,18 @@ impl Session {
             saved_ns: 0,
             run: None,
         };
+        let feeder = Feeder::start(writer, fields).map_err(|e| Error::io(&dir, e))?;
         Ok(Session {
             _lock: lock,
             dir,
             index,
             fields,
             analyzer: Analyzer::new(language),
-            writer,
+            feeder,
             fingerprint,
             old,
             new: Mutex::new(new),
             counts: Mutex::new((0, 0)),
-            failed: Mutex::new(None),
             rebuilt,
             state_file: state_path(root),
         })
@@ -149,15 +152,8 @@ impl Session {
     /// Replaces the documents of `interview` (with these inputs).
     pub fn replace(&self, lexicon: &Lexicon, interview: &CodedInterview, inputs: Inputs) {
         let source = interview.meta.source.clone();
-        self.writer.delete_term(Term::from_field_text(self.fields.source, &source));
-        for doc in documents(&self.fields, &self.analyzer, lexicon, interview) {
-            if let Err(e) = self.writer.add_document(doc) {
-                if let Ok(mut slot) = self.failed.lock() {
-                    slot.get_or_insert(e);
-                }
-                return;
-            }
-        }
+        let documents = documents(&self.fields, &self.analyzer, lexicon, interview);
+        self.feeder.feed(source.clone(), documents);
         if let Ok(mut new) = self.new.lock() {
             new.transcripts.insert(source, inputs.0);
         }
@@ -170,16 +166,18 @@ impl Session {
     /// that made this update, if it was a complete `pith run`).
     pub fn finish(self, run: Option<RunRecord>) -> Result<Update> {
         let dir = self.dir;
-        if let Some(e) = self.failed.into_inner().ok().flatten() {
+        let (mut writer, failed) = self.feeder.close().ok_or_else(|| {
+            index_error(&dir)(tantivy::TantivyError::InternalError("the index writer's thread is gone".into()))
+        })?;
+        if let Some(e) = failed {
             return Err(index_error(&dir)(e));
         }
         let mut new = self.new.into_inner().unwrap_or_default();
         let mut removed = 0;
         for source in self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)) {
-            self.writer.delete_term(Term::from_field_text(self.fields.source, source));
+            writer.delete_term(Term::from_field_text(self.fields.source, source));
             removed += 1;
         }
-        let mut writer = self.writer;
         writer.commit().map_err(index_error(&dir))?;
         writer.wait_merging_threads().map_err(index_error(&dir))?;
         new.run = run;
@@ -190,6 +188,67 @@ impl Session {
         let passages = segments.iter().map(|m| u64::from(m.num_docs())).sum();
         let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
         Ok(Update { indexed, unchanged, removed, rebuilt: self.rebuilt, passages })
+    }
+}
+
+/// The thread that hands coded interviews' documents to the index writer, so that the coders go
+/// on while the writer writes a full segment out (it takes no document meanwhile, and a coder
+/// handing it one would wait): they wait only when [`FEED_AHEAD`] interviews are queued.
+struct Feeder {
+    queue: Option<SyncSender<(String, Vec<TantivyDocument>)>>,
+    thread: Option<JoinHandle<Fed>>,
+}
+
+/// The writer back from the [`Feeder`], with the first error it gave.
+type Fed = (IndexWriter<TantivyDocument>, Option<tantivy::TantivyError>);
+
+impl Feeder {
+    fn start(writer: IndexWriter<TantivyDocument>, fields: Fields) -> std::io::Result<Feeder> {
+        let (queue, queued) = sync_channel::<(String, Vec<TantivyDocument>)>(FEED_AHEAD);
+        let thread = std::thread::Builder::new().name("pith-index-feed".into()).spawn(move || {
+            let mut failed = None;
+            for (source, documents) in queued {
+                // Past a failure the queue is drained, so that no coder waits on it.
+                if failed.is_some() {
+                    continue;
+                }
+                writer.delete_term(Term::from_field_text(fields.source, &source));
+                for doc in documents {
+                    if let Err(e) = writer.add_document(doc) {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            (writer, failed)
+        })?;
+        Ok(Feeder { queue: Some(queue), thread: Some(thread) })
+    }
+
+    /// Queues an interview's documents, to replace those of `source`.
+    fn feed(&self, source: String, documents: Vec<TantivyDocument>) {
+        if let Some(queue) = &self.queue {
+            // Fails only once the thread is gone, which it is not before the queue closes.
+            let _ = queue.send((source, documents));
+        }
+    }
+
+    /// The writer, once every queued document is with it (`None` if its thread is gone).
+    fn close(mut self) -> Option<Fed> {
+        self.queue = None;
+        match self.thread.take()?.join() {
+            Ok(fed) => Some(fed),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for Feeder {
+    fn drop(&mut self) {
+        self.queue = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
