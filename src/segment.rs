@@ -208,8 +208,8 @@ pub(crate) fn is_ascii_space(b: u8) -> bool {
 /// Byte ranges of the pieces of one turn (the whole turn when it is short).
 fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let text = &doc[range.clone()];
-    let words = word_count(text);
-    if words <= SPLIT_ABOVE {
+    // Words are a byte long at least and a byte apart: a short turn needs no count.
+    if text.len().div_ceil(2) <= SPLIT_ABOVE || word_count(text) <= SPLIT_ABOVE {
         return vec![range];
     }
     // Sentence ends: after . ! ? (and closing quotes/brackets) followed by whitespace.
@@ -380,5 +380,19 @@ mod tests {
             assert!(text.ends_with('.') && text.starts_with("We"));
         }
         assert_eq!(total, 450);
+    }
+
+    #[test]
+    fn a_turn_is_split_from_one_word_past_the_limit_however_densely_written() {
+        // One-letter words a space apart, a sentence every five: about as many words as a
+        // splittable turn's bytes can hold. The turns that skip counting are the ones too short
+        // to pass the limit.
+        for (words, split) in [(SPLIT_ABOVE, false), (SPLIT_ABOVE + 1, true)] {
+            let body: Vec<&str> = (1..=words).map(|i| if i % 5 == 0 || i == words { "a." } else { "a" }).collect();
+            let doc = format!("Tom: {}", body.join(" "));
+            assert!(doc.len() - 5 < 2 * words + words / 5 + 1, "dense: {} bytes", doc.len() - 5);
+            let p = segment(&transcript(&doc, &[("Tom", 5..doc.len())]), &RoleRules::default());
+            assert_eq!(p.len() > 1, split, "{words} words");
+        }
     }
 }
