@@ -530,8 +530,9 @@ fn a_rerun_codes_only_what_changed_and_writes_what_a_fresh_run_writes() {
 #[test]
 fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_next() {
     // Coders hand documents to the writer through a thread of the session's own: dropping the
-    // session (a --strict stop, a failed report) must wait for it, or the next session in this
-    // process finds tantivy's writer lock still held and fails to open the index.
+    // session, or its prepared commit (a --strict stop, a failed report), must wait for it and
+    // commit nothing, or the next session in this process finds tantivy's writer lock still held
+    // and fails to open the index.
     let t = TempStudy::sample();
     let first = update(t.path());
     let before = dump(t.path());
@@ -551,11 +552,17 @@ fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_nex
         .collect();
     for round in 0..3 {
         let session = pith::index::Session::begin(&study, &lexicon).unwrap();
-        // More interviews than the thread takes ahead, so it is still at work when the session goes.
-        for (path, bytes, interview) in coded.iter().cycle().take(200) {
-            session.replace(&lexicon, interview, session.inputs(&study, path, bytes, None));
+        if round == 1 {
+            // Nothing offered, so committed it would remove every transcript's documents: its
+            // commit prepared, then given up.
+            drop(session.prepare());
+        } else {
+            // More interviews than the thread takes ahead, so it is at work when the session goes.
+            for (path, bytes, interview) in coded.iter().cycle().take(200) {
+                session.replace(&lexicon, interview, session.inputs(&study, path, bytes, None));
+            }
+            drop(session);
         }
-        drop(session);
         assert_eq!(dump(t.path()), before, "round {round}: nothing committed");
     }
     let again = update(t.path());

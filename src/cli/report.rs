@@ -220,6 +220,9 @@ pub fn produce(
         }
         return Err(e);
     }
+    // The index writes its last segments out while the aggregates and reports are made; it
+    // commits after them.
+    let prepared = session.map(index::Session::prepare);
     let skipped = ctx.report_diagnostics(&diagnostics);
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
     // The REFI-QDA project needs no aggregates: it is finished while the fold's state is kept for
@@ -237,7 +240,7 @@ pub fn produce(
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }
-    // The index session holds the study's lock: reports are written before it is released, so
+    // The index update holds the study's lock: reports are written before it is released, so
     // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon).context("cannot write the reports")?;
     // Only a run without diagnostics may be skipped next time: its messages would be lost.
@@ -247,7 +250,7 @@ pub fn produce(
         interviews: aggregates.interviews,
         groups: aggregates.personas.len(),
     });
-    let update = session.map(|s| s.finish(record)).transpose()?;
+    let update = prepared.map(|p| p.finish(record)).transpose()?;
     Ok(Produced {
         outcome: if skipped { Outcome::Partial } else { Outcome::Done },
         interviews: aggregates.interviews,

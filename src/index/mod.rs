@@ -29,7 +29,7 @@ pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use state::{RunRecord, Stamp};
 pub use tokenizer::{PithTokenizer, Stems};
-pub use write::{up_to_date, update, Inputs, Session, Update};
+pub use write::{up_to_date, update, Inputs, Prepared, Session, Update};
 
 use crate::analyze::Language;
 use crate::error::{Error, Result};

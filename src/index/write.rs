@@ -48,7 +48,8 @@ pub struct Update {
 /// one at a time, from any thread: [`Session::is_current`] says whether a transcript's inputs are
 /// unchanged since the last commit, [`Session::replace`] re-indexes a coded interview,
 /// [`Session::keep`] records an unchanged one. [`Session::finish`] removes the documents of every
-/// transcript not offered (deleted or unreadable), commits once and records the new state.
+/// transcript not offered (deleted or unreadable), commits once and records the new state;
+/// [`Session::prepare`] does it in two steps, the writer's part running while the caller goes on.
 pub struct Session {
     _lock: Lock,
     dir: std::path::PathBuf,
@@ -165,79 +166,151 @@ impl Session {
     /// Removes what was not offered, commits, and saves the state (with the record of the run
     /// that made this update, if it was a complete `pith run`).
     pub fn finish(self, run: Option<RunRecord>) -> Result<Update> {
+        self.prepare().finish(run)
+    }
+
+    /// Ends the update: every transcript not offered is to be removed, and the writer starts
+    /// writing out what it holds, on its own thread, while the caller goes on. Nothing is
+    /// committed before [`Prepared::finish`]; dropping the [`Prepared`] commits nothing.
+    pub fn prepare(self) -> Prepared {
+        let new = self.new.into_inner().unwrap_or_default();
+        let removed: Vec<String> =
+            self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)).cloned().collect();
+        let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
+        let update = Update { indexed, unchanged, removed: removed.len(), rebuilt: self.rebuilt, passages: 0 };
+        self.feeder.prepare(removed);
+        Prepared {
+            _lock: self._lock,
+            dir: self.dir,
+            index: self.index,
+            feeder: self.feeder,
+            new,
+            update,
+            state_file: self.state_file,
+        }
+    }
+}
+
+/// An update whose commit is being prepared ([`Session::prepare`]).
+pub struct Prepared {
+    _lock: Lock,
+    dir: std::path::PathBuf,
+    index: tantivy::Index,
+    feeder: Feeder,
+    new: State,
+    update: Update,
+    state_file: std::path::PathBuf,
+}
+
+impl Prepared {
+    /// Commits, and saves the state (with the record of the run that made this update, if it
+    /// was a complete `pith run`).
+    pub fn finish(self, run: Option<RunRecord>) -> Result<Update> {
         let dir = self.dir;
-        let (mut writer, failed) = self.feeder.close().ok_or_else(|| {
-            index_error(&dir)(tantivy::TantivyError::InternalError("the index writer's thread is gone".into()))
-        })?;
-        if let Some(e) = failed {
+        if let Some(e) = self.feeder.commit() {
             return Err(index_error(&dir)(e));
         }
-        let mut new = self.new.into_inner().unwrap_or_default();
-        let mut removed = 0;
-        for source in self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)) {
-            writer.delete_term(Term::from_field_text(self.fields.source, source));
-            removed += 1;
-        }
-        writer.commit().map_err(index_error(&dir))?;
-        writer.wait_merging_threads().map_err(index_error(&dir))?;
+        let mut new = self.new;
         new.run = run;
         new.saved_ns = now_ns();
         new.save(&self.state_file)?;
         // From the commit's record: a reader would open every segment's files to count them.
         let segments = self.index.searchable_segment_metas().map_err(index_error(&dir))?;
         let passages = segments.iter().map(|m| u64::from(m.num_docs())).sum();
-        let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
-        Ok(Update { indexed, unchanged, removed, rebuilt: self.rebuilt, passages })
+        Ok(Update { passages, ..self.update })
     }
 }
 
 /// The thread that hands coded interviews' documents to the index writer, so that the coders go
 /// on while the writer writes a full segment out (it takes no document meanwhile, and a coder
-/// handing it one would wait): they wait only when [`FEED_AHEAD`] interviews are queued.
+/// handing it one would wait): they wait only when [`FEED_AHEAD`] interviews are queued. At the
+/// end it prepares the commit (the writer writes out its last segments) while the reports are
+/// made, and commits when told to.
 struct Feeder {
-    queue: Option<SyncSender<(String, Vec<TantivyDocument>)>>,
-    thread: Option<JoinHandle<Fed>>,
+    queue: Option<SyncSender<Feed>>,
+    thread: Option<JoinHandle<Option<tantivy::TantivyError>>>,
 }
 
-/// The writer back from the [`Feeder`], with the first error it gave.
-type Fed = (IndexWriter<TantivyDocument>, Option<tantivy::TantivyError>);
+/// What the [`Feeder`]'s thread is told, in this order.
+enum Feed {
+    /// An interview's documents, to replace those of its source.
+    Documents(String, Vec<TantivyDocument>),
+    /// No more documents: remove these sources and prepare the commit.
+    Prepare(Vec<String>),
+    /// Commit what was prepared.
+    Commit,
+}
 
 impl Feeder {
-    fn start(writer: IndexWriter<TantivyDocument>, fields: Fields) -> std::io::Result<Feeder> {
-        let (queue, queued) = sync_channel::<(String, Vec<TantivyDocument>)>(FEED_AHEAD);
+    fn start(mut writer: IndexWriter<TantivyDocument>, fields: Fields) -> std::io::Result<Feeder> {
+        let (queue, queued) = sync_channel::<Feed>(FEED_AHEAD);
         let thread = std::thread::Builder::new().name("pith-index-feed".into()).spawn(move || {
             let mut failed = None;
-            for (source, documents) in queued {
-                // Past a failure the queue is drained, so that no coder waits on it.
-                if failed.is_some() {
-                    continue;
+            let removed = loop {
+                match queued.recv() {
+                    // Past a failure the queue is drained, so that no coder waits on it.
+                    Ok(Feed::Documents(..)) if failed.is_some() => {}
+                    Ok(Feed::Documents(source, documents)) => {
+                        writer.delete_term(Term::from_field_text(fields.source, &source));
+                        for doc in documents {
+                            if let Err(e) = writer.add_document(doc) {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    Ok(Feed::Prepare(removed)) => break removed,
+                    // Closed unprepared: the writer goes without committing.
+                    Ok(Feed::Commit) | Err(_) => return failed,
                 }
-                writer.delete_term(Term::from_field_text(fields.source, &source));
-                for doc in documents {
-                    if let Err(e) = writer.add_document(doc) {
-                        failed = Some(e);
-                        break;
+            };
+            if failed.is_some() {
+                return failed;
+            }
+            for source in &removed {
+                writer.delete_term(Term::from_field_text(fields.source, source));
+            }
+            let prepared = match writer.prepare_commit() {
+                Ok(prepared) => prepared,
+                Err(e) => return Some(e),
+            };
+            match queued.recv() {
+                Ok(Feed::Commit) => {
+                    if let Err(e) = prepared.commit() {
+                        return Some(e);
                     }
                 }
+                // Told nothing more: the prepared commit is abandoned.
+                _ => return prepared.abort().err(),
             }
-            (writer, failed)
+            writer.wait_merging_threads().err()
         })?;
         Ok(Feeder { queue: Some(queue), thread: Some(thread) })
     }
 
     /// Queues an interview's documents, to replace those of `source`.
     fn feed(&self, source: String, documents: Vec<TantivyDocument>) {
+        self.send(Feed::Documents(source, documents));
+    }
+
+    /// No more documents: `removed` are to be removed, and the commit is prepared.
+    fn prepare(&self, removed: Vec<String>) {
+        self.send(Feed::Prepare(removed));
+    }
+
+    fn send(&self, feed: Feed) {
         if let Some(queue) = &self.queue {
             // Fails only once the thread is gone, which it is not before the queue closes.
-            let _ = queue.send((source, documents));
+            let _ = queue.send(feed);
         }
     }
 
-    /// The writer, once every queued document is with it (`None` if its thread is gone).
-    fn close(mut self) -> Option<Fed> {
+    /// Commits what was prepared; gives the first error the writer gave.
+    fn commit(mut self) -> Option<tantivy::TantivyError> {
+        self.send(Feed::Commit);
         self.queue = None;
         match self.thread.take()?.join() {
-            Ok(fed) => Some(fed),
+            Ok(failed) => failed,
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
