@@ -154,7 +154,28 @@ struct Known {
     loose: u128,
     strict: u128,
     /// The patterns that can start at the word.
-    candidates: Box<[u32]>,
+    candidates: Box<[Candidate]>,
+}
+
+/// A pattern that can start at a word, with what the word after it must be.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Candidate {
+    pattern: u32,
+    next: Next,
+}
+
+/// What a pattern needs of the word after its first: tested where the word is at hand, before
+/// the pattern itself is read.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Next {
+    /// Nothing: the pattern is one word.
+    Nothing,
+    /// This stem, as the very next word of the clause.
+    Stem(u32),
+    /// This exact form, as the very next word of the clause.
+    Exact(u32),
+    /// Whatever [`Matcher::match_rest`] finds (a prefix, or words allowed in between).
+    Rest,
 }
 
 impl Gates {
@@ -407,9 +428,18 @@ impl Matcher {
             }
             // Phrases are matched here, while what the cache knows of the words is at hand.
             for &(wi, at) in starts.iter() {
-                for &pid in knowns[at as usize].candidates.iter() {
-                    if let Some(end) = self.match_rest(&self.patterns[pid as usize], analysis, words, wi) {
-                        found.push((pid, words[wi].token..words[end].token + 1));
+                for c in knowns[at as usize].candidates.iter() {
+                    // A next word that is not the one needed rules the pattern out; one that is
+                    // still has to be in the same clause, which `match_rest` checks.
+                    let next = words.get(wi + 1);
+                    let end = match c.next {
+                        Next::Nothing => Some(wi),
+                        Next::Stem(id) if next.is_none_or(|w| w.stem != id) => None,
+                        Next::Exact(id) if next.is_none_or(|w| w.exact != id) => None,
+                        _ => self.match_rest(&self.patterns[c.pattern as usize], analysis, words, wi),
+                    };
+                    if let Some(end) = end {
+                        found.push((c.pattern, words[wi].token..words[end].token + 1));
                     }
                 }
             }
@@ -491,7 +521,7 @@ impl Matcher {
     }
 
     /// The patterns whose first element matches a word with this normalized form and stem.
-    fn candidates(&self, norm: &str, stem: &str) -> Box<[u32]> {
+    fn candidates(&self, norm: &str, stem: &str) -> Box<[Candidate]> {
         let mut out: Vec<u32> = Vec::new();
         if let Some(p) = self.by_stem.get(stem) {
             out.extend_from_slice(p);
@@ -507,7 +537,17 @@ impl Matcher {
                 out.extend_from_slice(p);
             }
         }
-        out.into_boxed_slice()
+        out.into_iter()
+            .map(|pattern| {
+                let next = match self.patterns[pattern as usize].rest.first() {
+                    None => Next::Nothing,
+                    Some((Step::Stem(id), 0)) => Next::Stem(*id),
+                    Some((Step::Exact(id), 0)) => Next::Exact(*id),
+                    Some(_) => Next::Rest,
+                };
+                Candidate { pattern, next }
+            })
+            .collect()
     }
 
     fn step(&mut self, e: &Element) -> Step {
