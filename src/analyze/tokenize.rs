@@ -9,6 +9,7 @@ use tokenizers::pipeline::{PreTokenizer, PreTokenizerScratch, Span};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 
 use super::TokenKind;
+use crate::segment::is_ascii_space;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<(PreTokenizerScratch, Vec<Span>)> =
@@ -66,13 +67,8 @@ fn pre_tokenize_ascii(ascii: &str, emit: &mut dyn FnMut(Range<usize>, TokenKind)
     }
 }
 
-/// ASCII whitespace as `char::is_whitespace` (and the BERT pre-tokenizer) has it: with the
-/// vertical tab, which `u8::is_ascii_whitespace` leaves out.
-fn is_ascii_space(b: u8) -> bool {
-    b.is_ascii_whitespace() || b == 0x0b
-}
-
-/// Whether an ASCII byte ends a run: whitespace or punctuation.
+/// Whether an ASCII byte ends a run: whitespace (as `char::is_whitespace`, and so the BERT
+/// pre-tokenizer, has it) or punctuation.
 fn is_ascii_split(b: u8) -> bool {
     is_ascii_space(b) || b.is_ascii_punctuation()
 }

@@ -207,7 +207,7 @@ const MAX_EXACT: usize = 16;
 /// The shortest phrase worth looking for in a passage's text.
 const MIN_PHRASE: usize = 5;
 /// Most phrase sets kept for one expression, the most selective first.
-const MAX_PHRASE_SETS: usize = 2;
+const SETS_PER_EXPRESSION: usize = 2;
 
 /// Sets of phrases every match of `pattern` (case-insensitively) holds one of, each set needed:
 /// where the words an expression needs are common, the words in the order it puts them
@@ -228,7 +228,7 @@ pub fn phrases(pattern: &str) -> Vec<Phrases> {
         .collect();
     sets.sort_by_key(|set| (std::cmp::Reverse(shortest(set)), set.len()));
     sets.dedup();
-    sets.truncate(MAX_PHRASE_SETS);
+    sets.truncate(SETS_PER_EXPRESSION);
     sets
 }
 
