@@ -300,7 +300,8 @@ impl Feeder {
 
     fn send(&self, feed: Feed) {
         if let Some(queue) = &self.queue {
-            // Fails only once the thread is gone, which it is not before the queue closes.
+            // Fails only once the thread has ended (after a failure, told to prepare), and then
+            // what it ended with says why.
             let _ = queue.send(feed);
         }
     }
@@ -309,6 +310,7 @@ impl Feeder {
     fn commit(mut self) -> Option<tantivy::TantivyError> {
         self.send(Feed::Commit);
         self.queue = None;
+        // The thread is taken only here and on drop, and this takes the feeder.
         match self.thread.take()?.join() {
             Ok(failed) => failed,
             Err(panic) => std::panic::resume_unwind(panic),
