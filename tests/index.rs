@@ -569,3 +569,42 @@ fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_nex
     assert_eq!((again.indexed, again.unchanged, again.passages), (0, first.indexed, first.passages));
     assert_eq!(dump(t.path()), before);
 }
+
+/// Every `.txt` under `dir`, recursively.
+fn transcripts_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(transcripts_under(&path));
+        } else if path.extension().is_some_and(|e| e == "txt") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn a_segment_whose_passages_were_mostly_reindexed_is_rewritten_without_the_deleted_ones() {
+    let t = TempStudy::sample();
+    update(t.path());
+    let files = transcripts_under(&t.path().join("transcripts"));
+    assert_eq!(files.len(), 12);
+    for file in &files[1..] {
+        let mut text = std::fs::read_to_string(file).unwrap();
+        text.push_str("\nMaya: Thank you for your time.\n");
+        std::fs::write(file, text).unwrap();
+    }
+    let step = update(t.path());
+    assert_eq!((step.indexed, step.unchanged, step.rebuilt), (11, 1, false));
+
+    // Eleven of twelve interviews' passages were deleted from the first segment: tantivy's own
+    // policy leaves them there (fewer than eight segments), the writer's rewrites it.
+    let index = tantivy::Index::open_in_dir(t.path().join(".pith/index")).unwrap();
+    let segments = index.searchable_segment_metas().unwrap();
+    let deleted: u32 = segments.iter().map(|s| s.num_deleted_docs()).sum();
+    assert_eq!(deleted, 0, "{} segments", segments.len());
+    let live: u32 = segments.iter().map(|s| s.num_docs()).sum();
+    assert_eq!(live as usize, dump(t.path()).len());
+}

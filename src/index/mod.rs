@@ -14,6 +14,7 @@
 //! readers never wait.
 
 mod count;
+mod merge;
 mod schema;
 mod search;
 mod state;

@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
+use super::merge::SmallSegments;
 use super::schema::{attr_value, Fields};
 use super::state::{content_hash, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State};
 use super::{index_dir, index_error, lock_path, open_dir, state_path, Stems};
@@ -95,6 +96,7 @@ impl Session {
         let old = if rebuilt { State::default() } else { old };
         let writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(writer_threads(), WRITER_MEMORY).map_err(index_error(&dir))?;
+        writer.set_merge_policy(Box::new(SmallSegments::default()));
         // A writer killed mid-commit leaves files its commit never recorded; this run's commit
         // would name some of them again (a segment's deletes at the same opstamp) and fail.
         writer.garbage_collect_files().wait().map_err(index_error(&dir))?;
