@@ -9,8 +9,8 @@
 //! Here, only small segments merge (a small study's, the few passages of transcripts re-indexed
 //! by a re-run), in tantivy's levels as before; a segment past [`SMALL_DOCS`] live passages (a
 //! full writer budget's holds many times that) is only ever rewritten alone, once most of it is
-//! deleted. A merge joins small segments, about eight of them, so its memory follows the writer's
-//! budget, not the index.
+//! deleted. A merge joins about eight small segments or rewrites one, so its memory follows the
+//! writer's budget, not the index.
 
 use std::collections::HashSet;
 
