@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::util::{json_lines, pith, TempStudy};
+use crate::util::{json_lines, pith, walk, TempStudy};
 
 /// A small study: Maya interviews two Franks and one Debbie. Expectations are in each test.
 fn small_study() -> TempStudy {
@@ -570,26 +570,12 @@ fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_nex
     assert_eq!(dump(t.path()), before);
 }
 
-/// Every `.txt` under `dir`, recursively.
-fn transcripts_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(transcripts_under(&path));
-        } else if path.extension().is_some_and(|e| e == "txt") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
-}
-
 #[test]
 fn a_segment_whose_passages_were_mostly_reindexed_is_rewritten_without_the_deleted_ones() {
     let t = TempStudy::sample();
     update(t.path());
-    let files = transcripts_under(&t.path().join("transcripts"));
+    let mut files = Vec::new();
+    walk(&t.path().join("transcripts"), &mut files);
     assert_eq!(files.len(), 12);
     for file in &files[1..] {
         let mut text = std::fs::read_to_string(file).unwrap();
@@ -601,7 +587,7 @@ fn a_segment_whose_passages_were_mostly_reindexed_is_rewritten_without_the_delet
 
     // Eleven of twelve interviews' passages were deleted from the first segment: tantivy's own
     // policy leaves them there (fewer than eight segments), the writer's rewrites it.
-    let index = tantivy::Index::open_in_dir(t.path().join(".pith/index")).unwrap();
+    let index = tantivy::Index::open_in_dir(pith::index::index_dir(t.path())).unwrap();
     let segments = index.searchable_segment_metas().unwrap();
     let deleted: u32 = segments.iter().map(|s| s.num_deleted_docs()).sum();
     assert_eq!(deleted, 0, "{} segments", segments.len());

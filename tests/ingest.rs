@@ -3,13 +3,13 @@
 //! folder that mixes every format.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pith::ingest::{self, PathKind};
 use pith::model::{Passage, Role, Transcript};
 use pith::segment::{self, RoleRules};
 
-use crate::util::{char_slice, json_lines, pith, repo, shared_corpus, TempStudy};
+use crate::util::{char_slice, json_lines, pith, repo, shared_corpus, walk, TempStudy};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures/ingest").join(name)
@@ -102,19 +102,6 @@ const ROLE_EXCEPTIONS: &[&str] = &["lennys-podcast/interview-q-compilation.md"];
 /// Files in the corpus that are data about transcripts, not transcripts (coding tables,
 /// column descriptions): they must fail with a reason, not yield passages.
 const NOT_TRANSCRIPTS: &[&str] = &["requirements-quality-coded-statements/columns.json"];
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read_dir").filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 #[derive(Default)]
 struct Summary {
