@@ -10,9 +10,14 @@
 #     `tantivy_baseline`), and the Python tag-and-index stack of ../shared/bench (tagger + tantivy-py);
 #   - `pith run` (fresh, 2 threads), `pith --threads 1 run` (fresh; on Linux `--threads N` keeps all
 #     of pith's threads, the index writer's too, on N cores), `pith code --format jsonl > /dev/null`,
-#     `pith run` again unchanged, again after editing one transcript, and `pith run` on the small corpus.
-# Prints MB/s, wall time and peak RSS per row, then the ratios the performance targets are stated in.
-# Environment: BENCH_DIR (work folder, default /tmp/pith-bench), SKIP_PYTHON=1 to skip the Python peers.
+#     `pith run` again unchanged, again after editing one transcript, and `pith run` on the small corpus;
+#   - what a run is made of: `pith index` alone (ingest, code, index; no reports, no run cache) and
+#     `pith run` without the REFI-QDA export;
+# then runs the criterion search bench (benches/search.rs) on an index of the large corpus.
+# Prints MB/s, wall time and peak RSS per row, the search medians, then the ratios the performance
+# targets are stated in.
+# Environment: BENCH_DIR (work folder, default /tmp/pith-bench), SKIP_PYTHON=1 to skip the Python
+# peers, SKIP_SEARCH=1 to skip the search bench (its first build takes a few minutes).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
@@ -88,7 +93,26 @@ row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 cp "$WORK/edited.bak" "$EDITED"
 rm -rf "$SMALL/.pith" "$WORK/out-small"
 row "pith run, small corpus" "$SMALL_BYTES" "$PITH" -q run "$SMALL" --out "$WORK/out-small"
+rm -rf "$BIG/.pith" "$OUT"
+row "pith index alone (no reports)" "$BIG_BYTES" "$PITH" -q index "$BIG"
+rm -rf "$BIG/.pith" "$OUT"
+row "pith run, no REFI-QDA export" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT" --format md,html,json,csv
 rm -rf "$BIG/.pith" "$SMALL/.pith"
+
+# Search medians (ms) on an index of the large corpus, which the bench builds in its own study
+# folder under $WORK (the corpus is only read).
+SEARCH="$WORK/search.tsv"; : > "$SEARCH"
+if [ "${SKIP_SEARCH:-0}" != 1 ]; then
+  echo "== search bench (criterion)" >&2
+  mkdir -p "$WORK/tmp"
+  (cd "$ROOT" && TMPDIR="$WORK/tmp" CRITERION_HOME="$WORK/criterion" PITH_BENCH_CORPUS="$BIG" \
+    cargo bench -q --bench search -- --noplot) > "$WORK/search.out" 2> "$WORK/search.err" \
+    || { echo "FAILED: search bench (see $WORK/search.err)" >&2; tail -5 "$WORK/search.err" >&2; exit 1; }
+  for name in term phrase boolean_persona_filter count_by_persona; do
+    python3 -c 'import json,sys; print(sys.argv[1] + "\t" + str(json.load(open(sys.argv[2]))["median"]["point_estimate"] / 1e6))' \
+      "$name" "$WORK/criterion/search/$name/new/estimates.json" >> "$SEARCH"
+  done
+fi
 
 echo
 echo "corpus: ${MB} MB requested, $BIG_BYTES bytes ($(ls "$BIG" | grep -c '^int_') files); small: $SMALL_BYTES bytes; $(nproc) cores"
@@ -96,7 +120,13 @@ echo
 echo "| run | MB | wall s | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|"
 awk -F'\t' '{printf "| %s | %.1f | %.2f | %.1f | %s |\n", $1, $2/1e6, $3, ($3>0)? $2/1e6/$3 : 0, $4}' "$ROWS"
-python3 - "$ROWS" <<'PY'
+if [ -s "$SEARCH" ]; then
+  echo
+  echo "| search (criterion, index of the large corpus) | median ms |"
+  echo "|---|---:|"
+  awk -F'\t' '{printf "| %s | %.3f |\n", $1, $2}' "$SEARCH"
+fi
+python3 - "$ROWS" "$SEARCH" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -122,4 +152,13 @@ ratio("re-run unchanged / first run", f"{rows['pith run, unchanged'][1] / full:.
 ratio("re-run after one edit / first run", f"{rows['pith run, one file edited'][1] / full:.1%}", "< 10%", rows["pith run, one file edited"][1] / full < 0.10)
 sp = rows["pith run --threads 1"][1] / full
 ratio("2 threads / 1 thread speed-up", f"{sp:.2f}x", ">= 1.7x", sp >= 1.7)
+search = dict((l.split("\t")[0], float(l.split("\t")[1])) for l in open(sys.argv[2]) if l.strip())
+if search:
+    ratio("search: term query, median", f"{search['term']:.2f} ms", "< 2 ms", search["term"] < 2)
+    ratio("search: --count-by persona, median", f"{search['count_by_persona']:.2f} ms", "< 20 ms",
+          search["count_by_persona"] < 20)
+# Not targets: what the run's parts cost, against tantivy alone.
+print("\n| part of a run | throughput / tantivy alone |\n|---|---:|")
+for k in ["pith index alone (no reports)", "pith run, no REFI-QDA export", "pith run"]:
+    print(f"| {k} | {mbs(k) / t:.2f}x |")
 PY

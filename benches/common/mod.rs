@@ -2,8 +2,9 @@
 //! `../shared/corpus/` (or `PITH_BENCH_CORPUS`), read in place.
 //!
 //! The study lives in `$TMPDIR/NAME`: its `transcripts` is a symlink to the corpus (nothing is
-//! copied, nothing is written into the corpus) and a generated `participants.csv` gives every
-//! transcript the name of its top corpus folder as persona.
+//! copied, nothing is written into the corpus). Its `participants.csv` is the corpus's own when it
+//! has one (`benches/corpus.sh` writes one naming each file's persona), else generated: every
+//! transcript gets the name of its top corpus folder as persona.
 
 // Each bench is its own crate and uses part of this.
 #![allow(dead_code)]
@@ -56,14 +57,21 @@ fn study(corpus: &Path, name: &str) -> (PathBuf, Study) {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(corpus, &link).expect("symlink to the corpus");
     }
-    let study = Study::open(&study_dir).expect("study");
-    let mut manifest = String::from("transcript,persona\n");
-    for path in &study.transcripts {
-        let rel = study.relative(path);
-        let persona = rel.split('/').next().unwrap_or("root").to_string();
-        manifest.push_str(&format!("\"{}\",{persona}\n", rel.replace('"', "\"\"")));
-    }
-    pith::fsutil::write_atomic(&study_dir.join("participants.csv"), manifest.as_bytes()).expect("manifest");
+    let manifest = match std::fs::read(corpus.join("participants.csv")) {
+        // Its rows name transcripts by file name, which the study matches by stem.
+        Ok(own) => own,
+        Err(_) => {
+            let study = Study::open(&study_dir).expect("study");
+            let mut manifest = String::from("transcript,persona\n");
+            for path in &study.transcripts {
+                let rel = study.relative(path);
+                let persona = rel.split('/').next().unwrap_or("root").to_string();
+                manifest.push_str(&format!("\"{}\",{persona}\n", rel.replace('"', "\"\"")));
+            }
+            manifest.into_bytes()
+        }
+    };
+    pith::fsutil::write_atomic(&study_dir.join("participants.csv"), &manifest).expect("manifest");
     let study = Study::open(&study_dir).expect("study");
     (study_dir, study)
 }
