@@ -79,3 +79,29 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
     let path = std::env::var_os("PATH").ok_or(())?;
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or(())
 }
+
+#[test]
+fn code_rows_are_one_line_of_json_each_whatever_the_text_holds() {
+    let t = TempStudy::new();
+    let question = "Was it \"hard\", C:\\path\\?";
+    let answer = "Tab\there, bell\u{7}, esc\u{1b}, unit\u{1f}, line\u{2028}sep, para\u{2029}sep, del\u{7f}, \
+                  café — 😀 </script> {\"a\": [1]} done.";
+    t.write("a.txt", format!("Interviewer: {question}\n\nAna: {answer}\n"));
+    let out = pith(["code".as_ref(), t.path().as_os_str()]).stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for line in &lines {
+        assert!(!line.bytes().any(|b| b < 0x20), "a control character is escaped: {line}");
+    }
+    let rows = json_lines(&out);
+    assert_eq!(rows[0]["text"], question);
+    assert_eq!(rows[1]["text"], answer);
+    assert_eq!(rows[1]["question"], question);
+    assert_eq!(
+        rows[1]["start"].as_u64(),
+        Some(("Interviewer: ".len() + question.chars().count() + 2 + "Ana: ".len()) as u64)
+    );
+    let (docs, _) = pith(["code".as_ref(), t.path().as_os_str(), "--documents".as_ref()]).status(0);
+    let docs = json_lines(&docs);
+    assert_eq!(docs[0]["document"], format!("Interviewer: {question}\n\nAna: {answer}\n"));
+}
