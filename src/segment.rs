@@ -201,7 +201,7 @@ pub fn word_count(text: &str) -> usize {
 
 /// The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` lacks 0x0B):
 /// space, and tab through carriage return.
-pub(crate) fn is_ascii_space(b: u8) -> bool {
+pub(crate) const fn is_ascii_space(b: u8) -> bool {
     (b == b' ') | (b.wrapping_sub(b'\t') < 5)
 }
 

@@ -8,7 +8,8 @@
 //!    joined back into one word); ASCII text, most of it, is split in one pass over its bytes
 //!    into the same tokens, without the pre-tokenizer's spans in between;
 //! 2. `normalize`: each word is normalized on its own (NFKC, lowercase, apostrophe folding),
-//!    so offsets always point into the original text and never need re-alignment;
+//!    so offsets always point into the original text and never need re-alignment; ASCII text,
+//!    whose normalized words are its words lowercased, is lowercased whole instead;
 //! 3. `stem`: Snowball stems through a per-thread word → stem cache.
 //!
 //! Invariant: every token's byte range lies inside the input, on char boundaries, in order,
@@ -126,33 +127,45 @@ impl Analyzer {
         out.tokens.clear();
         out.language = Some(self.language);
         let (mut vocabulary, mut one_vocabulary) = (None, true);
-        let ascii = text.is_ascii();
-        let mut chars_before = 0usize;
-        let mut bytes_before = 0usize;
-        tokenize::pre_tokenize(text, |range, kind| {
-            let chars = if ascii {
-                range.clone()
-            } else {
+        if text.is_ascii() {
+            // An ASCII token's normalized form is its text lowercased, so the whole text is
+            // lowercased at once and each token's form is where the token is: no copy per token.
+            out.buf.push_str(text);
+            out.buf.make_ascii_lowercase();
+            tokenize::pre_tokenize_ascii(text, |range, kind| {
+                let norm = range.start as u32..range.end as u32;
+                out.tokens.push(Token {
+                    chars: range.clone(),
+                    bytes: range,
+                    kind,
+                    stem: norm.clone(),
+                    norm,
+                    word: NO_WORD,
+                });
+            });
+        } else {
+            let mut chars_before = 0usize;
+            let mut bytes_before = 0usize;
+            tokenize::pre_tokenize(text, |range, kind| {
                 chars_before += text[bytes_before..range.start].chars().count();
                 bytes_before = range.start;
                 let len = text[range.clone()].chars().count();
-                chars_before..chars_before + len
-            };
-            let norm_start = out.buf.len();
-            self.normalizer.normalize_into(&text[range.clone()], &mut out.buf);
-            let norm = norm_start as u32..out.buf.len() as u32;
-            out.tokens.push(Token { bytes: range, chars, kind, stem: norm.clone(), norm, word: NO_WORD });
-        });
-        // Stemmed once every word is normalized, the stems after the normalized forms: a lookup
-        // reads a word already in place instead of one just written behind the last stem, so the
-        // lookups do not wait on each other through the buffer.
+                let chars = chars_before..chars_before + len;
+                let norm_start = out.buf.len();
+                self.normalizer.normalize_into(&text[range.clone()], &mut out.buf);
+                let norm = norm_start as u32..out.buf.len() as u32;
+                out.tokens.push(Token { bytes: range, chars, kind, stem: norm.clone(), norm, word: NO_WORD });
+            });
+        }
+        // Stemmed once every word is normalized, the stems that are not their word's start after
+        // the normalized forms: a lookup reads a word already in place instead of one just
+        // written behind the last stem, so the lookups do not wait on each other through the buffer.
         stem::with(self.language, |stemmer| {
             let Analysis { buf, tokens, .. } = &mut *out;
             for t in tokens.iter_mut().filter(|t| t.kind == TokenKind::Word) {
-                let stem_start = buf.len() as u32;
-                let (v, id) = stemmer.stem_onto(buf, t.norm.start as usize..t.norm.end as usize);
+                let (stem, v, id) = stemmer.stem_in(buf, t.norm.start as usize..t.norm.end as usize);
                 one_vocabulary &= *vocabulary.get_or_insert(v) == v;
-                t.stem = stem_start..buf.len() as u32;
+                t.stem = stem.start as u32..stem.end as u32;
                 t.word = id;
             }
         });

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::hash::Hasher as _;
 use std::num::NonZeroU64;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hashbrown::HashTable;
@@ -148,7 +149,7 @@ fn hash(word: &[u8]) -> u64 {
 /// Where a word's stem is: its first bytes, or a range of the cache's text.
 enum Stem {
     Start(usize),
-    Kept(std::ops::Range<usize>),
+    Kept(Range<usize>),
 }
 
 impl Cache {
@@ -217,19 +218,22 @@ impl Cache {
 pub(super) struct StemCache<'a>(&'a mut Cache);
 
 impl StemCache<'_> {
-    /// Appends to `buf` the stem of the normalized word at `word` in it; gives the word's id and
-    /// the vocabulary it is in.
-    pub(super) fn stem_onto(&mut self, buf: &mut String, word: std::ops::Range<usize>) -> (Vocabulary, u32) {
+    /// Where the stem of the normalized word at `word` in `buf` is in `buf`: the word's start when
+    /// the stem is that (most are: nothing is copied), else the stem appended to `buf`. Gives too
+    /// the word's id and the vocabulary it is in.
+    pub(super) fn stem_in(&mut self, buf: &mut String, word: Range<usize>) -> (Range<usize>, Vocabulary, u32) {
         let (stem, id) = self.0.lookup(&buf[word.clone()]);
-        match stem {
-            Stem::Start(len) if buf.is_char_boundary(word.start + len) => {
-                buf.extend_from_within(word.start..word.start + len)
-            }
+        let stem = match stem {
+            Stem::Start(len) if buf.is_char_boundary(word.start + len) => word.start..word.start + len,
             // Never: a start is cut at a char boundary.
-            Stem::Start(_) => buf.extend_from_within(word),
-            Stem::Kept(range) => buf.push_str(&self.0.text[range]),
-        }
-        (self.0.vocabulary, id)
+            Stem::Start(_) => word,
+            Stem::Kept(range) => {
+                let start = buf.len();
+                buf.push_str(&self.0.text[range]);
+                start..buf.len()
+            }
+        };
+        (stem, self.0.vocabulary, id)
     }
 }
 
@@ -252,12 +256,16 @@ pub(super) fn with<R>(language: Language, f: impl FnOnce(&mut StemCache<'_>) -> 
 /// Appends the stem of the normalized word `word` to `out`; gives the word's id and the
 /// vocabulary it is in.
 pub(super) fn stem_into(language: Language, word: &str, out: &mut String) -> (Vocabulary, u32) {
-    // Stemmed where the analyzer stems words, at the end of its buffer, then the word taken out.
+    // Stemmed where the analyzer stems words, in its buffer, then the word taken out.
     let start = out.len();
     out.push_str(word);
-    let found = with(language, |cache| cache.stem_onto(out, start..start + word.len()));
-    out.replace_range(start..start + word.len(), "");
-    found
+    let (stem, vocabulary, id) = with(language, |cache| cache.stem_in(out, start..start + word.len()));
+    if stem.start == start {
+        out.truncate(stem.end);
+    } else {
+        out.replace_range(start..stem.start, "");
+    }
+    (vocabulary, id)
 }
 
 #[cfg(test)]

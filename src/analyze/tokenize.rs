@@ -19,7 +19,7 @@ thread_local! {
 /// Calls `emit(byte_range, kind)` for every token of `text`, in order.
 pub(super) fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
     if text.is_ascii() {
-        pre_tokenize_ascii(text, &mut emit);
+        pre_tokenize_ascii(text, emit);
     } else {
         pre_tokenize_at(text, 0, &mut emit);
     }
@@ -28,35 +28,48 @@ pub(super) fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenK
 /// [`pre_tokenize`] of ASCII text in one pass over its bytes, with the BERT pre-tokenizer's
 /// spans (whitespace dropped, each ASCII punctuation character alone, every other run a token)
 /// classified and joined as [`pre_tokenize_at`] does: no spans to collect and read again.
-fn pre_tokenize_ascii(ascii: &str, emit: &mut dyn FnMut(Range<usize>, TokenKind)) {
+pub(super) fn pre_tokenize_ascii(ascii: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
     let text = ascii.as_bytes();
     let n = text.len();
-    // The end of the run of bytes that are neither whitespace nor punctuation from `at`.
-    let run_end = |mut at: usize| {
-        while at < n && !is_ascii_split(text[at]) {
-            at += 1;
+    // The end of the run of bytes that are neither whitespace nor punctuation from `at`, and
+    // what the run is, as `classify` has it.
+    let run = |at: usize| {
+        let (mut end, mut digits) = (at, true);
+        while end < n {
+            let class = ASCII[usize::from(text[end])];
+            if class & (SPACE | PUNCT) != 0 {
+                break;
+            }
+            digits &= class & DIGIT != 0;
+            end += 1;
         }
-        at
+        let kind = if end == at + 1 && ASCII[usize::from(text[at])] & ALNUM == 0 {
+            TokenKind::Punct
+        } else if digits {
+            TokenKind::Number
+        } else {
+            TokenKind::Word
+        };
+        (end, kind)
     };
     let mut i = 0;
     while i < n {
-        let b = text[i];
-        if is_ascii_space(b) {
+        let class = ASCII[usize::from(text[i])];
+        if class & SPACE != 0 {
             i += 1;
             continue;
         }
-        if b.is_ascii_punctuation() {
+        if class & PUNCT != 0 {
             emit(i..i + 1, TokenKind::Punct);
             i += 1;
             continue;
         }
         let start = i;
-        let mut end = run_end(i);
-        let mut kind = classify(&ascii[start..end]);
+        let (mut end, mut kind) = run(i);
         // Join word ' word into one token ("don't", "we're", "o'clock").
         while kind != TokenKind::Punct && end + 1 < n && text[end] == b'\'' {
-            let next = run_end(end + 1);
-            if next == end + 1 || classify(&ascii[end + 1..next]) == TokenKind::Punct {
+            let (next, next_kind) = run(end + 1);
+            if next == end + 1 || next_kind == TokenKind::Punct {
                 break;
             }
             end = next;
@@ -67,11 +80,32 @@ fn pre_tokenize_ascii(ascii: &str, emit: &mut dyn FnMut(Range<usize>, TokenKind)
     }
 }
 
-/// Whether an ASCII byte ends a run: whitespace (as `char::is_whitespace`, and so the BERT
-/// pre-tokenizer, has it) or punctuation.
-fn is_ascii_split(b: u8) -> bool {
-    is_ascii_space(b) || b.is_ascii_punctuation()
-}
+/// Classes of a byte for [`pre_tokenize_ascii`]: whitespace (as `char::is_whitespace`, and so the
+/// BERT pre-tokenizer, has it), punctuation, digit, letter or digit; none for other bytes.
+const SPACE: u8 = 1;
+const PUNCT: u8 = 2;
+const DIGIT: u8 = 4;
+const ALNUM: u8 = 8;
+static ASCII: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] = if is_ascii_space(byte) {
+            SPACE
+        } else if byte.is_ascii_punctuation() {
+            PUNCT
+        } else if byte.is_ascii_digit() {
+            DIGIT | ALNUM
+        } else if byte.is_ascii_alphanumeric() {
+            ALNUM
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 fn pre_tokenize_at(text: &str, base: usize, emit: &mut dyn FnMut(Range<usize>, TokenKind)) {
     // The BERT pre-tokenizer counts in u32; split anything larger (never a real passage).
@@ -164,7 +198,7 @@ mod tests {
 
     fn ascii(text: &str) -> Vec<(Range<usize>, TokenKind)> {
         let mut out = Vec::new();
-        pre_tokenize_ascii(text, &mut |r, k| out.push((r, k)));
+        pre_tokenize_ascii(text, |r, k| out.push((r, k)));
         out
     }
 
