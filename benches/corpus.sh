@@ -14,14 +14,16 @@
 #   - what a run is made of: `pith index` alone (ingest, code, index; no reports, no run cache) and
 #     `pith run` without the REFI-QDA export;
 # then runs the criterion search bench (benches/search.rs) on an index of the large corpus.
+# Each row is the fastest of BEST_OF runs (default 3; the re-runs once), its peak RSS the highest.
 # Prints MB/s, wall time and peak RSS per row, the search medians, then the ratios the performance
 # targets are stated in.
 # Environment: BENCH_DIR (work folder, default /tmp/pith-bench), SKIP_PYTHON=1 to skip the Python
-# peers, SKIP_SEARCH=1 to skip the search bench (its first build takes a few minutes).
+# peers, SKIP_SEARCH=1 to skip the search bench (its first build takes a few minutes), BEST_OF=N.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
 MB="${1:-200}"; SMALL_MB="${2:-20}"
+BEST_OF="${BEST_OF:-3}"
 WORK="${BENCH_DIR:-/tmp/pith-bench}"
 [ -d "$SHARED" ] || { echo "benches/corpus.sh: ../shared/bench is not beside the repository" >&2; exit 1; }
 mkdir -p "$WORK"
@@ -58,16 +60,24 @@ if [ "${SKIP_PYTHON:-0}" != 1 ]; then
 fi
 
 ROWS="$WORK/rows.tsv"; : > "$ROWS"
-# row LABEL BYTES CMD... : runs CMD under time -v, records wall seconds and peak RSS
+# row LABEL BYTES CMD... : runs CMD under time -v BEST_OF times (REPEAT, when set, for this row),
+# running the shell command PREP (when set) before each; records the fastest wall seconds and the
+# highest peak RSS. A shared host's load moves within a minute: the fastest of a few runs is the
+# one it disturbed least, and every row, the baselines' too, is taken the same way.
 row() {
   local label="$1" bytes="$2"; shift 2
   local log="$WORK/$(tr -c 'A-Za-z0-9' '_' <<< "$label")"
-  echo "== $label" >&2
-  /usr/bin/time -v -o "$log.time" "$@" > "$log.out" 2> "$log.err" || { echo "FAILED: $label (see $log.err)" >&2; tail -5 "$log.err" >&2; return 1; }
-  local wall rss
-  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.3f", s}' "$log.time")"
-  rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log.time")"
-  printf '%s\t%s\t%s\t%s\n' "$label" "$bytes" "$wall" "$rss" >> "$ROWS"
+  local n="${REPEAT:-$BEST_OF}" i wall rss best="" peak=0
+  for ((i = 1; i <= n; i++)); do
+    echo "== $label ($i of $n)" >&2
+    if [ -n "${PREP:-}" ]; then eval "$PREP"; fi
+    /usr/bin/time -v -o "$log.time" "$@" > "$log.out" 2> "$log.err" || { echo "FAILED: $label (see $log.err)" >&2; tail -5 "$log.err" >&2; return 1; }
+    wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.3f", s}' "$log.time")"
+    rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log.time")"
+    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN {exit !(a < b)}'; then best="$wall"; fi
+    if [ "$rss" -gt "$peak" ]; then peak="$rss"; fi
+  done
+  printf '%s\t%s\t%s\t%s\n' "$label" "$bytes" "$best" "$peak" >> "$ROWS"
 }
 cat_all() { find "$1" -name '*.txt' -type f -exec cat {} + > /dev/null; }
 cat_all "$BIG"; cat_all "$SMALL"
@@ -78,25 +88,22 @@ if [ -n "$PY" ]; then
   row "python tagger (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_pytagger.py" "$BIG"
   row "tantivy-py (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_tantivy.py" "$BIG"
 fi
-rm -rf "$BIG/.pith" "$OUT"
-row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+FRESH='rm -rf "$BIG/.pith" "$OUT"'
+PREP="$FRESH" row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 # Right after the 2-thread run, so that the host's load (which moves over minutes on a shared
 # machine) is as alike as it can be for the speed-up; it leaves the same state for the re-runs.
-rm -rf "$BIG/.pith" "$OUT"
-row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
+PREP="$FRESH" row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
 row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
-row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+# The re-runs once each: each starts from the state the row before it left.
+REPEAT=1 row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 EDITED="$(find "$BIG" -name 'int_*.txt' | LC_ALL=C sort | sed -n 1p)"  # sed reads it all: no SIGPIPE
 cp "$EDITED" "$WORK/edited.bak"
 echo "Interviewer: One more question, what worries you most about the budget?" >> "$EDITED"
-row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
+REPEAT=1 row "pith run, one file edited" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 cp "$WORK/edited.bak" "$EDITED"
-rm -rf "$SMALL/.pith" "$WORK/out-small"
-row "pith run, small corpus" "$SMALL_BYTES" "$PITH" -q run "$SMALL" --out "$WORK/out-small"
-rm -rf "$BIG/.pith" "$OUT"
-row "pith index alone (no reports)" "$BIG_BYTES" "$PITH" -q index "$BIG"
-rm -rf "$BIG/.pith" "$OUT"
-row "pith run, no REFI-QDA export" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT" --format md,html,json,csv
+PREP='rm -rf "$SMALL/.pith" "$WORK/out-small"' row "pith run, small corpus" "$SMALL_BYTES" "$PITH" -q run "$SMALL" --out "$WORK/out-small"
+PREP="$FRESH" row "pith index alone (no reports)" "$BIG_BYTES" "$PITH" -q index "$BIG"
+PREP="$FRESH" row "pith run, no REFI-QDA export" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT" --format md,html,json,csv
 rm -rf "$BIG/.pith" "$SMALL/.pith"
 
 # Search medians (ms) on an index of the large corpus, which the bench builds in its own study
