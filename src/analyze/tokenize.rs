@@ -80,12 +80,14 @@ pub(super) fn pre_tokenize_ascii(ascii: &str, mut emit: impl FnMut(Range<usize>,
     }
 }
 
-/// Classes of a byte for [`pre_tokenize_ascii`]: whitespace (as `char::is_whitespace`, and so the
-/// BERT pre-tokenizer, has it), punctuation, digit, letter or digit; none for other bytes.
 const SPACE: u8 = 1;
 const PUNCT: u8 = 2;
 const DIGIT: u8 = 4;
 const ALNUM: u8 = 8;
+
+/// The class of each byte for [`pre_tokenize_ascii`]: [`SPACE`] (whitespace as `char::is_whitespace`,
+/// and so the BERT pre-tokenizer, has it), [`PUNCT`], [`DIGIT`] and [`ALNUM`] for a digit, [`ALNUM`]
+/// for a letter; 0 for the other bytes (controls), which join runs.
 static ASCII: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
