@@ -146,7 +146,7 @@ impl Analyzer {
         } else {
             let mut chars_before = 0usize;
             let mut bytes_before = 0usize;
-            tokenize::pre_tokenize(text, |range, kind| {
+            tokenize::pre_tokenize_spans(text, |range, kind| {
                 chars_before += text[bytes_before..range.start].chars().count();
                 bytes_before = range.start;
                 let len = text[range.clone()].chars().count();

@@ -16,16 +16,13 @@ thread_local! {
         std::cell::RefCell::new((PreTokenizerScratch::default(), Vec::new()));
 }
 
-/// Calls `emit(byte_range, kind)` for every token of `text`, in order.
-pub(super) fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
-    if text.is_ascii() {
-        pre_tokenize_ascii(text, emit);
-    } else {
-        pre_tokenize_at(text, 0, &mut emit);
-    }
+/// Calls `emit(byte_range, kind)` for every token of `text`, in order, through the BERT
+/// pre-tokenizer's spans (any text; ASCII text takes [`pre_tokenize_ascii`], which gives the same).
+pub(super) fn pre_tokenize_spans(text: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
+    pre_tokenize_at(text, 0, &mut emit);
 }
 
-/// [`pre_tokenize`] of ASCII text in one pass over its bytes, with the BERT pre-tokenizer's
+/// [`pre_tokenize_spans`] of ASCII text in one pass over its bytes, with the BERT pre-tokenizer's
 /// spans (whitespace dropped, each ASCII punctuation character alone, every other run a token)
 /// classified and joined as [`pre_tokenize_at`] does: no spans to collect and read again.
 pub(super) fn pre_tokenize_ascii(ascii: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
@@ -173,6 +170,15 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The tokens of `text` the way the analyzer takes them.
+    fn pre_tokenize(text: &str, mut emit: impl FnMut(Range<usize>, TokenKind)) {
+        if text.is_ascii() {
+            pre_tokenize_ascii(text, emit);
+        } else {
+            pre_tokenize_spans(text, &mut emit);
+        }
+    }
+
     fn split(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         pre_tokenize(text, |r, _| out.push(&text[r]));
@@ -194,7 +200,7 @@ mod tests {
     /// not ASCII goes.
     fn through_spans(text: &str) -> Vec<(Range<usize>, TokenKind)> {
         let mut out = Vec::new();
-        pre_tokenize_at(text, 0, &mut |r, k| out.push((r, k)));
+        pre_tokenize_spans(text, |r, k| out.push((r, k)));
         out
     }
 
