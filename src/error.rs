@@ -110,6 +110,17 @@ pub enum Error {
     /// A transcript could not be read and `--strict` asked to stop at the first one.
     #[error("{0}")]
     Strict(Diagnostic),
+    /// A path pith would write, create, delete or read through is a symbolic link it did not make.
+    #[error(
+        "{}: is a symbolic link; pith never writes, deletes or reads through a link in its own folders \
+         or leading out of the study: remove the link{}",
+        path.display(),
+        if path.components().any(|c| c.as_os_str() == crate::study::STATE_DIR) { " (.pith is pith's own folder, safe to delete)" } else { "" }
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
     /// An option given to the library is invalid (unknown attribute, bad format name).
     #[error("{0}")]
     Invalid(String),

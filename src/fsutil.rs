@@ -17,6 +17,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Refuses `path` and, for a folder, the entries in it when any is a symbolic link: pith makes
+/// none, so one in its own folders was put there to redirect a write or a delete.
+pub fn refuse_symlinks(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    if meta.file_type().is_symlink() {
+        return Err(Error::Symlink { path: path.to_path_buf() });
+    }
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))?.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                return Err(Error::Symlink { path: entry.path() });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a settings or lexicon file of at most `limit` bytes. Anything but a regular file (a
+/// FIFO would block forever, a device never end) is refused before it is opened.
+pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MB, the most pith reads of such a file", limit >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Prefix of the temporary files [`write_atomic`] renames into place.
 pub const TEMP_PREFIX: &str = ".pith-tmp-";
 

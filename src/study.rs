@@ -154,8 +154,11 @@ impl Study {
         if !meta.is_dir() {
             return Err(Error::NotAStudy { path: root.to_path_buf(), reason: "not a folder" });
         }
-        let config = read_config(&root.join(CONFIG_FILE))?;
         let canonical_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+        for name in [CONFIG_FILE, MANIFEST_FILE, "transcripts"] {
+            refuse_link_out(&canonical_root, &root.join(name))?;
+        }
+        let config = read_config(&root.join(CONFIG_FILE))?;
         check_lexicon_paths(root, &canonical_root, &config)?;
         let nested = root.join("transcripts");
         let bare = !nested.is_dir();
@@ -163,7 +166,7 @@ impl Study {
         let manifest_path = root.join(MANIFEST_FILE);
         let mut diagnostics = Vec::new();
         let manifest =
-            if manifest_path.is_file() { read_manifest(&manifest_path, &mut diagnostics)? } else { Vec::new() };
+            if manifest_path.exists() { read_manifest(&manifest_path, &mut diagnostics)? } else { Vec::new() };
         let mut transcripts = Vec::new();
         let walk = Walk { root: &transcripts_dir, study: &canonical_root, bare };
         walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
@@ -271,12 +274,31 @@ fn slash_path(p: &Path) -> String {
     p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
+/// Refuses `path` when it is a symbolic link that leads out of the study (or nowhere): what lies
+/// outside the study is read only when the user names it.
+fn refuse_link_out(canonical_root: &Path, path: &Path) -> Result<()> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && !path.canonicalize().is_ok_and(|c| c.starts_with(canonical_root)) {
+        return Err(Error::Symlink { path: path.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// The most of `pith.toml` read: settings are a few lines.
+const CONFIG_LIMIT: u64 = 1 << 20;
+/// The most of `participants.csv` read.
+const MANIFEST_LIMIT: u64 = 64 << 20;
+
 fn read_config(path: &Path) -> Result<Config> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let bytes = match crate::fsutil::read_regular(path, CONFIG_LIMIT) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => return Err(Error::io(path, e)),
     };
+    let text = String::from_utf8(bytes).map_err(|_| Error::Config {
+        location: Location::new(path, None),
+        message: "not UTF-8 text: save pith.toml as UTF-8".into(),
+    })?;
     toml::from_str(&text).map_err(|e| Error::Config {
         location: Location::new(path, e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)),
         message: e.message().trim().to_string(),
@@ -287,7 +309,7 @@ fn read_config(path: &Path) -> Result<Config> {
 const TRANSCRIPT_COLUMNS: &[&str] = &["transcript", "file", "filename", "interview"];
 
 fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::fsutil::read_regular(path, MANIFEST_LIMIT).map_err(|e| Error::io(path, e))?;
     parse_manifest(path, &bytes, diagnostics)
 }
 

@@ -11,3 +11,4 @@ mod interrupt;
 mod privacy;
 mod report;
 mod sample;
+mod trust;

@@ -148,11 +148,17 @@ pub fn char_slice(text: &str, start: usize, end: usize) -> String {
 }
 
 /// `../shared` (or `$PITH_SHARED`, for a worktree that has it elsewhere), or `None` with a message
-/// naming what is skipped. CI always has `../shared` beside the clone.
+/// naming what is skipped. Under `CI=true` a missing `../shared` fails the test instead: a CI
+/// without it would pass without testing.
 pub fn shared_dir(what: &str) -> Option<PathBuf> {
     let p = std::env::var_os("PITH_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
     if p.join(what).exists() {
         Some(p)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{} is not there, and CI must test with it (set PITH_SHARED or put shared/ beside the clone)",
+            p.join(what).display()
+        );
     } else {
         eprintln!(
             "skipping: {} is not there (set PITH_SHARED, or put shared/ beside the repository)",

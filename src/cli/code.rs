@@ -120,7 +120,8 @@ fn render(interview: &CodedInterview, lexicon: &Lexicon, format: Format, documen
         (Format::Csv, true) => {
             let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut out);
             let d = document_row(interview);
-            writer.write_record([d.interview, d.source, d.document])?;
+            let cell = |t: &str| pith::report::csv_cell(t).into_owned();
+            writer.write_record([cell(d.interview), cell(d.source), cell(d.document)])?;
             writer.flush()?;
         }
         (Format::Csv, false) => {

@@ -125,6 +125,10 @@ pub fn produce(
         }
     }
     let mut names: Vec<Names> = Vec::new();
+    if out.is_none() {
+        // A link at the default output folder leads out of the study; a named folder is the user's.
+        pith::fsutil::refuse_symlinks(&study.join(OUT_DIR))?;
+    }
     let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
     let request = run_request(&out, &formats, by, redact);
     if with_index {

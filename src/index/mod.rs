@@ -41,6 +41,38 @@ pub fn index_dir(study: &Path) -> PathBuf {
     study.join(STATE_DIR).join("index")
 }
 
+/// Where a rebuild writes the new index, switched in for [`index_dir`] when it commits.
+fn rebuild_dir(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("index.new")
+}
+
+/// Where the replaced index waits, for the moment of the switch, to be removed.
+fn retired_dir(study: &Path) -> PathBuf {
+    study.join(STATE_DIR).join("index.old")
+}
+
+/// The folder holding the study's committed index: [`retired_dir`] only when a writer was killed
+/// between the two renames of a switch.
+fn live_dir(study: &Path) -> PathBuf {
+    let dir = index_dir(study);
+    let retired = retired_dir(study);
+    if !dir.exists() && retired.exists() {
+        retired
+    } else {
+        dir
+    }
+}
+
+/// Refuses a study whose `.pith` folder, or anything pith keeps in it, is a symbolic link: a
+/// write, a delete or a read would go where the link leads.
+pub fn check_state_dir(study: &Path) -> Result<()> {
+    crate::fsutil::refuse_symlinks(&study.join(STATE_DIR))?;
+    for dir in [index_dir(study), rebuild_dir(study), retired_dir(study)] {
+        crate::fsutil::refuse_symlinks(&dir)?;
+    }
+    Ok(())
+}
+
 fn state_path(study: &Path) -> PathBuf {
     study.join(STATE_DIR).join("state.json")
 }
@@ -84,10 +116,11 @@ pub fn open(study: &Path) -> Result<StudyIndex> {
     if !study.is_dir() {
         return Err(Error::NotAStudy { path: study.to_path_buf(), reason: "not a folder" });
     }
+    check_state_dir(study)?;
     let not_indexed = || Error::NotIndexed { study: study.to_path_buf() };
     let state = state::State::load(&state_path(study)).ok_or_else(not_indexed)?;
     let language = Language::parse(&state.language).ok_or_else(not_indexed)?;
-    let dir = index_dir(study);
+    let dir = live_dir(study);
     let (index, fields) = open_dir(&dir, false)?.ok_or_else(not_indexed)?;
     StudyIndex::new(index, fields, language, dir)
 }

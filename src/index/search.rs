@@ -162,6 +162,9 @@ pub struct GroupCount {
     pub total_interviews: u64,
 }
 
+/// How deep a query's brackets may nest.
+pub const MAX_NESTING: usize = 64;
+
 /// An index opened for searching. Cheap to keep; every search sees the last commit.
 pub struct StudyIndex {
     index: Index,
@@ -187,8 +190,24 @@ impl StudyIndex {
         Ok(StudyIndex { index, reader, fields, parser, analyzer, dir })
     }
 
+    /// A failure of tantivy's, checked against the index's checksums: damage is named as such.
     fn err(&self) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
-        move |source| Error::Index { path: self.dir.clone(), source }
+        move |source| match self.index.validate_checksum() {
+            Ok(damaged) if !damaged.is_empty() => {
+                let mut files: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+                files.sort();
+                Error::Index {
+                    path: self.dir.clone(),
+                    source: tantivy::TantivyError::DataCorruption(tantivy::error::DataCorruption::comment_only(
+                        format!(
+                            "the index is damaged ({}): the next `pith run` or `pith index` rebuilds it",
+                            files.join(", ")
+                        ),
+                    )),
+                }
+            }
+            _ => Error::Index { path: self.dir.clone(), source },
+        }
     }
 
     /// Passages in the index.
@@ -197,8 +216,21 @@ impl StudyIndex {
     }
 
     /// The query of a request: the user's query, parsed, and every filter as a required term.
+    /// [`Error::Query`] for brackets nested past [`MAX_NESTING`].
     fn query(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
         let bad = |reason: String| Error::Query { query: req.query.clone(), reason };
+        // The grammar's parser recurses once per bracket: thousands of them overflow its stack.
+        let mut depth = 0usize;
+        for (at, c) in req.query.chars().enumerate() {
+            depth = match c {
+                '(' => depth + 1,
+                ')' => depth.saturating_sub(1),
+                _ => depth,
+            };
+            if depth > MAX_NESTING {
+                return Err(bad(format!("at character {}: brackets nested more than {MAX_NESTING} deep", at + 1)));
+            }
+        }
         let (_, errors) = tantivy::query_grammar::parse_query_lenient(&req.query);
         if let Some(e) = errors.first() {
             let at = req.query.get(..e.pos).map_or(e.pos, |s| s.chars().count()) + 1;

@@ -33,6 +33,24 @@ pub struct State {
     /// The last complete `pith run` without diagnostics, if the last writer was one.
     #[serde(default)]
     pub run: Option<RunRecord>,
+    /// The index's files as the last commit left them: one that moved since is checked for damage.
+    #[serde(default)]
+    pub index_files: BTreeMap<String, Stamp>,
+}
+
+/// The stamps of an index folder's files (tantivy's lock files aside, which any reader touches).
+pub fn index_stamps(dir: &Path) -> BTreeMap<String, Stamp> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".lock") {
+                return None;
+            }
+            Some((name, Stamp::of(&e.path())?))
+        })
+        .collect()
 }
 
 /// What was seen of one transcript.
@@ -167,6 +185,7 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock of `study` at `path`; [`Error::Locked`] while another process holds it.
     pub fn acquire(study: &Path, path: &Path) -> Result<Lock> {
+        super::check_state_dir(study)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }

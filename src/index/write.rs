@@ -12,8 +12,10 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::merge::SmallSegments;
 use super::schema::{attr_value, Fields};
-use super::state::{content_hash, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State};
-use super::{index_dir, index_error, lock_path, open_dir, state_path, Stems};
+use super::state::{
+    content_hash, index_stamps, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State,
+};
+use super::{index_dir, index_error, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Stems};
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
 use crate::lexicon::Lexicon;
@@ -64,7 +66,33 @@ pub struct Session {
     new: Mutex<State>,
     counts: Mutex<(usize, usize)>,
     rebuilt: bool,
+    switch: Option<Switch>,
+    live: std::path::PathBuf,
     state_file: std::path::PathBuf,
+}
+
+/// A rebuilt index, written beside the live one, to be put in its place once committed.
+struct Switch {
+    built: std::path::PathBuf,
+    live: std::path::PathBuf,
+    retired: std::path::PathBuf,
+}
+
+impl Switch {
+    /// Puts the built index in place of the live one: two renames, then the old one removed.
+    fn apply(self) -> Result<()> {
+        if self.retired.exists() {
+            std::fs::remove_dir_all(&self.retired).map_err(|e| Error::io(&self.retired, e))?;
+        }
+        if self.live.exists() {
+            std::fs::rename(&self.live, &self.retired).map_err(|e| Error::io(&self.live, e))?;
+        }
+        std::fs::rename(&self.built, &self.live).map_err(|e| Error::io(&self.built, e))?;
+        if self.retired.exists() {
+            std::fs::remove_dir_all(&self.retired).map_err(|e| Error::io(&self.retired, e))?;
+        }
+        Ok(())
+    }
 }
 
 impl Session {
@@ -80,10 +108,26 @@ impl Session {
             .filter(|s| s.study == fingerprint && s.language == language.name())
             .unwrap_or_default();
         let rebuilt = old.study.is_empty();
-        let dir = index_dir(root);
-        let opened = if rebuilt { None } else { open_dir(&dir, false).ok().flatten() };
-        // An index that does not open is rebuilt whole, whatever the state file says.
+        let live = index_dir(root);
+        let retired = retired_dir(root);
+        if !live.exists() && retired.exists() {
+            // Killed between the two renames of a switch: the retired index is the committed one.
+            std::fs::rename(&retired, &live).map_err(|e| Error::io(&retired, e))?;
+        }
+        let opened = if rebuilt { None } else { open_dir(&live, false).ok().flatten() };
+        // Files that moved since the last commit are checked against tantivy's checksums: a
+        // damaged index is rebuilt, not trusted.
+        let opened = opened.filter(|(index, _)| {
+            index_stamps(&live) == old.index_files || index.validate_checksum().is_ok_and(|damaged| damaged.is_empty())
+        });
+        // An index that does not open is rebuilt whole, whatever the state file says. A rebuild
+        // writes beside the live index, which searches keep reading until the new one commits.
         let rebuilt = opened.is_none();
+        let dir = if rebuilt { rebuild_dir(root) } else { live.clone() };
+        let unfinished = rebuild_dir(root);
+        if !rebuilt && unfinished.exists() {
+            std::fs::remove_dir_all(&unfinished).map_err(|e| Error::io(&unfinished, e))?;
+        }
         let (index, fields) = match opened {
             Some(found) => found,
             None => {
@@ -106,8 +150,10 @@ impl Session {
             transcripts: BTreeMap::new(),
             saved_ns: 0,
             run: None,
+            index_files: BTreeMap::new(),
         };
         let feeder = Feeder::start(writer, fields).map_err(|e| Error::io(&dir, e))?;
+        let switch = rebuilt.then(|| Switch { built: dir.clone(), live: live.clone(), retired });
         Ok(Session {
             _lock: lock,
             dir,
@@ -120,6 +166,8 @@ impl Session {
             new: Mutex::new(new),
             counts: Mutex::new((0, 0)),
             rebuilt,
+            switch,
+            live,
             state_file: state_path(root),
         })
     }
@@ -188,6 +236,8 @@ impl Session {
             feeder: self.feeder,
             new,
             update,
+            switch: self.switch,
+            live: self.live,
             state_file: self.state_file,
         }
     }
@@ -201,6 +251,8 @@ pub struct Prepared {
     feeder: Feeder,
     new: State,
     update: Update,
+    switch: Option<Switch>,
+    live: std::path::PathBuf,
     state_file: std::path::PathBuf,
 }
 
@@ -212,13 +264,18 @@ impl Prepared {
         if let Some(e) = self.feeder.commit() {
             return Err(index_error(&dir)(e));
         }
-        let mut new = self.new;
-        new.run = run;
-        new.saved_ns = now_ns();
-        new.save(&self.state_file)?;
         // From the commit's record: a reader would open every segment's files to count them.
         let segments = self.index.searchable_segment_metas().map_err(index_error(&dir))?;
         let passages = segments.iter().map(|m| u64::from(m.num_docs())).sum();
+        drop(self.index);
+        if let Some(switch) = self.switch {
+            switch.apply()?;
+        }
+        let mut new = self.new;
+        new.run = run;
+        new.index_files = index_stamps(&self.live);
+        new.saved_ns = now_ns();
+        new.save(&self.state_file)?;
         Ok(Update { passages, ..self.update })
     }
 }
@@ -434,6 +491,7 @@ pub fn up_to_date(study: &Study, lexicon: &Lexicon, request: &str) -> Result<Opt
         && state.study == fingerprint
         && state.language == study.language()?.name()
         && index_dir(root).is_dir()
+        && index_stamps(&index_dir(root)) == state.index_files
         && study.transcripts.len() == state.transcripts.len()
         && study.transcripts.iter().all(|path| {
             let source = study.source(path);

@@ -135,7 +135,9 @@ impl Lexicon {
             match lexicon_files(path) {
                 Ok(files) => {
                     for file in files {
-                        match std::fs::read_to_string(&file) {
+                        let text = crate::fsutil::read_regular(&file, FILE_LIMIT)
+                            .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")));
+                        match text {
                             Ok(text) => sources.push((Origin::File(file), text)),
                             Err(e) => errors.push(LexiconError {
                                 location: Location::new(&file, None),
@@ -234,6 +236,9 @@ impl Lexicon {
     }
 }
 
+/// The most of one lexicon file read (a WordStat-sized dictionary is a few MB).
+const FILE_LIMIT: u64 = 64 << 20;
+
 /// The `*.toml` files under `path` (or `path` itself), sorted, recursively.
 fn lexicon_files(path: &Path) -> Result<Vec<PathBuf>, LexiconError> {
     let meta = std::fs::metadata(path)
@@ -250,7 +255,13 @@ fn lexicon_files(path: &Path) -> Result<Vec<PathBuf>, LexiconError> {
         })?;
         for entry in entries.flatten() {
             let p = entry.path();
-            if p.is_dir() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_symlink() && p.extension().is_some_and(|e| e == "toml") {
+                return Err(LexiconError {
+                    location: Location::new(&p, None),
+                    message: "is a symbolic link: lexicons in a folder are read only as files of their own".into(),
+                });
+            } else if kind.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|e| e == "toml") {
                 out.push(p);

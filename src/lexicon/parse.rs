@@ -73,17 +73,29 @@ pub(super) struct Entry {
     pub(super) disabled: bool,
 }
 
-fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+/// Line numbers of byte offsets in one text: the newlines are found once, each lookup is a
+/// binary search (a lexicon of 100,000 terms asks 100,000 times).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        Lines(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i).collect())
+    }
+
+    /// The 1-based line holding `byte`.
+    fn line(&self, byte: usize) -> usize {
+        self.0.partition_point(|&nl| nl < byte) + 1
+    }
 }
 
 /// Parses one lexicon file.
 pub(super) fn parse_file(analyzer: &Analyzer, origin: &Origin, text: &str) -> Result<Vec<Entry>, Vec<LexiconError>> {
     let path = origin.path();
-    let at = |byte: usize| Location::new(&path, Some(line_of(text, byte)));
+    let lines = Lines::of(text);
+    let at = |byte: usize| Location::new(&path, Some(lines.line(byte)));
     let err = |byte: usize, message: String| LexiconError { location: at(byte), message };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start));
+        let line = e.span().map(|s| lines.line(s.start));
         vec![LexiconError {
             location: Location::new(&path, line),
             message: format!("invalid TOML: {}", e.message().trim()),

@@ -132,7 +132,8 @@ impl Writer {
         Ok(())
     }
 
-    /// Renders every format, then writes them into the output folder; returns the paths written.
+    /// Renders every format, then writes them into the output folder and removes the files of
+    /// the formats not asked for; returns the paths written.
     /// Formats render in parallel, and their files are written in parallel: none is written
     /// unless all rendered.
     pub fn finish(mut self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
@@ -145,6 +146,17 @@ impl Writer {
         files.extend(rendered.into_iter().flatten().map(|(name, bytes)| Output::File(self.out.join(name), bytes)));
         let mut written: Vec<PathBuf> = files.into_par_iter().map(|f| f.put(&self.out)).collect::<Result<_>>()?;
         written.sort();
+        // The folder's pith files are this run's: one a run with other formats (or `--redact`)
+        // left would sit beside the new ones as if current.
+        for format in ReportFormat::ALL.into_iter().filter(|f| !self.formats.contains(f)) {
+            for name in format.file_names() {
+                let path = self.out.join(name);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path, e)),
+                    _ => {}
+                }
+            }
+        }
         Ok(written)
     }
 }
@@ -189,6 +201,17 @@ impl Preparer {
     /// Prepares one coded interview for [`Writer::add`].
     pub fn prepare(&self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<Prepared> {
         Ok(Prepared { qdpx: if self.qdpx { Some(qdpx::part(lexicon, interview)?) } else { None } })
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice for CSV injection),
+/// which spreadsheets show as text and do not display.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

@@ -185,19 +185,20 @@ impl PassageRow<'_> {
             .iter()
             .map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.to_string() })
             .collect();
+        let cell = |t: &str| super::csv_cell(t).into_owned();
         [
-            self.interview.to_string(),
-            self.participant.to_string(),
-            self.persona.to_string(),
+            cell(self.interview),
+            cell(self.participant),
+            cell(self.persona),
             self.passage.to_string(),
-            self.speaker.unwrap_or("").to_string(),
+            cell(self.speaker.unwrap_or("")),
             self.role.to_string(),
             self.start.to_string(),
             self.end.to_string(),
             self.time.map(|t| t.to_string()).unwrap_or_default(),
-            self.question.unwrap_or("").to_string(),
+            cell(self.question.unwrap_or("")),
             codes.join(";"),
-            self.text.to_string(),
+            cell(self.text),
         ]
     }
 }

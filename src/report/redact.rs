@@ -10,11 +10,15 @@
 //! (the study's `interviewers` and speakers placed as interviewers) become `Interviewer`.
 //! Interview ids, which come from file names, become `I01`, `I02`, … in sorted order.
 //! Emails become `[email]`, phone numbers `[phone]`, URLs `[url]`. Distinctive terms that are
-//! or contain a name are dropped. Matching is whole-word and case-insensitive.
+//! or contain a name are dropped. Matching is whole-word and case-insensitive, on text and names
+//! folded alike ([`fold`]: compatibility forms, accents dropped, apostrophes and dashes of every
+//! kind as `'` and `-`), so `O’Brien`, an NFD `Siobhán` and `Siobhan` are all the name given; a
+//! name's parts between spaces, apostrophes and hyphens are replaced too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regex::{Captures, Regex};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use crate::aggregate::{Aggregates, Quote};
 use crate::error::{Error, Result};
@@ -52,6 +56,33 @@ pub struct Redactor {
     interviews: HashMap<String, String>,
     /// Lowercase speaker label -> replacement.
     speakers: HashMap<String, String>,
+}
+
+/// `text` folded for name matching: compatibility forms, lowercase, accents (combining marks)
+/// dropped, apostrophe and dash variants as `'` and `-`; with, for each byte of the folded text,
+/// where the original character it came from starts.
+fn fold(text: &str) -> (String, Vec<usize>) {
+    let mut folded = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        let mut push = |c: char| {
+            let c = match c {
+                '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => '\'',
+                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => '-',
+                c => c,
+            };
+            for l in c.to_lowercase() {
+                folded.push(l);
+                origin.extend(std::iter::repeat_n(at, l.len_utf8()));
+            }
+        };
+        decompose_compatible(c, |d| {
+            if !is_combining_mark(d) {
+                push(d);
+            }
+        });
+    }
+    (folded, origin)
 }
 
 fn regex(pattern: &str) -> Result<Regex> {
@@ -177,6 +208,7 @@ impl Redactor {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut wholes: Vec<(&String, &String)> = speakers.iter().filter(|(k, _)| !ids.contains(*k)).collect();
         wholes.sort();
+        let wholes: Vec<(String, &String)> = wholes.into_iter().map(|(n, r)| (fold(n).0, r)).collect();
         for (name, replacement) in &wholes {
             let name = name.trim_matches(|c: char| !c.is_alphanumeric());
             if !name.is_empty() && !is_generic_label(name) {
@@ -185,7 +217,8 @@ impl Redactor {
         }
         let mut parts: HashMap<String, String> = HashMap::new();
         for (name, replacement) in &wholes {
-            for part in name.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-') {
+            let hyphened = name.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-');
+            for part in hyphened.clone().chain(hyphened.flat_map(|w| w.split(['\'', '-']))) {
                 let part = part.trim_matches(|c: char| !c.is_alphanumeric());
                 if part.chars().count() < MIN_PART || is_generic_label(part) || names.contains_key(part) {
                     continue;
@@ -240,14 +273,26 @@ impl Redactor {
                 m.to_string()
             }
         });
-        match &self.names_re {
-            Some(re) => re
-                .replace_all(&s, |c: &Captures<'_>| {
-                    self.names.get(&c[0].to_lowercase()).cloned().unwrap_or_else(|| AMBIGUOUS.to_string())
-                })
-                .into_owned(),
-            None => s.into_owned(),
+        let Some(re) = &self.names_re else { return s.into_owned() };
+        let (folded, origin) = fold(&s);
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for m in re.find_iter(&folded) {
+            let start = origin[m.start()];
+            // The end of the original character behind the match's last byte, and any combining
+            // marks after it (an NFD accent folds to nothing but belongs to the name).
+            let mut end = origin[m.end() - 1];
+            end += s[end..].chars().next().map_or(0, char::len_utf8);
+            end += s[end..].chars().take_while(|&c| is_combining_mark(c)).map(char::len_utf8).sum::<usize>();
+            if start < last {
+                continue;
+            }
+            out.push_str(&s[last..start]);
+            out.push_str(self.names.get(m.as_str()).map_or(AMBIGUOUS, String::as_str));
+            last = end;
         }
+        out.push_str(&s[last..]);
+        out
     }
 
     fn participant(&self, name: &str) -> String {
@@ -271,7 +316,7 @@ impl Redactor {
 
     /// Whether a term is, or contains, a name or something masked.
     fn is_identifying(&self, term: &str) -> bool {
-        self.text(term) != term || term.split_whitespace().any(|w| self.names.contains_key(&w.to_lowercase()))
+        self.text(term) != term || term.split_whitespace().any(|w| self.names.contains_key(&fold(w).0))
     }
 
     /// Rewrites every string of `agg` that comes from the transcripts or the manifest.
