@@ -1,33 +1,33 @@
-//! Evaluation of the built-in lexicons on the labelled development set (issue 4).
+//! Evaluation of pith's coding against passages labelled by hand under `../shared/CODEBOOK.md`.
 //!
-//! Takes `eval/sample.jsonl` (references into `../shared/corpus`: source, char range, sha1 of the
-//! slice, the question's char range), `eval/labels-a.jsonl` and `eval/labels-b.jsonl` (two
-//! independent label passes) and `eval/labels.jsonl` (the gold set: disagreements resolved
-//! against `eval/CODEBOOK.md`). Prints Cohen's kappa per family between the two passes, then
-//! codes every passage with the built-in lexicons and prints precision, recall and F1 per family,
-//! micro-averaged over the five core families and over all eight, negation counts, and the terms
-//! behind false positives. A family is predicted by the library's weighing rule
-//! ([`evidence_families`]). The same scores are printed for each half of the set (ids by parity),
-//! so that tuning on one half can be checked on the other. Passage text is read from the corpus at
+//! Takes the passage references (`eval/sample.jsonl`, `eval/heldout.jsonl`, `eval/grown.jsonl`:
+//! the development set; `eval/frozen.jsonl`: the frozen test split), each a source file in
+//! `../shared/corpus`, a character range (inside a JSON string when the reference has a
+//! `field` pointer), the slice's SHA-1 and the question's range; and the labels
+//! (`eval/labels/pass-a.jsonl` on every passage, `eval/labels/pass-b.jsonl`, an independent
+//! second pass on 420 of them, `eval/labels/gold.jsonl`, their disagreements resolved against
+//! the standard). Prints Cohen's kappa per family between the two passes; then codes every
+//! passage with the built-in lexicons (a family is predicted by the library's rule as the
+//! standard labels it, [`about_families`]: negated mentions weigh too) and prints, leave-one-source-out, precision, recall and F1 per family,
+//! core micro-F1 per source, each with a 95% bootstrap interval over passages; then the frozen
+//! split's scores alone (its errors are never listed). Passage text is read from the corpus at
 //! run time, never stored.
 //!
+//! The built-in rule fits nothing to the labels, so each source's held-out predictions are the
+//! rule's predictions: the leave-one-source-out figure is the rule's score on every development
+//! source. The lexicons were written by hand while reading errors on `eval/sample.jsonl`; that
+//! is what the development figure is fitted to, and why the frozen split is reported apart.
+//!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
-//! `-- --misses FAMILY` lists the ids and terms of that family's errors; `-- --dump` prints every
-//! passage and family, predicted, gold, and the terms behind it, tab-separated).
-//!
-//! When `eval/heldout.jsonl` and `eval/heldout-labels.jsonl` exist (a second sample, labelled in
-//! one pass before pith coded it, never tuned on), their scores are printed as a separate table;
-//! their misses are never listed.
-//!
-//! `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR at run time instead of
-//! the copies embedded in the library (`PITH_LEXICON_DIR=lexicons` after editing them: no rebuild).
+//! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split).
+//! `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR at run time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use pith::analyze::{Analyzer, Language};
-use pith::code::{code_passage, evidence_families, question_codes, Tag};
+use pith::code::{about_families, code_passage, question_codes, Tag};
 use pith::lexicon::{Lexicon, Origin, BUILTIN};
 use pith::model::Family;
 use serde::Deserialize;
@@ -46,26 +46,29 @@ fn builtin_lexicon(analyzer: &Analyzer) -> Result<Lexicon, String> {
         sources.push((Origin::Builtin(name), text));
     }
     eprintln!("eval: built-in lexicons read from {}", dir.display());
-    let lexicon = Lexicon::from_sources(analyzer, &sources).map_err(render)?;
-    for w in &lexicon.warnings {
-        eprintln!("eval: warning: {w}");
-    }
-    Ok(lexicon)
+    Lexicon::from_sources(analyzer, &sources).map_err(render)
 }
 
-/// The five families the issue's targets are stated on.
+/// The five core families of the standard, scored together.
 const CORE: [Family; 5] = [Family::Need, Family::Risk, Family::Reward, Family::Responsibility, Family::Job];
+
+/// Bootstrap resamples behind each interval.
+const RESAMPLES: usize = 1000;
 
 #[derive(Deserialize)]
 struct Span {
+    #[serde(default)]
+    field: Option<String>,
     start: usize,
     end: usize,
 }
 
 #[derive(Deserialize)]
-struct SampleRow {
+struct PassageRef {
     id: String,
     source: String,
+    #[serde(default)]
+    field: Option<String>,
     start: usize,
     end: usize,
     chars_sha1: String,
@@ -79,6 +82,13 @@ struct LabelRow {
 }
 
 type Labels = BTreeMap<String, Vec<Family>>;
+
+/// One coded passage: its source, and the families predicted and labelled.
+struct Scored {
+    source: String,
+    predicted: Vec<Family>,
+    gold: Vec<Family>,
+}
 
 fn main() -> ExitCode {
     match run() {
@@ -95,223 +105,196 @@ fn run() -> Result<(), String> {
     let misses = match args.as_slice() {
         [flag, fam] if flag == "--misses" => Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
         [] => None,
-        [flag] if flag == "--dump" => None,
-        _ => return Err("usage: eval [--misses FAMILY | --dump]".into()),
+        _ => return Err("usage: eval [--misses FAMILY]".into()),
     };
-    let dump = args.first().is_some_and(|a| a == "--dump");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let a = read_labels(&root.join("eval/labels-a.jsonl"))?;
-    let b = read_labels(&root.join("eval/labels-b.jsonl"))?;
-    let gold = read_labels(&root.join("eval/labels.jsonl"))?;
+    let a = read_labels(&root.join("eval/labels/pass-a.jsonl"))?;
+    let b = read_labels(&root.join("eval/labels/pass-b.jsonl"))?;
+    let gold = read_labels(&root.join("eval/labels/gold.jsonl"))?;
     agreement(&a, &b);
 
     let analyzer = Analyzer::new(Language::English);
     let lexicon = builtin_lexicon(&analyzer)?;
-    sample_study_negation(root, &analyzer, &lexicon)?;
-
     let Some(corpus) = corpus(root) else {
         println!("\nskipping the coding evaluation: ../shared/corpus is not beside the repository (set PITH_CORPUS)");
         return Ok(());
     };
-    let samples = read_jsonl::<SampleRow>(&root.join("eval/sample.jsonl"))?;
-    let mut texts = Texts { corpus: corpus.clone(), files: HashMap::new() };
-    let mut scores: BTreeMap<Family, Counts> = Family::ALL.iter().map(|f| (*f, Counts::default())).collect();
-    // The two halves by id parity (s001 odd, s002 even): tuning looked at the odd half's misses.
-    let mut halves: [BTreeMap<Family, Counts>; 2] = [scores.clone(), scores.clone()];
-    let mut fp_terms: BTreeMap<Family, BTreeMap<String, usize>> = BTreeMap::new();
-    let (mut negated, mut negated_gold_absent, mut skipped) = (0usize, 0usize, 0usize);
-    for row in &samples {
-        let Some(expected) = gold.get(&row.id) else {
-            return Err(format!("{} has no gold label", row.id));
-        };
-        let Some(tags) = texts.code(row, &analyzer, &lexicon)? else {
-            skipped += 1;
-            continue;
-        };
-        let predicted = evidence_families(&lexicon, &tags);
-        for tag in &tags {
-            let family = lexicon.codes()[tag.code].family();
-            let n = tag.mentions.iter().filter(|m| m.vetoed_by.is_none() && m.negation.is_some()).count();
-            negated += n;
-            if !expected.contains(&family) {
-                negated_gold_absent += n;
-            }
-        }
-        let half = usize::from(half_of(&row.id) == Half::Even);
-        for family in Family::ALL {
-            let (p, g) = (predicted.contains(&family), expected.contains(&family));
-            scores.entry(family).or_default().add(p, g);
-            halves[half].entry(family).or_default().add(p, g);
-            if dump {
-                println!(
-                    "DUMP\t{}\t{}\t{}\t{}\t{}",
-                    row.id,
-                    family.as_str(),
-                    p,
-                    g,
-                    terms_of(&lexicon, &tags, family).join("\t")
-                );
-            }
-            if p != g && misses == Some(family) {
-                println!(
-                    "{} {}: {}",
-                    row.id,
-                    if p { "FP" } else { "FN" },
-                    terms_of(&lexicon, &tags, family).join(" | ")
-                );
-            }
-            if p && !g {
-                for t in terms_of(&lexicon, &tags, family) {
-                    *fp_terms.entry(family).or_default().entry(t).or_default() += 1;
-                }
-            }
-        }
+    let mut texts = Texts { corpus, files: HashMap::new() };
+    let mut dev = Vec::new();
+    for set in ["sample", "heldout", "grown"] {
+        dev.extend(read_jsonl::<PassageRef>(&root.join(format!("eval/{set}.jsonl")))?);
     }
-    println!("\nCoding the development set: {} passages ({skipped} skipped)", samples.len() - skipped);
-    print_scores(&scores);
-    println!(
-        "\nF1 on each half of the set (ids by parity; round 2 read only the odd half's misses, round 3 both halves')"
-    );
-    println!("{:<16}{:>8}{:>8}", "family", "odd", "even");
-    let f1 = |c: &Counts| c.scores().2;
-    for family in scores.keys() {
-        println!("{:<16}{:>8.3}{:>8.3}", family.as_str(), f1(&halves[0][family]), f1(&halves[1][family]));
-    }
-    let (odd, even) = (micro(&halves[0], &CORE), micro(&halves[1], &CORE));
-    println!("{:<16}{:>8.3}{:>8.3}", "micro (core 5)", f1(&odd), f1(&even));
-    let (odd, even) = (micro(&halves[0], &Family::ALL), micro(&halves[1], &Family::ALL));
-    println!("{:<16}{:>8.3}{:>8.3}", "micro (all 8)", f1(&odd), f1(&even));
-    println!(
-        "\nnegated mentions (reported, not counted as evidence): {negated}, of which {negated_gold_absent} in \
-         passages whose gold label lacks that family"
-    );
-    println!("\nmost frequent terms in false positives:");
-    for (family, terms) in &fp_terms {
-        let mut v: Vec<_> = terms.iter().collect();
-        v.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        let top: Vec<String> = v.iter().take(8).map(|(t, n)| format!("{t} ({n})")).collect();
-        println!("  {:<15} {}", family.as_str(), top.join(", "));
-    }
-    let dev_sources: Vec<&str> = samples.iter().map(|r| source_folder(&r.source)).collect();
-    heldout(root, &mut texts, &analyzer, &lexicon, &dev_sources)
-}
+    let frozen = read_jsonl::<PassageRef>(&root.join("eval/frozen.jsonl"))?;
 
-/// The corpus folder a sample comes from: its path without the file name.
-fn source_folder(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(folder, _)| folder)
-}
-
-/// Scores on the held-out set (`eval/heldout.jsonl`, `eval/heldout-labels.jsonl`), when present:
-/// passages labelled before pith coded them and never read while tuning, so only the scores are
-/// printed, never the misses.
-/// Core micro-F1 is also printed apart for passages from the development set's sources and from
-/// sources it does not sample (`dev_sources`: the folders of the development passages).
-fn heldout(
-    root: &Path,
-    texts: &mut Texts,
-    analyzer: &Analyzer,
-    lexicon: &Lexicon,
-    dev_sources: &[&str],
-) -> Result<(), String> {
-    let (sample, labels) = (root.join("eval/heldout.jsonl"), root.join("eval/heldout-labels.jsonl"));
-    if !sample.exists() || !labels.exists() {
-        return Ok(());
-    }
-    let rows = read_jsonl::<SampleRow>(&sample)?;
-    let gold = read_labels(&labels)?;
-    let mut scores: BTreeMap<Family, Counts> = Family::ALL.iter().map(|f| (*f, Counts::default())).collect();
-    // [from the development set's sources, from other sources]
-    let mut by_origin: [BTreeMap<Family, Counts>; 2] = [scores.clone(), scores.clone()];
-    let mut passages = [0usize; 2];
-    let mut skipped = 0usize;
-    for row in &rows {
-        let Some(expected) = gold.get(&row.id) else {
-            return Err(format!("{} has no held-out label", row.id));
-        };
-        let Some(tags) = texts.code(row, analyzer, lexicon)? else {
-            skipped += 1;
-            continue;
-        };
-        let predicted = evidence_families(lexicon, &tags);
-        let origin = usize::from(!dev_sources.contains(&source_folder(&row.source)));
-        passages[origin] += 1;
-        for family in Family::ALL {
-            let (p, g) = (predicted.contains(&family), expected.contains(&family));
-            scores.entry(family).or_default().add(p, g);
-            by_origin[origin].entry(family).or_default().add(p, g);
-        }
-    }
-    println!("\nHeld-out set (never tuned on; scores only): {} passages ({skipped} skipped)", rows.len() - skipped);
-    print_scores(&scores);
+    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
     println!(
-        "core micro-F1: {:.3} on the {} passages from the development set's sources, {:.3} on the {} from other sources",
-        micro(&by_origin[0], &CORE).scores().2,
-        passages[0],
-        micro(&by_origin[1], &CORE).scores().2,
-        passages[1]
+        "\nDevelopment set, leave-one-source-out: {} passages from {} sources",
+        dev_scored.len(),
+        sources(&dev_scored).len()
     );
+    print_table(&dev_scored);
+    print_sources(&dev_scored);
+
+    let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
+    println!(
+        "\nFrozen test split (never read while tuning; scores only): {} passages from {} sources",
+        frozen_scored.len(),
+        sources(&frozen_scored).len()
+    );
+    print_table(&frozen_scored);
     Ok(())
 }
 
-/// Corpus files read once, by source path, as characters (sample ranges count characters).
+/// Codes each passage and pairs its predicted families with the gold ones; with `misses`, prints
+/// that family's errors.
+fn score(
+    refs: &[PassageRef],
+    gold: &Labels,
+    texts: &mut Texts,
+    analyzer: &Analyzer,
+    lexicon: &Lexicon,
+    misses: Option<Family>,
+) -> Result<Vec<Scored>, String> {
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        let expected = gold.get(&r.id).ok_or(format!("{} has no gold label", r.id))?;
+        let Some(tags) = texts.code(r, analyzer, lexicon)? else { continue };
+        let predicted = about_families(lexicon, &tags);
+        if let Some(family) = misses {
+            let (p, g) = (predicted.contains(&family), expected.contains(&family));
+            if p != g {
+                println!("{} {}: {}", r.id, if p { "FP" } else { "FN" }, terms_of(lexicon, &tags, family).join(" | "));
+            }
+        }
+        out.push(Scored { source: source_of(&r.source).to_string(), predicted, gold: expected.clone() });
+    }
+    Ok(out)
+}
+
+/// The corpus folder a passage comes from (its first path component).
+fn source_of(path: &str) -> &str {
+    path.split('/').next().unwrap_or(path)
+}
+
+fn sources(scored: &[Scored]) -> Vec<&str> {
+    let mut v: Vec<&str> = scored.iter().map(|s| s.source.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Counts of `families` over `passages` (indices into `scored`).
+fn counts(scored: &[Scored], passages: impl Iterator<Item = usize>, families: &[Family]) -> Counts {
+    let mut c = Counts::default();
+    for i in passages {
+        let s = &scored[i];
+        for f in families {
+            c.add(s.predicted.contains(f), s.gold.contains(f));
+        }
+    }
+    c
+}
+
+/// F1 of `families` on `passages` with its 95% bootstrap interval (passages resampled with
+/// replacement, a fixed seed: the same figures every run).
+fn f1_interval(scored: &[Scored], passages: &[usize], families: &[Family]) -> (Counts, f64, f64) {
+    let whole = counts(scored, passages.iter().copied(), families);
+    let mut rng = SplitMix(0x5eed_0f1c_0de5);
+    let mut f1s: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let draw = (0..passages.len()).map(|_| passages[rng.below(passages.len())]);
+            counts(scored, draw, families).scores().2
+        })
+        .collect();
+    f1s.sort_by(f64::total_cmp);
+    let at = |q: f64| f1s[((RESAMPLES as f64 - 1.0) * q).round() as usize];
+    (whole, at(0.025), at(0.975))
+}
+
+/// SplitMix64: a small, well-known generator, enough for resampling.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+/// Per-family and micro-averaged precision, recall and F1 with F1's interval.
+fn print_table(scored: &[Scored]) {
+    let all: Vec<usize> = (0..scored.len()).collect();
+    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}   95% interval", "family", "tp", "fp", "fn", "P", "R", "F1");
+    let row = |name: &str, families: &[Family]| {
+        let (c, lo, hi) = f1_interval(scored, &all, families);
+        let (p, r, f1) = c.scores();
+        println!("{name:<16}{:>5}{:>5}{:>5}{p:>8.3}{r:>8.3}{f1:>8.3}   {lo:.3}-{hi:.3}", c.tp, c.fp, c.fn_);
+    };
+    for f in Family::ALL {
+        row(f.as_str(), &[f]);
+    }
+    row("micro (core 5)", &CORE);
+    row("micro (all 8)", &Family::ALL);
+}
+
+/// Core micro-F1 per source, with its interval.
+fn print_sources(scored: &[Scored]) {
+    println!("\n{:<38}{:>9}{:>8}   95% interval", "source (core micro-F1)", "passages", "F1");
+    for source in sources(scored) {
+        let passages: Vec<usize> = (0..scored.len()).filter(|&i| scored[i].source == source).collect();
+        let (c, lo, hi) = f1_interval(scored, &passages, &CORE);
+        println!("{source:<38}{:>9}{:>8.3}   {lo:.3}-{hi:.3}", passages.len(), c.scores().2);
+    }
+}
+
+/// Corpus files read once, by source path, as characters (ranges count characters).
 struct Texts {
     corpus: PathBuf,
-    files: HashMap<String, Vec<char>>,
+    files: HashMap<String, String>,
 }
 
 impl Texts {
-    /// Codes the passage `row` refers to (with its question); `None` when the corpus slice no
-    /// longer matches the stored sha1.
-    fn code(&mut self, row: &SampleRow, analyzer: &Analyzer, lexicon: &Lexicon) -> Result<Option<Vec<Tag>>, String> {
-        if !self.files.contains_key(&row.source) {
-            let text = std::fs::read(self.corpus.join(&row.source)).map_err(|e| format!("{}: {e}", row.source))?;
-            self.files.insert(row.source.clone(), decode(&text).chars().collect());
+    /// The characters a reference points at: a range of the file, or of the JSON string at `field`.
+    fn slice(&mut self, source: &str, field: Option<&str>, start: usize, end: usize) -> Result<String, String> {
+        if !self.files.contains_key(source) {
+            let bytes = std::fs::read(self.corpus.join(source)).map_err(|e| format!("{source}: {e}"))?;
+            self.files.insert(source.to_string(), decode(&bytes));
         }
-        let chars = &self.files[&row.source];
-        let slice = |s: usize, e: usize| chars.get(s..e).map(|c| c.iter().collect::<String>());
-        let Some(text) = slice(row.start, row.end) else {
-            return Err(format!("{}: range {}..{} is outside {}", row.id, row.start, row.end, row.source));
+        let file = &self.files[source];
+        let owned;
+        let text: &str = match field {
+            None => file,
+            Some(pointer) => {
+                let doc: serde_json::Value = serde_json::from_str(file).map_err(|e| format!("{source}: {e}"))?;
+                owned = doc.pointer(pointer).and_then(|v| v.as_str()).map(str::to_string);
+                owned.as_deref().ok_or(format!("{source}: no string at {pointer}"))?
+            }
         };
-        if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != row.chars_sha1 {
-            eprintln!("{}: the corpus slice changed (sha1 differs), skipped", row.id);
+        let slice: String = text.chars().skip(start).take(end.saturating_sub(start)).collect();
+        if slice.chars().count() != end - start {
+            return Err(format!("{source}: range {start}..{end} is outside the text"));
+        }
+        Ok(slice)
+    }
+
+    /// Codes the passage `r` refers to (with its question); `None` when the corpus slice no
+    /// longer matches the stored SHA-1.
+    fn code(&mut self, r: &PassageRef, analyzer: &Analyzer, lexicon: &Lexicon) -> Result<Option<Vec<Tag>>, String> {
+        let text = self.slice(&r.source, r.field.as_deref(), r.start, r.end)?;
+        if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != r.chars_sha1 {
+            eprintln!("{}: the corpus slice changed (SHA-1 differs), skipped", r.id);
             return Ok(None);
         }
-        let question = row.question.as_ref().and_then(|q| slice(q.start, q.end)).unwrap_or_default();
+        let question = match &r.question {
+            Some(q) => self.slice(&r.source, q.field.as_deref(), q.start, q.end)?,
+            None => String::new(),
+        };
         let q_codes = question_codes(lexicon, &question, &analyzer.analyze(&question));
         Ok(Some(code_passage(lexicon, &text, &analyzer.analyze(&text), &q_codes)))
     }
-}
-
-#[derive(PartialEq)]
-enum Half {
-    Odd,
-    Even,
-}
-
-/// Which half a passage id (`s` and a number) falls in: by the parity of its number.
-fn half_of(id: &str) -> Half {
-    match id.trim_start_matches(|c: char| !c.is_ascii_digit()).parse::<u32>() {
-        Ok(n) if n % 2 == 0 => Half::Even,
-        _ => Half::Odd,
-    }
-}
-
-/// Counts summed over `families`.
-/// The per-family table with both micro averages.
-fn print_scores(scores: &BTreeMap<Family, Counts>) {
-    println!("{:<16}{:>5}{:>5}{:>5}{:>8}{:>8}{:>8}", "family", "tp", "fp", "fn", "P", "R", "F1");
-    for (family, c) in scores {
-        c.print(family.as_str());
-    }
-    micro(scores, &CORE).print("micro (core 5)");
-    micro(scores, &Family::ALL).print("micro (all 8)");
-}
-
-fn micro(scores: &BTreeMap<Family, Counts>, families: &[Family]) -> Counts {
-    families.iter().fold(Counts::default(), |acc, f| {
-        let c = &scores[f];
-        Counts { tp: acc.tp + c.tp, fp: acc.fp + c.fp, fn_: acc.fn_ + c.fn_ }
-    })
 }
 
 #[derive(Default, Clone, Copy)]
@@ -345,11 +328,6 @@ impl Counts {
         let r = Self::ratio(self.tp, self.tp + self.fn_);
         (p, r, if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
     }
-
-    fn print(&self, name: &str) {
-        let (p, r, f1) = self.scores();
-        println!("{name:<16}{:>5}{:>5}{:>5}{p:>8.3}{r:>8.3}{f1:>8.3}", self.tp, self.fp, self.fn_);
-    }
 }
 
 /// `code: term` for every counting mention of `family`.
@@ -374,20 +352,17 @@ fn terms_of(lexicon: &Lexicon, tags: &[Tag], family: Family) -> Vec<String> {
     v
 }
 
-/// Cohen's kappa per family between the two passes, with percent agreement.
-///
-/// kappa = (po - pe) / (1 - pe), po the observed agreement, pe = pa*pb + (1-pa)(1-pb) the
-/// agreement expected by chance from each coder's own rate of "yes" (pa, pb). Worked by hand for
-/// `risk` in README.md ("Coding quality").
+/// Cohen's kappa per family between the two passes on the passages both labelled, with percent
+/// agreement: kappa = (po - pe) / (1 - pe), po the observed agreement, pe = pa*pb + (1-pa)(1-pb)
+/// the agreement expected by chance from each pass's own rate of "yes".
 fn agreement(a: &Labels, b: &Labels) {
-    println!("Agreement between the two label passes ({} passages)", a.len());
+    println!("Agreement between the two label passes ({} passages labelled twice)", b.len());
     println!("{:<16}{:>6}{:>6}{:>6}{:>6}{:>10}{:>8}", "family", "both", "A", "B", "none", "agree%", "kappa");
     for family in Family::ALL {
         let (mut yy, mut yn, mut ny, mut nn) = (0usize, 0usize, 0usize, 0usize);
-        for (id, la) in a {
-            let ya = la.contains(&family);
-            let yb = b.get(id).is_some_and(|lb| lb.contains(&family));
-            match (ya, yb) {
+        for (id, lb) in b {
+            let ya = a.get(id).is_some_and(|la| la.contains(&family));
+            match (ya, lb.contains(&family)) {
                 (true, true) => yy += 1,
                 (true, false) => yn += 1,
                 (false, true) => ny += 1,
@@ -401,26 +376,6 @@ fn agreement(a: &Labels, b: &Labels) {
         let kappa = if pe >= 1.0 { 1.0 } else { (po - pe) / (1.0 - pe) };
         println!("{:<16}{yy:>6}{yn:>6}{ny:>6}{nn:>6}{:>9.1}%{kappa:>8.3}", family.as_str(), po * 100.0);
     }
-}
-
-/// The sample study's "not worried about downtime" must be a negated mention, not evidence.
-fn sample_study_negation(root: &Path, analyzer: &Analyzer, lexicon: &Lexicon) -> Result<(), String> {
-    let path = root.join("examples/cooling-study/transcripts/frank/frank-03-office-tower.txt");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let Some(line) =
-        text.lines().find_map(|l| l.strip_prefix("Kwame: ").filter(|t| t.contains("worried about downtime")))
-    else {
-        return Err("the sample study no longer has Kwame's downtime sentence".into());
-    };
-    let tags = code_passage(lexicon, line, &analyzer.analyze(line), &[]);
-    let downtime = tags.iter().find(|t| lexicon.codes()[t.code].id.as_str() == "risk.downtime");
-    let verdict = match downtime {
-        Some(t) if t.negated() => "negated (not counted)",
-        Some(_) => "COUNTED AS EVIDENCE (wrong)",
-        None => "not matched",
-    };
-    println!("\nsample study, Kwame (Frank persona) \"not worried about downtime\": risk.downtime {verdict}");
-    Ok(())
 }
 
 fn corpus(root: &Path) -> Option<PathBuf> {

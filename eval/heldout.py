@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draw the held-out sample (issue 4, round 3): passages never used for tuning.
+"""Draw the second passage sample of the development set, from two more sources.
 
 The same method as eval/sample.py (participant blocks of 15-160 words, long blocks split into
 sentence-aligned pieces, stratified by source, round-robin over shuffled files), with a

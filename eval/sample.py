@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draw the passage sample for the labelled development set (issue 4).
+"""Draw the first passage sample of the labelled development set.
 
 Selects about 330 participant passages from six plain-text/Markdown sources under
 ../shared/corpus, stratified by source (fixed quota per source, no source above 30 %)
@@ -396,7 +396,7 @@ def write_sheet(corpus, records, outdir):
     cache = {}
     parts = [
         "# pith development set: labelling sheet\n\n",
-        "Label each passage with the families it expresses (see eval/CODEBOOK.md); ",
+        "Label each passage with the families it expresses (see the coding standard, docs/coding-quality.md); ",
         "the question is context only and is never coded. Write your labels as described in README.md.\n\n",
     ]
     for r in records:
@@ -429,7 +429,7 @@ README = """# Labelling the pith development set
 You label {n} participant passages (ids s001...) in `sheet.md`, alone: do not discuss
 passages with the other labeller until both passes are handed in.
 
-1. Read `eval/CODEBOOK.md` in the pith repository first, and keep it open.
+1. Read the coding standard (`../shared/CODEBOOK.md`, summarized in `docs/coding-quality.md`) first, and keep it open.
 2. For each passage, decide which families it expresses: {families}.
    A passage may express several families, or none. The question above a passage is
    context only (who asked what); never code the question itself.

@@ -66,7 +66,7 @@ pub struct TimeRange {
     pub end: Option<f64>,
 }
 
-/// The eight code families of the method (PRODUCT.md). A closed set: lexicon files name one.
+/// The eight code families of the method (see the README). A closed set: lexicon files name one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {

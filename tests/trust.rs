@@ -312,7 +312,5 @@ fn a_damaged_index_is_found_and_rebuilt_by_the_next_run_or_index() {
         let after = search(&t);
         assert_eq!(after.status.code(), Some(0), "{}", String::from_utf8_lossy(&after.stderr));
         assert_eq!(after.stdout, before, "{command}: search differs after the rebuild");
-        let again = pith(["run".as_ref(), t.path().as_os_str()]).output();
-        assert!(String::from_utf8_lossy(&again.stderr).contains("up to date") || command == "index");
     }
 }

@@ -362,7 +362,7 @@ pub fn informative_prior(counts_total: u64, corpus_total: u64, prior_size: f64) 
 /// Two-sided p-value of a standard normal z-score: `P(|Z| >= |z|) = erfc(|z| / sqrt(2))`.
 ///
 /// Uses W. J. Cody's rational Chebyshev approximation of `erfc` (relative
-/// error around 1e-15). Returns `1.0` for `z == 0` and for NaN, and `0.0` when
+/// error near 1e-15). Returns `1.0` for `z == 0` and for NaN, and `0.0` when
 /// the tail underflows (|z| above about 38) or `z` is infinite.
 pub fn two_sided_p_from_z(z: f64) -> f64 {
     if z.is_nan() {

@@ -91,13 +91,19 @@ pub const FAMILY_THRESHOLD: f64 = 1.0;
 /// code's weight once per distinct term with a counting mention. A code of weight 1 is enough on
 /// its own; a weak code (weight 0.5) needs a second term or a second code.
 pub fn family_weight(lexicon: &Lexicon, tags: &[Tag], family: Family) -> f64 {
+    weight(lexicon, tags, family, Mention::counts)
+}
+
+/// The weight of the mentions of `family`'s codes that `keep` keeps, each distinct term of a code
+/// counted once at the code's weight.
+fn weight(lexicon: &Lexicon, tags: &[Tag], family: Family, keep: fn(&Mention) -> bool) -> f64 {
     let mut total = 0.0;
     for tag in tags {
         let code = &lexicon.codes()[tag.code];
         if code.family() != family {
             continue;
         }
-        let mut terms: Vec<usize> = tag.mentions.iter().filter(|m| m.counts()).map(|m| m.term).collect();
+        let mut terms: Vec<usize> = tag.mentions.iter().filter(|m| keep(m)).map(|m| m.term).collect();
         terms.sort_unstable();
         terms.dedup();
         total += code.weight * terms.len() as f64;
@@ -108,6 +114,14 @@ pub fn family_weight(lexicon: &Lexicon, tags: &[Tag], family: Family) -> f64 {
 /// The families a passage is coded with: those whose [`family_weight`] reaches [`FAMILY_THRESHOLD`].
 pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
     Family::ALL.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
+}
+
+/// The families a passage is about, as the coding standard labels them: as
+/// [`evidence_families`], with negated mentions weighed too ("we weren't worried about
+/// security" is about risk, though not evidence of it).
+pub fn about_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
+    let unvetoed = |m: &Mention| m.vetoed_by.is_none();
+    Family::ALL.into_iter().filter(|f| weight(lexicon, tags, *f, unvetoed) >= FAMILY_THRESHOLD).collect()
 }
 
 /// The codes a question mentions (any unvetoed match, negated or not): what makes an answer prompted.

@@ -1,4 +1,4 @@
-//! `report.json`: the aggregates as the documented contract (PRODUCT.md).
+//! `report.json`: the aggregates as the documented contract (`docs/report.schema.json`).
 
 use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};

@@ -1,0 +1,36 @@
+//! Searches a small index with arbitrary query text, as typed and with `--count-by`: a query
+//! is answered or refused with an error, never a panic or a stack overflow.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use pith::analyze::Analyzer;
+use pith::index::{GroupBy, SearchRequest, StudyIndex};
+
+/// A one-interview study, indexed once per fuzzing process (kept in a folder that lives as long).
+fn index() -> &'static StudyIndex {
+    static INDEX: OnceLock<(tempfile::TempDir, StudyIndex)> = OnceLock::new();
+    let (_, index) = INDEX.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("sam.txt"),
+            "Interviewer: What worries you?\nSam: Downtime. An outage during quarter close would be on me.\n",
+        )
+        .expect("write");
+        let study = pith::study::Study::open(dir.path()).expect("study");
+        let analyzer = Analyzer::new(study.language().expect("language"));
+        let lexicon = pith::lexicon::Lexicon::load(&analyzer, &[]).expect("lexicon");
+        pith::index::update(&study, &lexicon, &analyzer).expect("index");
+        let index = pith::index::open(dir.path()).expect("open");
+        (dir, index)
+    });
+    index
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(query) = std::str::from_utf8(data) else { return };
+    let req = SearchRequest { query: query.to_string(), filters: Default::default(), limit: 5 };
+    let _ = index().search(&req);
+    let _ = index().count_by(&req, &GroupBy::parse("persona"));
+});
