@@ -119,7 +119,7 @@ fn run() -> Result<(), String> {
         println!("\nskipping the coding evaluation: ../shared/corpus is not beside the repository (set PITH_CORPUS)");
         return Ok(());
     };
-    let mut texts = Texts { corpus, files: HashMap::new() };
+    let mut texts = Texts { corpus, files: HashMap::new(), json: HashMap::new() };
     let mut dev = Vec::new();
     for set in ["sample", "heldout", "grown"] {
         dev.extend(read_jsonl::<PassageRef>(&root.join(format!("eval/{set}.jsonl")))?);
@@ -250,10 +250,11 @@ fn print_sources(scored: &[Scored]) {
     }
 }
 
-/// Corpus files read once, by source path, as characters (ranges count characters).
+/// Corpus files read once, by source path (JSON files parsed once too).
 struct Texts {
     corpus: PathBuf,
     files: HashMap<String, String>,
+    json: HashMap<String, serde_json::Value>,
 }
 
 impl Texts {
@@ -263,14 +264,17 @@ impl Texts {
             let bytes = std::fs::read(self.corpus.join(source)).map_err(|e| format!("{source}: {e}"))?;
             self.files.insert(source.to_string(), decode(&bytes));
         }
-        let file = &self.files[source];
-        let owned;
         let text: &str = match field {
-            None => file,
+            None => &self.files[source],
             Some(pointer) => {
-                let doc: serde_json::Value = serde_json::from_str(file).map_err(|e| format!("{source}: {e}"))?;
-                owned = doc.pointer(pointer).and_then(|v| v.as_str()).map(str::to_string);
-                owned.as_deref().ok_or(format!("{source}: no string at {pointer}"))?
+                if !self.json.contains_key(source) {
+                    let doc = serde_json::from_str(&self.files[source]).map_err(|e| format!("{source}: {e}"))?;
+                    self.json.insert(source.to_string(), doc);
+                }
+                self.json[source]
+                    .pointer(pointer)
+                    .and_then(|v| v.as_str())
+                    .ok_or(format!("{source}: no string at {pointer}"))?
             }
         };
         let slice: String = text.chars().skip(start).take(end.saturating_sub(start)).collect();

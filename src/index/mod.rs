@@ -51,16 +51,16 @@ fn retired_dir(study: &Path) -> PathBuf {
     study.join(STATE_DIR).join("index.old")
 }
 
-/// The folder holding the study's committed index: [`retired_dir`] only when a writer was killed
-/// between the two renames of a switch.
-fn live_dir(study: &Path) -> PathBuf {
-    let dir = index_dir(study);
+/// The retired index, when a writer was killed between the two renames of a switch: it is then
+/// the committed one.
+fn interrupted_switch(study: &Path) -> Option<PathBuf> {
     let retired = retired_dir(study);
-    if !dir.exists() && retired.exists() {
-        retired
-    } else {
-        dir
-    }
+    (!index_dir(study).exists() && retired.exists()).then_some(retired)
+}
+
+/// The folder holding the study's committed index.
+fn live_dir(study: &Path) -> PathBuf {
+    interrupted_switch(study).unwrap_or_else(|| index_dir(study))
 }
 
 /// Refuses a study whose `.pith` folder, or anything pith keeps in it, is a symbolic link: a

@@ -15,7 +15,9 @@ use super::schema::{attr_value, Fields};
 use super::state::{
     content_hash, index_stamps, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State,
 };
-use super::{index_dir, index_error, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Stems};
+use super::{
+    index_dir, index_error, interrupted_switch, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Stems,
+};
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
 use crate::lexicon::Lexicon;
@@ -109,9 +111,7 @@ impl Session {
             .unwrap_or_default();
         let rebuilt = old.study.is_empty();
         let live = index_dir(root);
-        let retired = retired_dir(root);
-        if !live.exists() && retired.exists() {
-            // Killed between the two renames of a switch: the retired index is the committed one.
+        if let Some(retired) = interrupted_switch(root) {
             std::fs::rename(&retired, &live).map_err(|e| Error::io(&retired, e))?;
         }
         let opened = if rebuilt { None } else { open_dir(&live, false).ok().flatten() };
@@ -123,11 +123,11 @@ impl Session {
         // An index that does not open is rebuilt whole, whatever the state file says. A rebuild
         // writes beside the live index, which searches keep reading until the new one commits.
         let rebuilt = opened.is_none();
-        let dir = if rebuilt { rebuild_dir(root) } else { live.clone() };
         let unfinished = rebuild_dir(root);
         if !rebuilt && unfinished.exists() {
             std::fs::remove_dir_all(&unfinished).map_err(|e| Error::io(&unfinished, e))?;
         }
+        let dir = if rebuilt { unfinished } else { live.clone() };
         let (index, fields) = match opened {
             Some(found) => found,
             None => {
@@ -153,7 +153,7 @@ impl Session {
             index_files: BTreeMap::new(),
         };
         let feeder = Feeder::start(writer, fields).map_err(|e| Error::io(&dir, e))?;
-        let switch = rebuilt.then(|| Switch { built: dir.clone(), live: live.clone(), retired });
+        let switch = rebuilt.then(|| Switch { built: dir.clone(), live: live.clone(), retired: retired_dir(root) });
         Ok(Session {
             _lock: lock,
             dir,
