@@ -1,8 +1,9 @@
 //! The benchmark study shared by the benches that need real transcripts: the whole of
 //! `../shared/corpus/` (or `PITH_BENCH_CORPUS`), read in place.
 //!
-//! The study lives in `$TMPDIR/NAME`: its `transcripts` is a symlink to the corpus (nothing is
-//! copied, nothing is written into the corpus). Its `participants.csv` is the corpus's own when it
+//! The study lives in `$TMPDIR/NAME`: its `transcripts` mirrors the corpus with hard links (a copy
+//! where the corpus is on another file system), since pith reads no folder linked in from outside
+//! the study; nothing is written into the corpus. Its `participants.csv` is the corpus's own when it
 //! has one (`benches/corpus.sh` writes one naming each file's persona), else generated: every
 //! transcript gets the name of its top corpus folder as persona.
 
@@ -52,10 +53,13 @@ fn corpus() -> Option<PathBuf> {
 fn study(corpus: &Path, name: &str) -> (PathBuf, Study) {
     let study_dir = std::env::temp_dir().join(name);
     std::fs::create_dir_all(&study_dir).expect("bench study folder");
-    let link = study_dir.join("transcripts");
-    if std::fs::read_link(&link).ok().as_deref() != Some(corpus) {
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(corpus, &link).expect("symlink to the corpus");
+    let transcripts = study_dir.join("transcripts");
+    let mirrored = study_dir.join("mirrored-from");
+    if std::fs::read(&mirrored).ok().as_deref() != Some(corpus.as_os_str().as_encoded_bytes()) {
+        let _ = std::fs::remove_file(&transcripts);
+        let _ = std::fs::remove_dir_all(&transcripts);
+        mirror(corpus, &transcripts);
+        std::fs::write(&mirrored, corpus.as_os_str().as_encoded_bytes()).expect("mirror record");
     }
     let manifest = match std::fs::read(corpus.join("participants.csv")) {
         // Its rows name transcripts by file name, which the study matches by stem.
@@ -74,4 +78,17 @@ fn study(corpus: &Path, name: &str) -> (PathBuf, Study) {
     pith::fsutil::write_atomic(&study_dir.join("participants.csv"), &manifest).expect("manifest");
     let study = Study::open(&study_dir).expect("study");
     (study_dir, study)
+}
+
+/// Mirrors the files under `from` into `to`: a hard link each, a copy where linking fails.
+fn mirror(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mirror folder");
+    for entry in std::fs::read_dir(from).expect("corpus folder").flatten() {
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            mirror(&source, &target);
+        } else if std::fs::hard_link(&source, &target).is_err() {
+            std::fs::copy(&source, &target).expect("copy a corpus file");
+        }
+    }
 }
