@@ -157,11 +157,16 @@ impl Cache {
     /// encoded (`[variant][payload][check]`, uncompressed: no second copy in memory) and replaced
     /// atomically; not synced, as the records are not: a value a crash damaged is a miss.
     pub fn put_whole<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
-        /// Writes through, hashing what it writes.
-        struct Hashing<W>(W, xxhash_rust::xxh3::Xxh3);
+        /// Writes through, hashing what it writes; keeps the first error, which postcard replaces
+        /// with one of its own.
+        struct Hashing<W>(W, xxhash_rust::xxh3::Xxh3, Option<std::io::Error>);
         impl<W: Write> Write for Hashing<W> {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                let n = self.0.write(buf)?;
+                let n = self.0.write(buf).map_err(|e| {
+                    let kind = e.kind();
+                    self.2.get_or_insert(e);
+                    std::io::Error::from(kind)
+                })?;
                 self.1.update(&buf[..n]);
                 Ok(n)
             }
@@ -174,13 +179,16 @@ impl Cache {
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
             let out = crate::fsutil::temporary_in(dir)?;
-            let mut file = BufWriter::new(out.as_file());
+            // A handle of its own, whose errors name no temporary path.
+            let mut file = BufWriter::new(out.as_file().try_clone()?);
             file.write_all(self.variant.as_bytes())?;
-            let Hashing(mut file, sum) =
-                postcard::to_io(value, Hashing(file, xxhash_rust::xxh3::Xxh3::new())).map_err(std::io::Error::other)?;
+            let mut hashing = Hashing(file, xxhash_rust::xxh3::Xxh3::new(), None);
+            if let Err(e) = postcard::to_io(value, &mut hashing) {
+                return Err(hashing.2.take().unwrap_or_else(|| std::io::Error::other(e)));
+            }
+            let Hashing(mut file, sum, _) = hashing;
             file.write_all(&sum.digest().to_le_bytes())?;
-            file.flush()?;
-            drop(file);
+            file.into_inner().map_err(|e| e.into_error())?;
             out.persist(&path).map_err(|e| e.error)?;
             Ok(())
         };

@@ -127,6 +127,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message without the file an I/O error names, for a diagnostic that names it already.
+    pub fn without_path(&self) -> String {
+        match self {
+            Error::Io { source, .. } => source.to_string(),
+            e => e.to_string(),
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
         Error::Io { path: path.as_ref().to_path_buf(), source }

@@ -107,6 +107,7 @@ pub fn process_bytes(
         }
     }
     let passages = segment::segment_with(&read.transcript, &study.role_rules(path), limits.max_passage_bytes);
+    limits.check_passages(passages.len()).map_err(|e| Diagnostic::skipped(Location::new(path, None), e.message))?;
     let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages, output);
     Ok((CodedInterview { meta, transcript: read.transcript, passages, terms }, warnings))
 }
@@ -359,7 +360,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     if let Some(Err(e)) = writer.map(cache::Writer::commit) {
         diagnostics.push(Diagnostic::warning(
             Location::new(cache::cache_path(&study.root), None),
-            format!("{e}; the next run codes every transcript again"),
+            format!("{}; the next run codes every transcript again", e.without_path()),
         ));
     }
     diagnostics.sort_by(|a, b| a.location.cmp(&b.location));

@@ -196,6 +196,38 @@ impl Study {
             .collect()
     }
 
+    /// Refuses an output folder where the next run would read the reports as transcripts: inside
+    /// the transcripts folder (for a study without one, anywhere but its skipped folders).
+    pub fn check_output(&self, out: &Path) -> Result<()> {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        // The nearest existing folder resolves links; the rest is a plain name.
+        let resolved = |p: &Path| {
+            let p = absolute(p);
+            let existing = p.ancestors().find(|a| a.exists()).unwrap_or(&p);
+            let rest = p.strip_prefix(existing).unwrap_or(Path::new(""));
+            existing.canonicalize().map_or_else(|_| p.clone(), |c| c.join(rest))
+        };
+        let (out, transcripts, root) = (resolved(out), resolved(&self.transcripts_dir), resolved(&self.root));
+        let bare = transcripts == root;
+        // The walk skips hidden folders, and a bare study's own folders (`out`, `.pith`, ...).
+        let skipped = |inside: &Path| {
+            let mut names = inside.components().map(|c| c.as_os_str().to_string_lossy());
+            let first = names.next();
+            (bare && first.as_deref().is_some_and(|f| SKIP_DIRS.contains(&f)))
+                || first.into_iter().chain(names).any(|n| n.starts_with('.'))
+        };
+        if out.strip_prefix(&transcripts).is_ok_and(|inside| !skipped(inside)) {
+            let folder = if bare { "the study folder, where pith reads transcripts" } else { "the transcripts folder" };
+            return Err(Error::Invalid(format!(
+                "output folder {}: inside {folder}, so the next run would code the reports as interviews: \
+                 write them elsewhere (the default is {})",
+                out.display(),
+                self.root.join(OUT_DIR).display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Path of a transcript relative to the transcripts folder, with `/` separators.
     pub fn relative(&self, path: &Path) -> String {
         slash_path(path.strip_prefix(&self.transcripts_dir).unwrap_or(path))

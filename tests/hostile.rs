@@ -236,7 +236,7 @@ fn the_init_template_documents_every_limit_with_its_default() {
         .map(|l| if l.starts_with("# [limits]") || l.starts_with("# max_") { &l[2..] } else { l })
         .map(|l| format!("{l}\n"))
         .collect();
-    assert_eq!(uncommented.matches("max_").count(), 6, "{uncommented}");
+    assert_eq!(uncommented.matches("max_").count(), 8, "{uncommented}");
     std::fs::write(dir.join("pith.toml"), uncommented).expect("write");
     let rows = json_lines(&pith(["code".as_ref(), dir.as_os_str()]).stdout());
     assert_eq!(rows.len(), 4);
@@ -244,4 +244,6 @@ fn the_init_template_documents_every_limit_with_its_default() {
     assert_eq!((defaults.max_transcript_bytes, defaults.max_docx_entries), (64 << 20, 10_000));
     assert!(config.contains(&format!("max_transcript_bytes = {}", defaults.max_transcript_bytes)));
     assert!(config.contains(&format!("max_docx_xml_bytes = {}", defaults.max_docx_xml_bytes)));
+    assert!(config.contains(&format!("max_passages = {}", defaults.max_passages)));
+    assert!(config.contains(&format!("max_words = {}", defaults.max_words)));
 }

@@ -3,6 +3,7 @@
 //! old index searchable until the new one commits; spreadsheets never run a cell; redaction
 //! finds names however they are typed; hangs and deep recursion are refused.
 
+use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::util::{pith, TempStudy};
@@ -313,4 +314,161 @@ fn a_damaged_index_is_found_and_rebuilt_by_the_next_run_or_index() {
         assert_eq!(after.status.code(), Some(0), "{}", String::from_utf8_lossy(&after.stderr));
         assert_eq!(after.stdout, before, "{command}: search differs after the rebuild");
     }
+}
+
+/// `Ana: ok` turns, `n` of them: a file a few bytes per passage.
+fn tiny_turns(n: usize) -> String {
+    (0..n).map(|i| format!("{}: ok {}\n", if i % 2 == 0 { "Ana" } else { "Bo" }, i % 97)).collect()
+}
+
+#[test]
+fn a_transcript_over_the_passage_or_word_limit_is_skipped_by_name_and_the_others_coded() {
+    // Memory follows passages and words, not bytes: the default passage limit refuses a small
+    // file of many tiny turns before it is segmented.
+    let t = study_with_one_transcript();
+    t.write("transcripts/log.txt", tiny_turns(60_000));
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(2);
+    let line = stderr.lines().find(|l| l.contains("log.txt")).unwrap_or_else(|| panic!("log.txt not named: {stderr}"));
+    assert!(line.contains("skipped") && line.contains("max_passages"), "{line}");
+    assert!(stderr.contains("coded 1 interviews"), "the good transcript was not coded: {stderr}");
+
+    // The limits are the study's: words are counted before reading turns, passages after
+    // splitting long turns.
+    let t = study_with_one_transcript();
+    t.write("pith.toml", "[limits]\nmax_words = 300\nmax_passages = 2\n");
+    t.write(
+        "transcripts/long.txt",
+        format!("Interviewer: Tell me.\nAna: {}\n", "We keep the plant running. ".repeat(60)),
+    );
+    t.write(
+        "transcripts/split.txt",
+        format!("Interviewer: Tell me.\nAna: {}\n", "We keep it up all night. ".repeat(40)),
+    );
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(2);
+    let named = |file: &str| stderr.lines().find(|l| l.contains(file)).unwrap_or_default().to_string();
+    assert!(named("long.txt").contains("words (limit 300") && named("long.txt").contains("max_words"), "{stderr}");
+    assert!(named("split.txt").contains("passages") && named("split.txt").contains("max_passages"), "{stderr}");
+    assert!(stderr.contains("coded 1 interviews"), "{stderr}");
+}
+
+#[test]
+fn an_output_folder_the_next_run_would_read_as_transcripts_is_refused() {
+    let t = study_with_one_transcript();
+    let inside = t.path().join("transcripts/reports");
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str(), "--out".as_ref(), inside.as_os_str()]).status(1);
+    assert!(stderr.contains("next run would code the reports"), "{stderr}");
+    assert!(!inside.exists(), "the refused folder was made");
+    // Beside the transcripts is fine, and so is a study without a transcripts folder's own out/.
+    let beside = t.path().join("reports");
+    pith(["run".as_ref(), t.path().as_os_str(), "--out".as_ref(), beside.as_os_str(), "-q".as_ref()]).stdout();
+    let bare = TempStudy::new();
+    bare.write("sam.txt", GOOD);
+    let (_, stderr) =
+        pith(["run".as_ref(), bare.path().as_os_str(), "--out".as_ref(), bare.path().join("r").as_os_str()]).status(1);
+    assert!(stderr.contains("next run would code the reports"), "{stderr}");
+    pith(["run".as_ref(), bare.path().as_os_str(), "-q".as_ref()]).stdout();
+    let (_, stderr) = pith(["run".as_ref(), bare.path().as_os_str()]).status(0);
+    assert!(stderr.contains("1 interviews"), "the reports were read as transcripts: {stderr}");
+}
+
+#[test]
+fn a_query_may_start_with_an_excluded_word() {
+    let t = study_with_one_transcript();
+    t.write("transcripts/lee.txt", "Interviewer: And you?\nLee: Downtime, and the noise of the fans.\n");
+    pith(["run".as_ref(), t.path().as_os_str(), "-q".as_ref()]).stdout();
+    let hits = pith(["search".as_ref(), t.path().as_os_str(), "-noise downtime".as_ref(), "--json".as_ref()]).stdout();
+    let hits = crate::util::json_lines(&hits);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["interview"], "sam");
+}
+
+/// Runs `pith ARGS` with every file it writes limited to `kb` KiB, as a full disk would stop it.
+#[cfg(unix)]
+fn pith_with_file_limit(kb: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_pith"))
+        .args(args)
+        .output()
+        .expect("run bash")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_keeps_the_previous_reports_whole_and_says_so_plainly() {
+    let t = TempStudy::sample();
+    pith(["run".as_ref(), t.path().as_os_str(), "-q".as_ref()]).stdout();
+    let out = t.path().join("out");
+    let before = snapshot(&out);
+    // A limit some of the new reports fit under and some do not.
+    let sizes: Vec<u64> = before.iter().map(|(_, b)| b.len() as u64).collect();
+    let (small, large) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
+    assert!(large > 4 * small, "the sample's reports are too alike in size for this test: {sizes:?}");
+    let limit = (small + large) / 2 / 1024;
+
+    let run = pith_with_file_limit(limit, &[OsStr::new("run"), t.path().as_os_str(), OsStr::new("--redact")]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    for raw in ["ZipWriter", "at path", "serialize buffer", ".pith-tmp"] {
+        assert!(!stderr.contains(raw), "raw message {raw:?}: {stderr}");
+    }
+    assert_eq!(snapshot(&out), before, "a failed run left a mix of old and new reports");
+
+    // A project that cannot be finished says so once, plainly, and leaves nothing behind.
+    let fresh = t.path().join("fresh");
+    let run =
+        pith_with_file_limit(limit, &[OsStr::new("run"), t.path().as_os_str(), OsStr::new("--out"), fresh.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("ZipWriter") && !stderr.contains("i/o error"), "{stderr}");
+    assert!(snapshot(&fresh).is_empty(), "files were left in the output folder");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_study_can_be_searched() {
+    let t = study_with_one_transcript();
+    pith(["run".as_ref(), t.path().as_os_str(), "-q".as_ref()]).stdout();
+    let mut files = Vec::new();
+    crate::util::walk(t.path(), &mut files);
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let search = if root {
+        // Permissions do not bind root: the search runs as `nobody` on a study it owns but may
+        // not write.
+        let nobody = "65534";
+        let chown =
+            std::process::Command::new("chown").args(["-R", &format!("{nobody}:{nobody}")]).arg(t.path()).status();
+        let parent = t.path().parent().expect("temp folder");
+        let _ = std::process::Command::new("chmod").arg("a+x").arg(parent).status();
+        if !chown.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: cannot hand the study to another user");
+            return;
+        }
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", nobody, "--regid", nobody, "--clear-groups", env!("CARGO_BIN_EXE_pith")]);
+        cmd
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pith"))
+    };
+    let made = std::process::Command::new("chmod").arg("-R").arg("a-w,a+rX").arg(t.path()).status();
+    assert!(made.is_ok_and(|s| s.success()), "chmod");
+    let mut search = search;
+    let out = search.args(["search".as_ref(), t.path().as_os_str(), "outage".as_ref()]).output();
+    let _ = std::process::Command::new("chmod").arg("-R").arg("u+w").arg(t.path()).status();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if root => {
+            eprintln!("skipped: setpriv is not available ({e})");
+            return;
+        }
+        Err(e) => panic!("run pith: {e}"),
+    };
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("outage"), "{stdout}");
+    let mut after = Vec::new();
+    crate::util::walk(t.path(), &mut after);
+    assert_eq!(after, files, "searching wrote into the study");
 }

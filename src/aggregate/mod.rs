@@ -527,7 +527,7 @@ impl Summarizer<'_> {
                     acc.hedged += usize::from(tag.hedged());
                     evidence_codes.insert(tag.code);
                     here.push(tag.code);
-                    let words = *words.get_or_init(|| crate::segment::word_count(text));
+                    let words = *words.get_or_init(|| crate::words::word_count(text));
                     let s = quotes::score(tag, words);
                     if best.get(&tag.code).is_none_or(|(score, ..)| *score < s) {
                         best.insert(tag.code, (s, cp, tag, words));

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Tag;
 use crate::model::Passage;
-use crate::segment::word_count;
+use crate::words::word_count;
 
 /// Words above which a quote is trimmed to the sentences around the mention.
 const TRIM_ABOVE: usize = 70;

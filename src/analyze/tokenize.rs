@@ -9,7 +9,7 @@ use tokenizers::pipeline::{PreTokenizer, PreTokenizerScratch, Span};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 
 use super::TokenKind;
-use crate::segment::is_ascii_space;
+use crate::words::is_ascii_space;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<(PreTokenizerScratch, Vec<Span>)> =

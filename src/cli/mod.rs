@@ -91,12 +91,16 @@ pub fn run(cli: Cli) -> u8 {
             if is_broken_pipe(&e) {
                 return 0;
             }
+            // The library's errors already say their source; a cause is added when it says more.
             let mut msg = String::new();
-            for (i, cause) in e.chain().enumerate() {
-                if i > 0 {
+            for cause in e.chain().map(|c| c.to_string()) {
+                if msg.ends_with(&cause) {
+                    continue;
+                }
+                if !msg.is_empty() {
                     msg.push_str(": ");
                 }
-                msg.push_str(&cause.to_string());
+                msg.push_str(&cause);
             }
             let _ = writeln!(io::stderr(), "pith: error: {msg}");
             1

@@ -130,6 +130,7 @@ pub fn produce(
         pith::fsutil::refuse_symlinks(&study.join(OUT_DIR))?;
     }
     let out = out.map_or_else(|| study.join(OUT_DIR), Path::to_path_buf);
+    opened.study.check_output(&out)?;
     let request = run_request(&out, &formats, by, redact);
     if with_index {
         if let Some(last) = index::up_to_date(&opened.study, &opened.lexicon, &request)? {

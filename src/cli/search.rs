@@ -17,6 +17,8 @@ pub struct Args {
     /// The study folder (indexed by `pith index` or `pith run`).
     study: PathBuf,
     /// Words (all required, stemmed as in coding), "phrases", OR, NOT or -word, field:value, *.
+    /// A query may start with `-word`: options come before it or after a word.
+    #[arg(allow_hyphen_values = true)]
     query: String,
     /// Only passages of this persona (exact name).
     #[arg(long)]

@@ -15,6 +15,7 @@
 
 mod count;
 mod merge;
+mod readonly;
 mod schema;
 mod search;
 mod state;
@@ -85,16 +86,31 @@ fn index_error(dir: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
     move |source| Error::Index { path: dir.to_path_buf(), source }
 }
 
-/// Opens the index in `dir` (creating it with pith's schema when `create` and absent), its text
-/// field taking [`Stems`]. Gives `None` when there is no index and not `create`.
-fn open_dir(dir: &Path, create: bool) -> Result<Option<(Index, Fields)>> {
+/// How [`open_dir`] opens an index folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// To search: the folder may be read-only.
+    Search,
+    /// To update what is there.
+    Write,
+    /// To update, creating an empty index when there is none.
+    Create,
+}
+
+/// Opens the index in `dir` (creating it with pith's schema when `Access::Create` and absent),
+/// its text field taking [`Stems`]. Gives `None` when there is no index and not `Create`.
+fn open_dir(dir: &Path, access: Access) -> Result<Option<(Index, Fields)>> {
     let exists = dir.join("meta.json").is_file();
-    if !exists && !create {
+    if !exists && access != Access::Create {
         return Ok(None);
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if !exists {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
     let directory = MmapDirectory::open(dir).map_err(|e| Error::Index { path: dir.to_path_buf(), source: e.into() })?;
-    let index = if exists {
+    let index = if access == Access::Search {
+        Index::open(readonly::SearchDirectory(directory)).map_err(index_error(dir))?
+    } else if exists {
         Index::open(directory).map_err(index_error(dir))?
     } else {
         Index::create(directory, schema::build(), tantivy::IndexSettings::default()).map_err(index_error(dir))?
@@ -121,6 +137,6 @@ pub fn open(study: &Path) -> Result<StudyIndex> {
     let state = state::State::load(&state_path(study)).ok_or_else(not_indexed)?;
     let language = Language::parse(&state.language).ok_or_else(not_indexed)?;
     let dir = live_dir(study);
-    let (index, fields) = open_dir(&dir, false)?.ok_or_else(not_indexed)?;
+    let (index, fields) = open_dir(&dir, Access::Search)?.ok_or_else(not_indexed)?;
     StudyIndex::new(index, fields, language, dir)
 }

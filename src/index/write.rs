@@ -16,7 +16,8 @@ use super::state::{
     content_hash, index_stamps, now_ns, study_fingerprint, transcript_hash, Lock, RunRecord, Seen, Stamp, State,
 };
 use super::{
-    index_dir, index_error, interrupted_switch, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Stems,
+    index_dir, index_error, interrupted_switch, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Access,
+    Stems,
 };
 use crate::analyze::Analyzer;
 use crate::error::{Diagnostic, Error, Result};
@@ -114,7 +115,7 @@ impl Session {
         if let Some(retired) = interrupted_switch(root) {
             std::fs::rename(&retired, &live).map_err(|e| Error::io(&retired, e))?;
         }
-        let opened = if rebuilt { None } else { open_dir(&live, false).ok().flatten() };
+        let opened = if rebuilt { None } else { open_dir(&live, Access::Write).ok().flatten() };
         // Files that moved since the last commit are checked against tantivy's checksums: a
         // damaged index is rebuilt, not trusted.
         let opened = opened.filter(|(index, _)| {
@@ -134,7 +135,7 @@ impl Session {
                 if dir.exists() {
                     std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 }
-                open_dir(&dir, true)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
+                open_dir(&dir, Access::Create)?.ok_or_else(|| Error::NotIndexed { study: root.clone() })?
             }
         };
         let old = if rebuilt { State::default() } else { old };

@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use super::ReadError;
+
 /// Per-transcript limits, read from `pith.toml` `[limits]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -17,12 +19,37 @@ pub struct Limits {
     /// Longest passage, in bytes: a longer piece of a turn is cut into passages of at most
     /// this size, at whitespace where there is some (nothing is dropped).
     pub max_passage_bytes: usize,
+    /// Most passages in one transcript: a transcript that segments into more is skipped.
+    pub max_passages: usize,
+    /// Most words in one transcript: a transcript with more is skipped before it is segmented.
+    pub max_words: usize,
     /// Largest decompressed `word/document.xml` of a `.docx`, in bytes.
     pub max_docx_xml_bytes: u64,
     /// Most entries in a `.docx` zip.
     pub max_docx_entries: usize,
     /// Deepest nesting of a JSON transcript (at most 128: the JSON parser's own limit).
     pub max_json_depth: usize,
+}
+
+impl Limits {
+    /// Refuses a transcript of more than [`Limits::max_words`] words.
+    pub fn check_words(&self, words: usize) -> Result<(), ReadError> {
+        over("words", words, self.max_words, "max_words")
+    }
+
+    /// Refuses a transcript of more than [`Limits::max_passages`] passages.
+    pub fn check_passages(&self, passages: usize) -> Result<(), ReadError> {
+        over("passages", passages, self.max_passages, "max_passages")
+    }
+}
+
+fn over(what: &str, n: usize, max: usize, key: &str) -> Result<(), ReadError> {
+    if n <= max {
+        return Ok(());
+    }
+    let message =
+        format!("the transcript has {n} {what} (limit {max}: raise {key} in pith.toml [limits] if this is really one interview)");
+    Err(ReadError { line: None, message })
 }
 
 /// One megabyte.
@@ -34,6 +61,8 @@ impl Default for Limits {
             max_transcript_bytes: 64 * MB,
             max_line_bytes: MB as usize,
             max_passage_bytes: 64 * 1024,
+            max_passages: 50_000,
+            max_words: 1_000_000,
             max_docx_xml_bytes: 200 * MB,
             max_docx_entries: 10_000,
             max_json_depth: 128,

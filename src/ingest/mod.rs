@@ -266,6 +266,8 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
         if let Some(w) = decoded {
             warnings.push(w);
         }
+        // Memory follows words and turns, not bytes: a file of tiny turns is many times its size.
+        limits.check_words(crate::words::word_count(&text))?;
         match format {
             Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
             Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
@@ -276,6 +278,11 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
     if transcript.turns.is_empty() {
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
+    if format == Format::Docx {
+        limits.check_words(crate::words::word_count(&transcript.document))?;
+    }
+    // Every turn becomes a passage at least.
+    limits.check_passages(transcript.turns.len())?;
     Ok(Read { transcript, warnings })
 }
 

@@ -170,7 +170,7 @@ struct NotAscii;
 /// first; the lazy name ends where only spaces are left before it.
 fn ascii_inline_label(line: &str) -> Result<Option<(&str, usize)>, NotAscii> {
     // `\s` in ASCII.
-    let space = crate::segment::is_ascii_space;
+    let space = crate::words::is_ascii_space;
     let b = line.as_bytes();
     let Some(colon) = b.iter().position(|&c| c == b':') else { return Ok(None) };
     let spaces = b[colon + 1..].iter().take_while(|&&c| space(c)).count();

@@ -25,7 +25,6 @@ use rayon::prelude::*;
 
 use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
 use crate::lexicon::Lexicon;
 use crate::model::InterviewMeta;
 use crate::pipeline::CodedInterview;
@@ -134,17 +133,25 @@ impl Writer {
 
     /// Renders every format, then writes them into the output folder and removes the files of
     /// the formats not asked for; returns the paths written.
-    /// Formats render in parallel, and their files are written in parallel: none is written
-    /// unless all rendered.
+    /// Formats render in parallel and are written to temporary files in parallel; only when
+    /// every one is on disk are they renamed into place, so a full disk leaves the previous
+    /// outputs, not a mix of old and new.
     pub fn finish(mut self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
         let rendered: Vec<Vec<(&str, Vec<u8>)>> =
             self.formats.par_iter().map(|f| f.render(agg, lexicon)).collect::<Result<_>>()?;
         self.finish_project(&agg.study, lexicon)?;
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
         crate::fsutil::clean_stale_temporaries(&self.out);
-        let mut files: Vec<Output> = self.project.take().map(Output::Project).into_iter().collect();
-        files.extend(rendered.into_iter().flatten().map(|(name, bytes)| Output::File(self.out.join(name), bytes)));
-        let mut written: Vec<PathBuf> = files.into_par_iter().map(|f| f.put(&self.out)).collect::<Result<_>>()?;
+        let out = &self.out;
+        let files: Vec<(&str, Vec<u8>)> = rendered.into_iter().flatten().collect();
+        let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> =
+            files.into_par_iter().map(|(name, bytes)| stage(out, name, &bytes)).collect::<Result<_>>()?;
+        staged.extend(self.project.take().map(|file| (out.join(qdpx::PROJECT_FILE), file)));
+        let mut written = Vec::with_capacity(staged.len());
+        for (path, file) in staged {
+            file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+            written.push(path);
+        }
         written.sort();
         // The folder's pith files are this run's: one a run with other formats (or `--redact`)
         // left would sit beside the new ones as if current.
@@ -161,28 +168,13 @@ impl Writer {
     }
 }
 
-/// A file of [`Writer::finish`], ready to be put in place.
-enum Output {
-    /// The REFI-QDA project, a temporary file in the output folder.
-    Project(tempfile::NamedTempFile),
-    File(PathBuf, Vec<u8>),
-}
-
-impl Output {
-    /// Puts the file in place (atomically) in `out`; gives its path.
-    fn put(self, out: &Path) -> Result<PathBuf> {
-        match self {
-            Output::Project(file) => {
-                let path = out.join(qdpx::PROJECT_FILE);
-                file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-                Ok(path)
-            }
-            Output::File(path, bytes) => {
-                write_atomic(&path, &bytes)?;
-                Ok(path)
-            }
-        }
-    }
+/// Writes `bytes` to a synced temporary file in `out`, to be renamed to `out/name`.
+fn stage(out: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, tempfile::NamedTempFile)> {
+    let path = out.join(name);
+    let mut tmp = crate::fsutil::temporary_in(out).map_err(|e| Error::io(out, e))?;
+    std::io::Write::write_all(tmp.as_file_mut(), bytes).map_err(|e| Error::io(&path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+    Ok((path, tmp))
 }
 
 /// Makes what the exports need of one interview, on any thread.

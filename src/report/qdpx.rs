@@ -128,7 +128,7 @@ pub(super) fn codebook(lexicon: &Lexicon) -> String {
 /// already compressed, into a spill file, so memory holds only the case list; [`Builder::finish`]
 /// adds `project.qde` (its head, the spilled selections and its tail as one deflate stream).
 pub struct Builder {
-    zip: zip::ZipWriter<std::io::BufWriter<tempfile::NamedTempFile>>,
+    zip: zip::ZipWriter<std::io::BufWriter<Sink>>,
     sources: std::io::BufWriter<std::fs::File>,
     /// The spilled selections, as pieces of `project.qde`.
     spilled: Joined,
@@ -145,7 +145,10 @@ struct Case {
 }
 
 fn zip_error(e: zip::result::ZipError) -> Error {
-    Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}"))
+    match e {
+        zip::result::ZipError::Io(e) => Error::io(PROJECT_FILE, e),
+        e => Error::Invalid(format!("cannot build {PROJECT_FILE}: {e}")),
+    }
 }
 
 fn zip_options() -> zip::write::SimpleFileOptions {
@@ -162,7 +165,7 @@ impl Builder {
         let file = crate::fsutil::temporary_in(out).map_err(|e| Error::io(out, e))?;
         let spill = tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e))?;
         Ok(Builder {
-            zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
+            zip: zip::ZipWriter::new(std::io::BufWriter::new(Sink { inner: file, failed: false })),
             sources: std::io::BufWriter::new(spill),
             spilled: Joined::default(),
             cases: BTreeMap::new(),
@@ -264,9 +267,43 @@ impl Builder {
             std::io::copy(&mut flate2::read::DeflateDecoder::new(stream), &mut self.zip).map_err(io)?;
         }
         let buffered = self.zip.finish().map_err(zip_error)?;
-        let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
+        let sink = buffered.into_inner().map_err(|e| io(e.into_error()))?;
+        if sink.failed {
+            return Err(Error::Invalid(format!("cannot build {PROJECT_FILE}: a write failed")));
+        }
+        let file = sink.inner;
         file.as_file().sync_all().map_err(io)?;
         Ok(file)
+    }
+}
+
+/// A writer that, once a write has failed, takes every later one without writing. The zip
+/// crate finishes an archive dropped unfinished and prints any error to stderr; after a failed
+/// write (a full disk) that would only repeat the error, raw, which the caller already has.
+struct Sink {
+    inner: tempfile::NamedTempFile,
+    failed: bool,
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        self.inner.as_file_mut().write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        self.inner.as_file_mut().flush().inspect_err(|_| self.failed = true)
+    }
+}
+
+impl Seek for Sink {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.as_file_mut().seek(pos)
     }
 }
 
