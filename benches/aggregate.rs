@@ -11,7 +11,8 @@ use rayon::prelude::*;
 
 use pith::aggregate::{Aggregator, Summary, TermCounts};
 use pith::analyze::Analysis;
-use pith::pipeline::{self, is_evidence_role, CodedInterview, Output};
+use pith::model::CodedInterview;
+use pith::pipeline::{self, Output};
 
 /// Interviews the worker-side benches run over (the fold takes them all).
 const SLICE: usize = 150;
@@ -28,11 +29,11 @@ fn bench(c: &mut Criterion) {
         .par_iter()
         .enumerate()
         .filter_map(|(i, path)| {
-            let (interview, _) = pipeline::process(&study, &lexicon, &analyzer, path, output).ok()?;
-            let summary = summarizer.summarize(&interview);
-            let bytes = interview.transcript.document.len();
-            let terms = interview.terms.clone();
-            Some((summary, terms, bytes, (i < SLICE).then_some(interview)))
+            let (coded, _) = pipeline::process(&study, &lexicon, &analyzer, path, output).ok()?;
+            let summary = summarizer.summarize(&coded.interview);
+            let bytes = coded.interview.transcript.document.len();
+            let terms = coded.terms.clone();
+            Some((summary, terms, bytes, (i < SLICE).then_some(coded.interview)))
         })
         .collect();
     let interviews = reduced.len();
@@ -41,7 +42,7 @@ fn bench(c: &mut Criterion) {
     let slice_bytes: usize = slice.iter().map(|i| i.transcript.document.len()).sum();
     let analyses: Vec<Analysis> = slice
         .iter()
-        .flat_map(|i| i.passages.iter().filter(|p| is_evidence_role(p.passage.role)).map(|p| i.text(&p.passage)))
+        .flat_map(|i| i.passages.iter().filter(|p| p.passage.role.is_evidence()).map(|p| i.text(&p.passage)))
         .map(|text| analyzer.analyze(text))
         .collect();
     eprintln!("aggregate bench: {interviews} interviews, {:.1} MB", all_bytes as f64 / 1e6);
@@ -49,7 +50,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("aggregate");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(slice_bytes as u64));
-    let words: u64 = slice.iter().map(|i| i.terms.words).sum();
+    let words: u64 = reduced.iter().filter(|r| r.3.is_some()).map(|r| r.1.words).sum();
     group.bench_function("count terms", |b| {
         b.iter(|| {
             let mut counts = TermCounts::default();

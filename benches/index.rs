@@ -9,7 +9,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
 
 use pith::index::{Session, Stamp};
-use pith::pipeline::{self, CodedInterview, Output};
+use pith::model::CodedInterview;
+use pith::pipeline::{self, Output};
 
 /// Interviews indexed per iteration.
 const SLICE: usize = 150;
@@ -23,7 +24,7 @@ fn bench(c: &mut Criterion) {
         .par_iter()
         .filter_map(|path| {
             let bytes = pipeline::read_transcript(&study, path).ok()?;
-            let (interview, _) = pipeline::process_bytes(
+            let (coded, _) = pipeline::process_bytes(
                 &study,
                 &lexicon,
                 &analyzer,
@@ -32,7 +33,7 @@ fn bench(c: &mut Criterion) {
                 Output { terms: false, index: true },
             )
             .ok()?;
-            Some((path.as_path(), interview, bytes))
+            Some((path.as_path(), coded.interview, bytes))
         })
         .collect();
     let bytes: usize = coded.iter().map(|(_, i, _)| i.transcript.document.len()).sum();

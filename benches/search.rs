@@ -17,7 +17,8 @@ use pith::model::Role;
 /// Brings the bench study's index up to date and opens it.
 fn build(b: &common::Bench) -> StudyIndex {
     let started = Instant::now();
-    let (update, _) = index::update(&b.study, &b.lexicon, &b.analyzer).expect("index");
+    let opened = pith::run::Opened::open(&b.dir).expect("open the bench study");
+    let (update, _) = pith::run::index(&opened, false, &mut ()).expect("index");
     eprintln!(
         "bench study {}: {} transcripts, {} indexed, {} unchanged, {} passages, in {:.1?}",
         b.dir.display(),

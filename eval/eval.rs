@@ -27,15 +27,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use pith::analyze::{Analyzer, Language};
-use pith::code::{about_families, code_passage, question_codes, Tag};
+use pith::code::{about_families, code_passage, question_codes};
 use pith::lexicon::{Lexicon, Origin, BUILTIN};
 use pith::model::Family;
+use pith::model::Tag;
 use serde::Deserialize;
 
 /// Loads the built-in lexicons: the embedded ones, or, when `PITH_LEXICON_DIR=DIR` is set, the
 /// files of the same names in DIR (read at run time, so editing a lexicon needs no rebuild).
 fn builtin_lexicon(analyzer: &Analyzer) -> Result<Lexicon, String> {
-    let render = |e: Vec<pith::lexicon::LexiconError>| pith::lexicon::LexiconErrors::render(&e);
+    let render = |e: Vec<pith::lexicon::LexiconError>| pith::Error::Lexicon(e).to_string();
     let Some(dir) = std::env::var_os("PITH_LEXICON_DIR").map(PathBuf::from) else {
         return Lexicon::load(analyzer, &[]).map_err(render);
     };

@@ -68,8 +68,8 @@ pub enum Error {
         message: String,
     },
     /// One or more lexicon files are broken; nothing was written.
-    #[error("{}", crate::lexicon::LexiconErrors::render(.0))]
-    Lexicon(Vec<crate::lexicon::LexiconError>),
+    #[error("{}", lines(.0))]
+    Lexicon(Vec<LexiconError>),
     /// The search index failed.
     #[error("index {}: {source}", path.display())]
     Index {
@@ -115,11 +115,13 @@ pub enum Error {
         "{}: is a symbolic link; pith never writes, deletes or reads through a link in its own folders \
          or leading out of the study: remove the link{}",
         path.display(),
-        if path.components().any(|c| c.as_os_str() == crate::study::STATE_DIR) { " (.pith is pith's own folder, safe to delete)" } else { "" }
+        if *in_state { " (.pith is pith's own folder, safe to delete)" } else { "" }
     )]
     Symlink {
         /// The link.
         path: PathBuf,
+        /// Whether it is in the study's `.pith` folder.
+        in_state: bool,
     },
     /// An option given to the library is invalid (unknown attribute, bad format name).
     #[error("{0}")]
@@ -139,6 +141,26 @@ impl Error {
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
         Error::Io { path: path.as_ref().to_path_buf(), source }
     }
+}
+
+/// One problem in a lexicon file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexiconError {
+    /// File and line.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for LexiconError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// One item per line.
+fn lines<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
 }
 
 /// How serious a diagnostic is.

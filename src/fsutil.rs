@@ -22,12 +22,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn refuse_symlinks(path: &Path) -> Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
     if meta.file_type().is_symlink() {
-        return Err(Error::Symlink { path: path.to_path_buf() });
+        return Err(Error::Symlink { path: path.to_path_buf(), in_state: false });
     }
     if meta.is_dir() {
         for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))?.flatten() {
             if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                return Err(Error::Symlink { path: entry.path() });
+                return Err(Error::Symlink { path: entry.path(), in_state: false });
             }
         }
     }

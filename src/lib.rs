@@ -14,6 +14,8 @@
 //! [`study`] opens a study folder, [`lexicon`] compiles the lexicons, [`pipeline`] runs the
 //! stages over every transcript in parallel and streams the coded interviews on, [`index`] keeps
 //! them searchable, [`aggregate`] folds them into per-persona tables and [`report`] writes them.
+//! [`run`] is the whole job in that order, what `pith run`, `pith report` and `pith index` call;
+//! the shared nouns (transcripts, passages, tags, coded interviews) are in [`model`].
 //!
 //! ```
 //! use pith::{analyze::{Analyzer, Language}, lexicon::Lexicon, model::Transcript, pipeline, segment};
@@ -43,6 +45,7 @@ pub mod lexicon;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod run;
 pub mod segment;
 pub mod study;
 mod words;

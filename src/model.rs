@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analyze::Stems;
+
 /// Where a piece of text sits in an interview's document text, both in bytes (what Rust
 /// slices with) and in characters (Unicode scalar values: what the JSON contract, Python and the
 /// QDA tools count). The two are never mixed in one field.
@@ -37,6 +39,14 @@ impl Role {
             Role::Participant => "participant",
             Role::Interviewer => "interviewer",
             Role::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the role's passages are coded as evidence.
+    pub fn is_evidence(self) -> bool {
+        match self {
+            Role::Participant | Role::Unknown => true,
+            Role::Interviewer => false,
         }
     }
 
@@ -256,3 +266,134 @@ impl InterviewMeta {
 
 /// Persona name used when the manifest says nothing.
 pub const UNASSIGNED: &str = "unassigned";
+
+/// What a context cue does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueKind {
+    /// Negates the mention.
+    Negation,
+    /// Softens the mention ("maybe", "I guess").
+    Hedge,
+    /// Strengthens the mention ("really", "critical").
+    Intensifier,
+}
+
+/// A cue found near a mention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    /// Negation, hedge or intensifier.
+    pub kind: CueKind,
+    /// The cue's words, normalized.
+    pub text: String,
+    /// Byte range in the passage text.
+    pub bytes: Range<usize>,
+}
+
+/// One mention of a code: a term match and its context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Index of the matched term in the code's terms.
+    pub term: usize,
+    /// Byte range in the passage text.
+    pub bytes: Range<usize>,
+    /// The negation cue whose scope covers the mention.
+    pub negation: Option<Cue>,
+    /// A hedge in the mention's sentence.
+    pub hedge: Option<Cue>,
+    /// An intensifier in the mention's sentence.
+    pub intensifier: Option<Cue>,
+    /// The exclusion that vetoed this mention.
+    pub vetoed_by: Option<usize>,
+}
+
+impl Mention {
+    /// Whether the mention counts as evidence.
+    pub fn counts(&self) -> bool {
+        self.negation.is_none() && self.vetoed_by.is_none()
+    }
+}
+
+/// One code in one passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    /// Index of the code in [`Lexicon::codes`].
+    pub code: usize,
+    /// The mentions, in text order (vetoed ones included, for explanations).
+    pub mentions: Vec<Mention>,
+    /// A term of the same code appeared in the preceding interviewer question.
+    pub prompted: bool,
+}
+
+impl Tag {
+    /// At least one mention counts as evidence.
+    pub fn is_evidence(&self) -> bool {
+        self.mentions.iter().any(Mention::counts)
+    }
+
+    /// Every unvetoed mention is negated.
+    pub fn negated(&self) -> bool {
+        let mut live = self.mentions.iter().filter(|m| m.vetoed_by.is_none()).peekable();
+        live.peek().is_some() && live.all(|m| m.negation.is_some())
+    }
+
+    /// Every counting mention is hedged.
+    pub fn hedged(&self) -> bool {
+        let mut live = self.mentions.iter().filter(|m| m.counts()).peekable();
+        live.peek().is_some() && live.all(|m| m.hedge.is_some())
+    }
+
+    /// Some counting mention is intensified.
+    pub fn intensified(&self) -> bool {
+        self.mentions.iter().any(|m| m.counts() && m.intensifier.is_some())
+    }
+
+    /// Whether the tag should be reported at all (something other than vetoed matches).
+    pub fn is_reported(&self) -> bool {
+        self.mentions.iter().any(|m| m.vetoed_by.is_none())
+    }
+}
+
+/// One job statement found in a passage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobStatement {
+    /// "When ..." part, if stated.
+    pub situation: Option<String>,
+    /// What they want to do.
+    pub motivation: String,
+    /// What for, if stated.
+    pub outcome: Option<String>,
+    /// Byte range of the statement in the passage text.
+    #[serde(skip)]
+    pub bytes: Range<usize>,
+}
+
+/// A passage with its codes and job statements.
+#[derive(Debug, Clone)]
+pub struct CodedPassage {
+    /// The passage.
+    pub passage: Passage,
+    /// Its tags (participant and unknown-role passages only; empty for interviewer turns).
+    pub tags: Vec<Tag>,
+    /// Job statements found in it.
+    pub jobs: Vec<JobStatement>,
+    /// Its words for the index, when coding was asked to keep them.
+    pub stems: Option<Stems>,
+}
+
+/// One interview, read and coded.
+#[derive(Debug, Clone)]
+pub struct CodedInterview {
+    /// Who, which persona, from which file.
+    pub meta: InterviewMeta,
+    /// The document text and turns.
+    pub transcript: Transcript,
+    /// The passages, coded.
+    pub passages: Vec<CodedPassage>,
+}
+
+impl CodedInterview {
+    /// A passage's text.
+    pub fn text(&self, p: &Passage) -> &str {
+        &self.transcript.document[p.span.bytes.clone()]
+    }
+}

@@ -1,6 +1,7 @@
-//! pipeline: the only place that knows the stage order and the threads.
+//! pipeline: the only place that knows the per-transcript stage order and the threads.
 //!
-//! Per transcript, in parallel (rayon): read → segment → analyze → code. Nothing is shared
+//! Per transcript, in parallel (rayon): read → segment → analyze → code, then what the caller
+//! makes of the coded interview on the same worker, handed back in a stable order. Nothing is shared
 //! between interviews but the `&Lexicon` and the `&Analyzer`. A transcript that cannot be
 //! read becomes a [`Diagnostic`] and the others go on.
 
@@ -11,72 +12,54 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::aggregate::TermCounts;
-use crate::analyze::{Analysis, Analyzer};
+use crate::analyze::{Analysis, Analyzer, Stems};
 use crate::cache::{self, Cache};
-use crate::code::{self, JobStatement, Tag};
+use crate::code;
 use crate::error::{Diagnostic, Location, Result};
-use crate::index::{self, Stems};
+use crate::index;
 use crate::ingest;
 use crate::lexicon::Lexicon;
-use crate::model::{InterviewMeta, Passage, Role, Transcript};
+use crate::model::{CodedInterview, CodedPassage, Passage, Role};
 use crate::segment;
 use crate::study::Study;
-
-/// A passage with its codes and job statements.
-#[derive(Debug, Clone)]
-pub struct CodedPassage {
-    /// The passage.
-    pub passage: Passage,
-    /// Its tags (participant and unknown-role passages only; empty for interviewer turns).
-    pub tags: Vec<Tag>,
-    /// Job statements found in it.
-    pub jobs: Vec<JobStatement>,
-    /// Its words for the index (with [`Output::index`]; the index analyzes passages without).
-    pub stems: Option<Stems>,
-}
 
 /// What coding produces beyond passages, tags and job statements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Output {
-    /// Count the words of evidence passages ([`CodedInterview::terms`], for reports).
+    /// Count the words of evidence passages ([`Coded::terms`], for reports).
     pub terms: bool,
     /// Keep each passage's words for the index ([`CodedPassage::stems`]).
     pub index: bool,
 }
 
-/// One interview, read and coded.
+/// One interview, coded, with the word counts coding made beside it.
 #[derive(Debug, Clone)]
-pub struct CodedInterview {
-    /// Who, which persona, from which file.
-    pub meta: InterviewMeta,
-    /// The document text and turns.
-    pub transcript: Transcript,
-    /// The passages, coded.
-    pub passages: Vec<CodedPassage>,
-    /// Word and phrase counts of its evidence passages (for distinctive terms; empty unless
+pub struct Coded {
+    /// The interview.
+    pub interview: CodedInterview,
+    /// Word and phrase counts of its evidence passages, for distinctive terms (empty unless
     /// asked for with [`Output::terms`]).
     pub terms: TermCounts,
 }
 
-impl CodedInterview {
-    /// A passage's text.
-    pub fn text(&self, p: &Passage) -> &str {
-        &self.transcript.document[p.span.bytes.clone()]
-    }
-}
-
-/// Whether a role's passages are coded as evidence.
-pub fn is_evidence_role(role: Role) -> bool {
-    role != Role::Interviewer
-}
-
 /// One transcript's outcome: coded with its warnings, or skipped with the reason.
-pub type Processed = std::result::Result<(CodedInterview, Vec<Diagnostic>), Diagnostic>;
+pub type Processed = std::result::Result<(Coded, Vec<Diagnostic>), Diagnostic>;
 
 /// Reads, segments and codes one transcript.
 pub fn process(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer, path: &Path, output: Output) -> Processed {
     let bytes = read_transcript(study, path)?;
     process_bytes(study, lexicon, analyzer, path, &bytes, output)
+}
+
+/// Reads `bytes` as `path` and segments the result, panicking when the reader invariant
+/// breaks: a bug in pith, never the input's fault. For fuzz targets and tests.
+pub fn check_read(path: &Path, bytes: &[u8]) {
+    if let Ok(read) = ingest::read(path, bytes) {
+        if let Some(problem) = ingest::invariant_violation(&read.transcript) {
+            panic!("{}: {problem}", path.display());
+        }
+        let _ = segment::segment(&read.transcript, &segment::RoleRules::default());
+    }
 }
 
 /// Reads a transcript within the study's size limit (`[limits] max_transcript_bytes`).
@@ -109,7 +92,7 @@ pub fn process_bytes(
     let passages = segment::segment_with(&read.transcript, &study.role_rules(path), limits.max_passage_bytes);
     limits.check_passages(passages.len()).map_err(|e| Diagnostic::skipped(Location::new(path, None), e.message))?;
     let (passages, terms) = code_passages(lexicon, analyzer, &read.transcript.document, passages, output);
-    Ok((CodedInterview { meta, transcript: read.transcript, passages, terms }, warnings))
+    Ok((Coded { interview: CodedInterview { meta, transcript: read.transcript, passages }, terms }, warnings))
 }
 
 /// Reads a file of at most `max` bytes: the size is checked from metadata before reading and
@@ -227,6 +210,8 @@ pub fn in_parallel<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync + Send) {
 enum Done<T> {
     Coded(T, Vec<Diagnostic>, Option<cache::Record>),
     Reused(T, Vec<Diagnostic>, cache::Record),
+    /// Current in the index, and nothing else asked of it.
+    Unchanged,
     Skipped(Diagnostic),
     Failed(crate::Error),
 }
@@ -245,33 +230,47 @@ pub fn cached<T: DeserializeOwned>(cache: &Cache, key: cache::Key) -> Option<T> 
 pub struct Streamed {
     /// The study's diagnostics and those of the transcripts, sorted by location.
     pub diagnostics: Vec<Diagnostic>,
-    /// Transcripts taken from the cache, not read or coded.
+    /// Transcripts current in the index that were not read or coded again.
     pub reused: usize,
+}
+
+/// What [`for_each_interview`] does with a transcript whose index documents are current.
+#[derive(Debug, Clone, Copy)]
+pub enum Reuse<'a> {
+    /// Codes it again (always so without an index session).
+    Never,
+    /// Takes what `prepare` made of it last time from the run cache (a miss codes it again);
+    /// every result goes into the cache for the next run.
+    Cache(&'a Cache),
+    /// Nothing: it is not read again and `consume` never sees it (the index alone is kept).
+    Skip,
 }
 
 /// Codes every transcript of the study in parallel, runs `prepare` on each coded interview on the
 /// same worker (what can be made in parallel: rows, export parts), and hands the results to
 /// `consume` in a stable order (the transcripts' sorted paths). `output` says what coding keeps.
-/// With an index `session`, also re-indexes the interviews whose inputs changed; with a `cache`
-/// too, a transcript whose inputs are unchanged and whose documents are current is not read or
-/// coded at all: what `prepare` made of it last time comes from the cache, and every result goes
-/// into the cache for the next run. `consume` gets each result with the key of its record
-/// there, which [`cached`] reads it back by.
+/// With an index `session`, also re-indexes the interviews whose inputs changed, and what happens
+/// to the others is `reuse`'s. `consume` gets each result with the key of its record in the run
+/// cache, which [`cached`] reads it back by.
 #[allow(clippy::too_many_arguments)]
 pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     study: &Study,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     session: Option<&index::Session>,
-    cache: Option<&Cache>,
+    reuse: Reuse<'_>,
     output: Output,
-    prepare: impl Fn(CodedInterview) -> Result<T> + Sync,
+    prepare: impl Fn(Coded) -> Result<T> + Sync,
     mut consume: impl FnMut(T, Option<cache::Key>) -> Result<()>,
 ) -> Result<Streamed> {
     let mut diagnostics = study.diagnostics.clone();
     let mut reused = 0;
     let output = Output { index: session.is_some(), ..output };
-    let cache = cache.filter(|_| session.is_some());
+    let (cache, skip) = match (session, reuse) {
+        (Some(_), Reuse::Cache(cache)) => (Some(cache), false),
+        (Some(_), Reuse::Skip) => (None, true),
+        _ => (None, false),
+    };
     let mut writer = match cache.map(Cache::writer).transpose() {
         Ok(w) => w,
         Err(e) => {
@@ -281,28 +280,34 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     };
     let work = |path: &Path| -> Done<T> {
         // Prepared on this worker, with its record for the cache under `key`.
-        let prepared =
-            |interview: CodedInterview, warnings: Vec<Diagnostic>, key: Option<cache::Key>| match prepare(interview) {
-                Ok(prepared) => {
-                    let kept: Kept<T> = (prepared, warnings);
-                    let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
-                    Done::Coded(kept.0, kept.1, record)
-                }
-                Err(e) => Done::Failed(e),
-            };
+        let prepared = |coded: Coded, warnings: Vec<Diagnostic>, key: Option<cache::Key>| match prepare(coded) {
+            Ok(prepared) => {
+                let kept: Kept<T> = (prepared, warnings);
+                let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
+                Done::Coded(kept.0, kept.1, record)
+            }
+            Err(e) => Done::Failed(e),
+        };
         let Some(session) = session else {
             return match read_transcript(study, path)
                 .and_then(|bytes| process_bytes(study, lexicon, analyzer, path, &bytes, output))
             {
-                Ok((interview, warnings)) => prepared(interview, warnings, None),
+                Ok((coded, warnings)) => prepared(coded, warnings, None),
                 Err(d) => Done::Skipped(d),
             };
         };
         let source = study.source(path);
         let stamp = index::Stamp::of(path);
-        // Kept from the last run: the index is current for these inputs and the cache has them.
+        // Kept from the last run: the index is current for these inputs (and the cache has them).
         let reuse = |inputs: index::Inputs| -> std::result::Result<Done<T>, index::Inputs> {
-            let Some(cache) = cache.filter(|_| session.is_current(&source, &inputs)) else { return Err(inputs) };
+            if !session.is_current(&source, &inputs) {
+                return Err(inputs);
+            }
+            if skip {
+                session.keep(&source, inputs);
+                return Ok(Done::Unchanged);
+            }
+            let Some(cache) = cache else { return Err(inputs) };
             match cache.get::<Kept<T>>(cache.key(&source, inputs.hash())) {
                 Some(((prepared, warnings), record)) => {
                     session.keep(&source, inputs);
@@ -327,16 +332,16 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         };
         let key = cache.map(|c| c.key(&source, inputs.hash()));
         let current = session.is_current(&source, &inputs);
-        let (interview, warnings) = match process_bytes(study, lexicon, analyzer, path, &bytes, output) {
+        let (coded, warnings) = match process_bytes(study, lexicon, analyzer, path, &bytes, output) {
             Ok(coded) => coded,
             Err(d) => return Done::Skipped(d),
         };
         if current {
             session.keep(&source, inputs);
         } else {
-            session.replace(lexicon, &interview, inputs);
+            session.replace(lexicon, &coded.interview, inputs);
         }
-        prepared(interview, warnings, key)
+        prepared(coded, warnings, key)
     };
     stream(&study.transcripts, work, |done: Done<T>| {
         let (prepared, mut warnings, record) = match done {
@@ -344,6 +349,10 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
             Done::Reused(prepared, warnings, record) => {
                 reused += 1;
                 (prepared, warnings, Some(record))
+            }
+            Done::Unchanged => {
+                reused += 1;
+                return Ok(());
             }
             Done::Skipped(d) => {
                 diagnostics.push(d);

@@ -311,7 +311,7 @@ fn slash_path(p: &Path) -> String {
 fn refuse_link_out(canonical_root: &Path, path: &Path) -> Result<()> {
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if is_link && !path.canonicalize().is_ok_and(|c| c.starts_with(canonical_root)) {
-        return Err(Error::Symlink { path: path.to_path_buf() });
+        return Err(Error::Symlink { path: path.to_path_buf(), in_state: false });
     }
     Ok(())
 }

@@ -220,7 +220,7 @@ fn fuzz_regressions_read_without_panic() {
         let bytes = std::fs::read(&path).expect("fixture");
         // The file's name says which reader found it (`fuzz_json-...`); read it as every format.
         for ext in ["txt", "vtt", "srt", "json", "docx", "bin"] {
-            pith::ingest::check_read(&path.with_extension(ext), &bytes);
+            pith::pipeline::check_read(&path.with_extension(ext), &bytes);
         }
     }
 }

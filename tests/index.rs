@@ -257,10 +257,8 @@ fn dump(study: &std::path::Path) -> Vec<pith::index::StoredPassage> {
 }
 
 fn update(study: &std::path::Path) -> pith::index::Update {
-    let study = pith::study::Study::open(study).unwrap();
-    let analyzer = pith::analyze::Analyzer::new(study.language().unwrap());
-    let lexicon = pith::lexicon::Lexicon::load(&analyzer, &study.lexicon_paths()).unwrap();
-    pith::index::update(&study, &lexicon, &analyzer).unwrap().0
+    let opened = pith::run::Opened::open(study).unwrap();
+    pith::run::index(&opened, false, &mut ()).unwrap().0
 }
 
 #[test]
@@ -559,7 +557,7 @@ fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_nex
         } else {
             // More interviews than the thread takes ahead, so it is at work when the session goes.
             for (path, bytes, interview) in coded.iter().cycle().take(200) {
-                session.replace(&lexicon, interview, session.inputs(&study, path, bytes, None));
+                session.replace(&lexicon, &interview.interview, session.inputs(&study, path, bytes, None));
             }
             drop(session);
         }

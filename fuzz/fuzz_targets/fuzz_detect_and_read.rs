@@ -10,5 +10,5 @@ const NAMES: &[&str] =
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };
     let name = NAMES[pick as usize % NAMES.len()];
-    pith::ingest::check_read(std::path::Path::new(name), bytes);
+    pith::pipeline::check_read(std::path::Path::new(name), bytes);
 });

@@ -5,7 +5,6 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pith::analyze::Analyzer;
 use pith::index::{GroupBy, SearchRequest, StudyIndex};
 
 /// A one-interview study, indexed once per fuzzing process (kept in a folder that lives as long).
@@ -18,10 +17,8 @@ fn index() -> &'static StudyIndex {
             "Interviewer: What worries you?\nSam: Downtime. An outage during quarter close would be on me.\n",
         )
         .expect("write");
-        let study = pith::study::Study::open(dir.path()).expect("study");
-        let analyzer = Analyzer::new(study.language().expect("language"));
-        let lexicon = pith::lexicon::Lexicon::load(&analyzer, &[]).expect("lexicon");
-        pith::index::update(&study, &lexicon, &analyzer).expect("index");
+        let opened = pith::run::Opened::open(dir.path()).expect("study");
+        pith::run::index(&opened, false, &mut ()).expect("index");
         let index = pith::index::open(dir.path()).expect("open");
         (dir, index)
     });

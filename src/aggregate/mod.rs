@@ -25,10 +25,9 @@ pub use quotes::Quote;
 use terms::GroupTerms;
 pub use terms::{is_content_word, TermCounts, Terms};
 
-use crate::code::Tag;
 use crate::lexicon::Lexicon;
+use crate::model::{CodedInterview, CodedPassage, Tag};
 use crate::model::{Family, UNASSIGNED};
-use crate::pipeline::{is_evidence_role, CodedInterview, CodedPassage};
 
 /// Benjamini–Hochberg q-value (false discovery rate over the codes tested for a group) below
 /// which a code difference is called a difference. 10% is the usual rate for exploratory work.
@@ -512,7 +511,7 @@ impl Summarizer<'_> {
         let mut pairs = PairCounts::default();
         let mut passages = 0;
         for cp in &interview.passages {
-            if !is_evidence_role(cp.passage.role) {
+            if !cp.passage.role.is_evidence() {
                 continue;
             }
             passages += 1;
@@ -607,10 +606,10 @@ impl<'a> Aggregator<'a> {
         self.fetch = Some(fetch);
     }
 
-    /// Adds one interview.
-    pub fn add(&mut self, interview: &CodedInterview) {
+    /// Adds one interview, with the word counts coding made of it.
+    pub fn add(&mut self, interview: &CodedInterview, terms: &TermCounts) {
         let summary = self.summarizer().summarize(interview);
-        self.add_summary(summary, &interview.terms);
+        self.add_summary(summary, terms);
     }
 
     /// What [`Summarizer::summarize`] needs of the aggregator: cheap to share with workers.
@@ -1045,10 +1044,10 @@ mod tests {
     use super::*;
     use crate::analyze::{Analyzer, Language};
     use crate::model::InterviewMeta;
-    use crate::pipeline::code_passages;
+    use crate::pipeline::{code_passages, Coded};
     use crate::segment::{segment, RoleRules};
 
-    fn interview(lexicon: &Lexicon, analyzer: &Analyzer, id: &str, persona: &str, text: &str) -> CodedInterview {
+    fn interview(lexicon: &Lexicon, analyzer: &Analyzer, id: &str, persona: &str, text: &str) -> Coded {
         let transcript =
             crate::ingest::read("x.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
         let rules = RoleRules { interviewers: vec!["Maya".into()], participants: Vec::new() };
@@ -1066,7 +1065,7 @@ mod tests {
             persona: persona.into(),
             attributes: vec![("segment".into(), if id.ends_with('1') { "one".into() } else { "other".into() })],
         };
-        CodedInterview { meta, transcript, passages, terms }
+        Coded { interview: CodedInterview { meta, transcript, passages }, terms }
     }
 
     /// Three "Ops" interviews that all talk about downtime (one of them five times) and electricity,
@@ -1080,8 +1079,12 @@ mod tests {
                    is what I watch, electricity every month.\n";
         let mut agg = Aggregator::new(&lexicon, by);
         for i in 1..=3 {
-            agg.add(&interview(&lexicon, &analyzer, &format!("ops{i}"), "Ops", ops));
-            agg.add(&interview(&lexicon, &analyzer, &format!("fac{i}"), "Fac", fac));
+            for c in [
+                interview(&lexicon, &analyzer, &format!("ops{i}"), "Ops", ops),
+                interview(&lexicon, &analyzer, &format!("fac{i}"), "Fac", fac),
+            ] {
+                agg.add(&c.interview, &c.terms);
+            }
         }
         agg.finish("test")
     }
@@ -1096,20 +1099,24 @@ mod tests {
             ("Ops", "Cy: Chiller plant downtime again, downtime every summer."),
             ("Fac", "Di: Electricity bills and the chiller plant, electricity cost."),
         ];
-        let interviews: Vec<CodedInterview> = texts
+        let interviews: Vec<Coded> = texts
             .iter()
             .enumerate()
             .map(|(i, (persona, text))| interview(&lexicon, &analyzer, &format!("i{i}"), persona, text))
             .collect();
         let mut sequential = Aggregator::new(&lexicon, "persona");
         for i in &interviews {
-            sequential.add(i);
+            sequential.add(&i.interview, &i.terms);
         }
         let mut batched = Aggregator::new(&lexicon, "persona");
         let summarizer = batched.summarizer();
         let batch = interviews
             .iter()
-            .map(|i| Folded { summary: summarizer.summarize(i), terms: Terms::Counted(i.terms.clone()), key: None })
+            .map(|i| Folded {
+                summary: summarizer.summarize(&i.interview),
+                terms: Terms::Counted(i.terms.clone()),
+                key: None,
+            })
             .collect();
         let mut groups = 0;
         batched.add_all(batch, |mut merges| {
@@ -1144,9 +1151,9 @@ mod tests {
     /// the fold keeps, the keys it fetched, and the groups it could not complete.
     fn fold(
         lexicon: &Lexicon,
-        items: &[(&CodedInterview, Key, Option<Vec<u8>>)],
+        items: &[(&Coded, Key, Option<Vec<u8>>)],
         last: Option<Kept>,
-        all: Option<&[(Key, &CodedInterview)]>,
+        all: Option<&[(Key, &Coded)]>,
     ) -> (serde_json::Value, Kept, Vec<Key>, usize) {
         let fetched = std::sync::Mutex::new(Vec::new());
         let mut agg = Aggregator::new(lexicon, "persona");
@@ -1166,7 +1173,7 @@ mod tests {
             let batch = half
                 .iter()
                 .map(|(i, key, read_back)| Folded {
-                    summary: summarizer.summarize(i),
+                    summary: summarizer.summarize(&i.interview),
                     terms: match read_back {
                         Some(bytes) => Terms::Encoded(bytes.clone()),
                         None => Terms::Counted(i.terms.clone()),
@@ -1197,18 +1204,18 @@ mod tests {
             .chain((0..3).map(|i| (format!("b{i}"), "Fac", text(10 + i))))
             .chain([("e2".to_string(), "Ops", text(99))])
             .collect();
-        let interviews: Vec<CodedInterview> =
+        let interviews: Vec<Coded> =
             made.iter().map(|(id, persona, t)| interview(&lexicon, &analyzer, id, persona, t)).collect();
         let key = |id: &str| -> Key {
             let mut k = [0u8; 32];
             k[..id.len()].copy_from_slice(id.as_bytes());
             k
         };
-        let by_id = |id: &str| interviews.iter().find(|i| i.meta.id == id).unwrap_or_else(|| panic!("{id}"));
-        let all: Vec<(Key, &CodedInterview)> = interviews.iter().map(|i| (key(&i.meta.id), i)).collect();
-        let encoded = |i: &CodedInterview| postcard::to_stdvec(&Terms::Counted(i.terms.clone())).ok();
+        let by_id = |id: &str| interviews.iter().find(|i| i.interview.meta.id == id).unwrap_or_else(|| panic!("{id}"));
+        let all: Vec<(Key, &Coded)> = interviews.iter().map(|i| (key(&i.interview.meta.id), i)).collect();
+        let encoded = |i: &Coded| postcard::to_stdvec(&Terms::Counted(i.terms.clone())).ok();
         // What a run hands the fold: read back (encoded) unless the id is in `coded`.
-        let items = |order: &[&str], coded: &[&str]| -> Vec<(&CodedInterview, Key, Option<Vec<u8>>)> {
+        let items = |order: &[&str], coded: &[&str]| -> Vec<(&Coded, Key, Option<Vec<u8>>)> {
             order
                 .iter()
                 .map(|id| {

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::code::Tag;
 use crate::model::Passage;
+use crate::model::Tag;
 use crate::words::word_count;
 
 /// Words above which a quote is trimmed to the sentences around the mention.

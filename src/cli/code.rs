@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use pith::lexicon::Lexicon;
-use pith::pipeline::{self, CodedInterview, Output};
+use pith::model::CodedInterview;
+use pith::pipeline::{self, Output, Reuse};
 use pith::report::passages::{document_row, passage_rows, CSV_HEADER};
 
 use super::progress::Progress;
@@ -59,9 +60,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         &opened.lexicon,
         &opened.analyzer,
         None,
-        None,
+        Reuse::Never,
         Output::default(),
-        |i| Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?)),
+        |coded| {
+            let i = coded.interview;
+            Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?))
+        },
         |(size, bytes), _| {
             progress.done(size);
             sink.write_all(&bytes).map_err(output_error)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use pith::index;
 
+use super::progress::Progress;
 use super::{open_study, Context, Outcome};
 
 /// Arguments of `pith index`.
@@ -16,8 +17,10 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
     let opened = open_study(ctx, &args.study)?;
-    let (update, diagnostics) = index::update(&opened.study, &opened.lexicon, &opened.analyzer)?;
-    ctx.check_strict(&diagnostics)?;
+    let mut progress = Progress::new(ctx, &opened.study.transcripts);
+    let indexed = pith::run::index(&opened, ctx.strict, &mut progress);
+    progress.finish();
+    let (update, diagnostics) = indexed?;
     let skipped = ctx.report_diagnostics(&diagnostics);
     if !ctx.quiet {
         let _ = writeln!(std::io::stderr(), "pith: {}", summary(&update));

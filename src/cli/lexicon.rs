@@ -94,8 +94,10 @@ fn find_passage(
         .iter()
         .find(|p| study.meta_for(p).id == id)
         .ok_or_else(|| anyhow::anyhow!("no interview {id:?} in the study"))?;
-    let (interview, _) = pipeline::process(study, lexicon, analyzer, path, pipeline::Output::default())
-        .map_err(|d| anyhow::anyhow!("{d}"))?;
+    let interview = pipeline::process(study, lexicon, analyzer, path, pipeline::Output::default())
+        .map_err(|d| anyhow::anyhow!("{d}"))?
+        .0
+        .interview;
     let passage = interview
         .passages
         .iter()

@@ -14,12 +14,11 @@ mod search;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use pith::analyze::Analyzer;
-use pith::lexicon::{Lexicon, LexiconErrors};
-use pith::study::Study;
+use pith::lexicon::Lexicon;
+use pith::run::Opened;
 use pith::{Diagnostic, Error, Severity};
 
 /// pith: code customer interview transcripts into evidence for persona work.
@@ -164,35 +163,30 @@ impl Context {
     }
 }
 
-/// A study opened with its analyzer and compiled lexicon: what most commands start from.
-pub struct Opened {
-    /// The study.
-    pub study: Study,
-    /// Its analyzer.
-    pub analyzer: Analyzer,
-    /// Built-in plus study lexicons.
-    pub lexicon: Lexicon,
-}
-
 /// Opens a study and compiles its lexicons; a broken lexicon is an error naming file:line.
 pub fn open_study(ctx: &Context, path: &Path) -> anyhow::Result<Opened> {
-    let study = Study::open(path).with_context(|| format!("cannot open study {}", path.display()))?;
-    let analyzer = Analyzer::new(study.language()?);
-    let lexicon = load_lexicon(ctx, &analyzer, &study.lexicon_paths())?;
-    Ok(Opened { study, analyzer, lexicon })
+    let opened = Opened::open(path).map_err(|e| match e {
+        e @ Error::Lexicon(_) => anyhow::anyhow!("broken lexicon, nothing was written:\n{e}"),
+        e => anyhow::Error::from(e).context(format!("cannot open study {}", path.display())),
+    })?;
+    warn_lexicon(ctx, &opened.lexicon);
+    Ok(opened)
 }
 
 /// Loads built-in lexicons plus `extra`; prints warnings unless quiet.
 pub fn load_lexicon(ctx: &Context, analyzer: &Analyzer, extra: &[PathBuf]) -> anyhow::Result<Lexicon> {
-    let lexicon = Lexicon::load(analyzer, extra).map_err(|errors| {
-        anyhow::anyhow!("broken lexicon, nothing was written:\n{}", LexiconErrors::render(&errors))
-    })?;
+    let lexicon = Lexicon::load(analyzer, extra)
+        .map_err(|errors| anyhow::anyhow!("broken lexicon, nothing was written:\n{}", Error::Lexicon(errors)))?;
+    warn_lexicon(ctx, &lexicon);
+    Ok(lexicon)
+}
+
+fn warn_lexicon(ctx: &Context, lexicon: &Lexicon) {
     if !ctx.quiet {
         for w in &lexicon.warnings {
             let _ = writeln!(io::stderr(), "pith: {}: warning: {}", w.location, w.message);
         }
     }
-    Ok(lexicon)
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -51,3 +51,9 @@ impl Progress {
         }
     }
 }
+
+impl pith::run::Observer for Progress {
+    fn coded(&mut self, bytes: usize) {
+        self.done(bytes);
+    }
+}

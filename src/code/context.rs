@@ -8,28 +8,7 @@ use std::ops::Range;
 use super::words::{self, Class};
 use crate::analyze::{Analysis, TokenKind};
 use crate::lexicon::is_clause_break;
-
-/// What a context cue does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CueKind {
-    /// Negates the mention.
-    Negation,
-    /// Softens the mention ("maybe", "I guess").
-    Hedge,
-    /// Strengthens the mention ("really", "critical").
-    Intensifier,
-}
-
-/// A cue found near a mention.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cue {
-    /// Negation, hedge or intensifier.
-    pub kind: CueKind,
-    /// The cue's words, normalized.
-    pub text: String,
-    /// Byte range in the passage text.
-    pub bytes: Range<usize>,
-}
+use crate::model::{Cue, CueKind};
 
 /// Words of negation scope before a term.
 const PRE_SCOPE: usize = 4;

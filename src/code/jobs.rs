@@ -5,24 +5,10 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
 
 use super::words::{self, Class};
 use crate::analyze::Analysis;
-
-/// One job statement found in a passage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct JobStatement {
-    /// "When ..." part, if stated.
-    pub situation: Option<String>,
-    /// What they want to do.
-    pub motivation: String,
-    /// What for, if stated.
-    pub outcome: Option<String>,
-    /// Byte range of the statement in the passage text.
-    #[serde(skip)]
-    pub bytes: Range<usize>,
-}
+use crate::model::JobStatement;
 
 // Part lengths are checked in code ([`MIN_PART`], [`MAX_PART`]): bounded repetitions of these
 // classes would make automata that cost more to build and run than the passages they scan.

@@ -9,80 +9,13 @@ mod context;
 mod jobs;
 mod words;
 
-use std::ops::Range;
-
-pub use context::{Cue, CueKind};
-pub use jobs::{extract_jobs, extract_jobs_analyzed, JobStatement};
+pub use jobs::{extract_jobs, extract_jobs_analyzed};
 
 use words::Class;
 
 use crate::analyze::Analysis;
 use crate::lexicon::{Lexicon, Match};
-use crate::model::Family;
-
-/// One mention of a code: a term match and its context.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mention {
-    /// Index of the matched term in the code's terms.
-    pub term: usize,
-    /// Byte range in the passage text.
-    pub bytes: Range<usize>,
-    /// The negation cue whose scope covers the mention.
-    pub negation: Option<Cue>,
-    /// A hedge in the mention's sentence.
-    pub hedge: Option<Cue>,
-    /// An intensifier in the mention's sentence.
-    pub intensifier: Option<Cue>,
-    /// The exclusion that vetoed this mention.
-    pub vetoed_by: Option<usize>,
-}
-
-impl Mention {
-    /// Whether the mention counts as evidence.
-    pub fn counts(&self) -> bool {
-        self.negation.is_none() && self.vetoed_by.is_none()
-    }
-}
-
-/// One code in one passage.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tag {
-    /// Index of the code in [`Lexicon::codes`].
-    pub code: usize,
-    /// The mentions, in text order (vetoed ones included, for explanations).
-    pub mentions: Vec<Mention>,
-    /// A term of the same code appeared in the preceding interviewer question.
-    pub prompted: bool,
-}
-
-impl Tag {
-    /// At least one mention counts as evidence.
-    pub fn is_evidence(&self) -> bool {
-        self.mentions.iter().any(Mention::counts)
-    }
-
-    /// Every unvetoed mention is negated.
-    pub fn negated(&self) -> bool {
-        let mut live = self.mentions.iter().filter(|m| m.vetoed_by.is_none()).peekable();
-        live.peek().is_some() && live.all(|m| m.negation.is_some())
-    }
-
-    /// Every counting mention is hedged.
-    pub fn hedged(&self) -> bool {
-        let mut live = self.mentions.iter().filter(|m| m.counts()).peekable();
-        live.peek().is_some() && live.all(|m| m.hedge.is_some())
-    }
-
-    /// Some counting mention is intensified.
-    pub fn intensified(&self) -> bool {
-        self.mentions.iter().any(|m| m.counts() && m.intensifier.is_some())
-    }
-
-    /// Whether the tag should be reported at all (something other than vetoed matches).
-    pub fn is_reported(&self) -> bool {
-        self.mentions.iter().any(|m| m.vetoed_by.is_none())
-    }
-}
+use crate::model::{Family, JobStatement, Mention, Tag};
 
 /// The weight of evidence a family needs in one passage to be coded there.
 pub const FAMILY_THRESHOLD: f64 = 1.0;

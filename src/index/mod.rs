@@ -1,13 +1,12 @@
 //! index: takes coded interviews, gives an on-disk tantivy index of every passage
 //! (`STUDY/.pith/index`), searchable by words, persona, code, role, interview and attribute.
 //!
-//! - [`update`] (`pith index`) brings the index up to date, coding only transcripts whose
-//!   inputs changed; a [`Session`] lets `pith run` do the same while it streams every coded
-//!   interview into the reports.
+//! - A [`Session`] brings the index up to date while the pipeline streams every coded
+//!   interview by: transcripts whose inputs are unchanged are not coded again.
 //! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
 //!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
 //!
-//! Invariants: the index takes each passage's words as the coder's stems ([`Stems`], from the
+//! Invariants: the index takes each passage's words as the coder's stems ([`Stems`](crate::analyze::Stems), from the
 //! pipeline's one analysis), and queries and snippets are analyzed by the same
 //! [`Analyzer`](crate::analyze::Analyzer), so a query stems as coding does. After an update, the
 //! index holds exactly the documents a fresh build would. One writer at a time (`.pith/lock`);
@@ -30,8 +29,8 @@ use tantivy::Index;
 pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use state::{RunRecord, Stamp};
-pub use tokenizer::{PithTokenizer, Stems};
-pub use write::{up_to_date, update, Inputs, Prepared, Session, Update};
+pub use tokenizer::PithTokenizer;
+pub use write::{up_to_date, Inputs, Prepared, Session, Update};
 
 use crate::analyze::Language;
 use crate::error::{Error, Result};
@@ -67,11 +66,11 @@ fn live_dir(study: &Path) -> PathBuf {
 /// Refuses a study whose `.pith` folder, or anything pith keeps in it, is a symbolic link: a
 /// write, a delete or a read would go where the link leads.
 pub fn check_state_dir(study: &Path) -> Result<()> {
-    crate::fsutil::refuse_symlinks(&study.join(STATE_DIR))?;
-    for dir in [index_dir(study), rebuild_dir(study), retired_dir(study)] {
-        crate::fsutil::refuse_symlinks(&dir)?;
-    }
-    Ok(())
+    let dirs = [study.join(STATE_DIR), index_dir(study), rebuild_dir(study), retired_dir(study)];
+    dirs.iter().try_for_each(|dir| crate::fsutil::refuse_symlinks(dir)).map_err(|e| match e {
+        Error::Symlink { path, .. } => Error::Symlink { path, in_state: true },
+        e => e,
+    })
 }
 
 fn state_path(study: &Path) -> PathBuf {

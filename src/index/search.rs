@@ -435,7 +435,7 @@ mod tests {
                 doc.add_text(fields.participant, interview.to_uppercase());
                 doc.add_text(fields.persona, persona);
                 doc.add_text(fields.role, "participant");
-                doc.add_text(fields.text, super::super::Stems::of(&analyzer.analyze(text)).as_str());
+                doc.add_text(fields.text, crate::analyze::Stems::of(&analyzer.analyze(text)).as_str());
                 doc.add_text(fields.written, text);
                 for c in *codes {
                     doc.add_facet(fields.code, code_facet(&CodeId::parse(c).unwrap()));

@@ -20,29 +20,6 @@ use crate::analyze::{Analysis, Analyzer, Language, TokenKind};
 /// The name the text field's tokenizer is registered under.
 pub const STEMS: &str = "pith-stems";
 
-/// A passage's words as the index takes them: each word's stem followed by a newline, in text
-/// order. No stem holds a newline: the analyzer splits words at whitespace and its
-/// normalization (NFKC, lowercasing, apostrophe folding) never makes a control character.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stems(String);
-
-impl Stems {
-    /// The stems of an analyzed passage's words.
-    pub fn of(analysis: &Analysis) -> Stems {
-        let mut line = String::with_capacity(analysis.tokens.len() * 8);
-        for (_, t) in analysis.words() {
-            line.push_str(analysis.stem(t));
-            line.push('\n');
-        }
-        Stems(line)
-    }
-
-    /// The text the index is given.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// Splits [`Stems`] into tantivy tokens: what the index writer registers.
 #[derive(Clone, Default)]
 pub struct StemsTokenizer {
@@ -165,6 +142,7 @@ pub fn for_queries(language: Language) -> (TokenizerManager, TextAnalyzer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::Stems;
 
     type Tokens = Vec<(String, usize, std::ops::Range<usize>)>;
 

@@ -17,12 +17,11 @@ use super::state::{
 };
 use super::{
     index_dir, index_error, interrupted_switch, lock_path, open_dir, rebuild_dir, retired_dir, state_path, Access,
-    Stems,
 };
-use crate::analyze::Analyzer;
-use crate::error::{Diagnostic, Error, Result};
+use crate::analyze::{Analyzer, Stems};
+use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
-use crate::pipeline::{self, CodedInterview, Output};
+use crate::model::CodedInterview;
 use crate::study::{Study, CONFIG_FILE};
 
 /// Writer memory budget, shared by its threads; a full budget is written out as a segment. Small
@@ -61,7 +60,7 @@ pub struct Session {
     dir: std::path::PathBuf,
     index: tantivy::Index,
     fields: Fields,
-    /// For passages coded without their [`Stems`](super::Stems).
+    /// For passages coded without their [`Stems`].
     analyzer: Analyzer,
     feeder: Feeder,
     fingerprint: String,
@@ -385,51 +384,6 @@ impl Drop for Feeder {
             let _ = thread.join();
         }
     }
-}
-
-/// Updates the index of `study` (`pith index`): transcripts whose inputs are unchanged are not
-/// read again beyond hashing; changed ones are coded and replace their documents; deleted ones
-/// are removed. Gives the study's diagnostics and those of the transcripts read.
-pub fn update(study: &Study, lexicon: &Lexicon, analyzer: &Analyzer) -> Result<(Update, Vec<Diagnostic>)> {
-    let session = Session::begin(study, lexicon)?;
-    let mut diagnostics: Vec<Diagnostic> = study.diagnostics.clone();
-    pipeline::stream(
-        &study.transcripts,
-        |path| {
-            let source = study.source(path);
-            let stamp = Stamp::of(path);
-            if let Some(inputs) = session.trusted(study, path, &source, stamp) {
-                if session.is_current(&source, &inputs) {
-                    session.keep(&source, inputs);
-                    return Vec::new();
-                }
-            }
-            let bytes = match pipeline::read_transcript(study, path) {
-                Ok(b) => b,
-                Err(d) => return vec![d],
-            };
-            let inputs = session.inputs(study, path, &bytes, stamp);
-            if session.is_current(&source, &inputs) {
-                session.keep(&source, inputs);
-                return Vec::new();
-            }
-            match pipeline::process_bytes(study, lexicon, analyzer, path, &bytes, Output { terms: false, index: true })
-            {
-                Ok((interview, warnings)) => {
-                    session.replace(lexicon, &interview, inputs);
-                    warnings
-                }
-                Err(d) => vec![d],
-            }
-        },
-        |mut d: Vec<Diagnostic>| {
-            diagnostics.append(&mut d);
-            Ok(())
-        },
-    )?;
-    let update = session.finish(None)?;
-    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
-    Ok((update, diagnostics))
 }
 
 /// What one transcript's documents depend on, as [`Session::trusted`] or [`Session::inputs`]

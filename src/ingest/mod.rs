@@ -307,17 +307,6 @@ pub fn invariant_violation(t: &Transcript) -> Option<String> {
     None
 }
 
-/// Reads `bytes` as `path` and segments the result, panicking when the reader invariant
-/// breaks: a bug in pith, never the input's fault. For fuzz targets and tests.
-pub fn check_read(path: &Path, bytes: &[u8]) {
-    if let Ok(read) = read(path, bytes) {
-        if let Some(problem) = invariant_violation(&read.transcript) {
-            panic!("{}: {problem}", path.display());
-        }
-        let _ = crate::segment::segment(&read.transcript, &crate::segment::RoleRules::default());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,13 +9,13 @@ mod compile;
 mod gate;
 mod parse;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use compile::{is_clause_break, Match, Matcher};
 pub use parse::{Element, TermKind};
 
 use crate::analyze::Analyzer;
+pub use crate::error::LexiconError;
 use crate::error::Location;
 use crate::model::{CodeId, Family};
 
@@ -47,31 +47,6 @@ impl Origin {
             Origin::Builtin(name) => Path::new("lexicons").join(name),
             Origin::File(p) => p.clone(),
         }
-    }
-}
-
-/// One problem in a lexicon file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LexiconError {
-    /// File and line.
-    pub location: Location,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for LexiconError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
-}
-
-/// Rendering of a list of lexicon errors.
-pub struct LexiconErrors;
-
-impl LexiconErrors {
-    /// One error per line.
-    pub fn render(errors: &[LexiconError]) -> String {
-        errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -283,7 +258,7 @@ mod tests {
             &Analyzer::new(Language::English),
             &BUILTIN.map(|(n, t)| (Origin::Builtin(n), t.to_string())),
         );
-        let lexicon = lexicon.unwrap_or_else(|e| panic!("{}", LexiconErrors::render(&e)));
+        let lexicon = lexicon.unwrap_or_else(|e| panic!("{}", crate::Error::Lexicon(e)));
         for family in Family::ALL {
             assert!(lexicon.codes().iter().any(|c| c.family() == family), "no code for {family}");
         }
@@ -295,7 +270,7 @@ mod tests {
             &Analyzer::new(Language::English),
             &BUILTIN.map(|(n, t)| (Origin::Builtin(n), t.to_string())),
         )
-        .unwrap_or_else(|e| panic!("{}", LexiconErrors::render(&e)));
+        .unwrap_or_else(|e| panic!("{}", crate::Error::Lexicon(e)));
         let mut expressions = 0;
         for term in lexicon.codes().iter().flat_map(|c| c.terms.iter().chain(&c.exclusions)) {
             if let TermKind::Regex(re) = &term.kind {

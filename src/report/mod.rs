@@ -26,8 +26,8 @@ use rayon::prelude::*;
 use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
+use crate::model::CodedInterview;
 use crate::model::InterviewMeta;
-use crate::pipeline::CodedInterview;
 
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::lexicon::Lexicon;
+use crate::model::CodedInterview;
 use crate::model::{Family, Role};
-use crate::pipeline::CodedInterview;
 
 /// One matched term of a code in a passage.
 #[derive(Debug, Clone, Serialize)]

@@ -21,8 +21,8 @@ use std::path::Path;
 use super::escape::xml;
 use crate::error::{Error, Result};
 use crate::lexicon::{Code, Lexicon};
+use crate::model::CodedInterview;
 use crate::model::{Family, InterviewMeta};
-use crate::pipeline::{is_evidence_role, CodedInterview};
 
 /// The project file name.
 pub(super) const PROJECT_FILE: &str = "study.qdpx";
@@ -546,7 +546,7 @@ fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, u
         xml(&interview.meta.id)
     );
     for cp in &interview.passages {
-        if !is_evidence_role(cp.passage.role) {
+        if !cp.passage.role.is_evidence() {
             continue;
         }
         let codes: Vec<&Code> = cp.tags.iter().filter(|t| t.is_evidence()).map(|t| &lexicon.codes()[t.code]).collect();

@@ -23,8 +23,8 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 use crate::aggregate::{Aggregates, Quote};
 use crate::error::{Error, Result};
 use crate::ingest::speaker::{is_interviewer_label, is_participant_label, study_id};
+use crate::model::CodedInterview;
 use crate::model::Role;
-use crate::pipeline::CodedInterview;
 use crate::study::Study;
 
 /// What interviewers are called in redacted reports.
