@@ -217,12 +217,12 @@ enum Done<T> {
 }
 
 /// What `prepare` made of one transcript, with the warnings reading it gave: what the cache keeps.
-type Kept<T> = (T, Vec<Diagnostic>);
+type Cached<T> = (T, Vec<Diagnostic>);
 
 /// What [`for_each_interview`] made of a transcript, read back from the `cache` by its record's
 /// key (`None` if it is not there, or damaged).
 pub fn cached<T: DeserializeOwned>(cache: &Cache, key: cache::Key) -> Option<T> {
-    cache.get::<Kept<T>>(key).map(|((value, _), _)| value)
+    cache.get::<Cached<T>>(key).map(|((value, _), _)| value)
 }
 
 /// What [`for_each_interview`] did besides handing results on.
@@ -282,7 +282,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         // Prepared on this worker, with its record for the cache under `key`.
         let prepared = |coded: Coded, warnings: Vec<Diagnostic>, key: Option<cache::Key>| match prepare(coded) {
             Ok(prepared) => {
-                let kept: Kept<T> = (prepared, warnings);
+                let kept: Cached<T> = (prepared, warnings);
                 let record = cache.zip(key).and_then(|(c, k)| c.record(k, &kept));
                 Done::Coded(kept.0, kept.1, record)
             }
@@ -308,7 +308,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
                 return Ok(Done::Unchanged);
             }
             let Some(cache) = cache else { return Err(inputs) };
-            match cache.get::<Kept<T>>(cache.key(&source, inputs.hash())) {
+            match cache.get::<Cached<T>>(cache.key(&source, inputs.hash())) {
                 Some(((prepared, warnings), record)) => {
                     session.keep(&source, inputs);
                     Ok(Done::Reused(prepared, warnings, record))

@@ -113,7 +113,7 @@ struct Digest {
     summary: Summary,
     terms: Terms,
     names: Names,
-    export: report::Prepared,
+    export: report::InterviewPart,
 }
 
 /// What a [`Digest`] depends on besides the transcript's inputs: the grouping and whether the

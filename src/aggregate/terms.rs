@@ -40,31 +40,31 @@ pub fn is_content_word(stem: &str) -> bool {
 
 /// A string in a term table's text buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
+struct BufStr {
     start: u32,
     len: u32,
 }
 
-impl Span {
+impl BufStr {
     fn get(self, text: &str) -> &str {
         &text[self.start as usize..(self.start + self.len) as usize]
     }
 
     /// Appends `parts` (joined by a space) to `text`.
-    fn push(text: &mut String, parts: Key<'_>) -> Span {
+    fn push(text: &mut String, parts: Words<'_>) -> BufStr {
         let start = text.len() as u32;
         text.push_str(parts.0);
         if let Some(second) = parts.1 {
             text.push(' ');
             text.push_str(second);
         }
-        Span { start, len: text.len() as u32 - start }
+        BufStr { start, len: text.len() as u32 - start }
     }
 
     /// The next `len` bytes of stored `text` from `at`, which moves past them (`None` past its
     /// end or off a char boundary).
-    fn take(text: &str, at: &mut u32, len: u32) -> Option<Span> {
-        let span = Span { start: *at, len };
+    fn take(text: &str, at: &mut u32, len: u32) -> Option<BufStr> {
+        let span = BufStr { start: *at, len };
         text.get(*at as usize..at.checked_add(len)? as usize)?;
         *at += len;
         Some(span)
@@ -81,7 +81,7 @@ impl Span {
     }
 
     /// Whether the span holds `parts` (joined by a space).
-    fn holds(self, text: &str, parts: Key<'_>) -> bool {
+    fn holds(self, text: &str, parts: Words<'_>) -> bool {
         let s = self.get(text).as_bytes();
         match parts.1 {
             None => s == parts.0.as_bytes(),
@@ -94,10 +94,10 @@ impl Span {
 }
 
 /// A term or form as its words: one, or two joined by a space.
-type Key<'a> = (&'a str, Option<&'a str>);
+type Words<'a> = (&'a str, Option<&'a str>);
 
 /// The words of a key written out ("build manag" → `("build", Some("manag"))`).
-fn split_key(key: &str) -> Key<'_> {
+fn split_key(key: &str) -> Words<'_> {
     // A byte loop: keys are a word or two, too short for `split_once`'s searcher to pay off.
     match key.bytes().position(|b| b == b' ') {
         Some(i) => (&key[..i], Some(&key[i + 1..])),
@@ -105,7 +105,7 @@ fn split_key(key: &str) -> Key<'_> {
     }
 }
 
-fn key_hash(key: Key<'_>) -> u64 {
+fn key_hash(key: Words<'_>) -> u64 {
     let mut h = FxHasher::default();
     h.write(key.0.as_bytes());
     if let Some(second) = key.1 {
@@ -121,7 +121,7 @@ const NO_FORM: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct Term {
     hash: u64,
-    key: Span,
+    key: BufStr,
     count: u32,
     /// First of its forms (a list through [`Form::next`]).
     forms: u32,
@@ -130,7 +130,7 @@ struct Term {
 /// A surface form of a term and its occurrences.
 #[derive(Debug, Clone, Copy)]
 struct Form {
-    text: Span,
+    text: BufStr,
     count: u32,
     next: u32,
 }
@@ -213,7 +213,7 @@ impl TermCounts {
 
     /// Adds `n` occurrences of `key` in the form `form`; gives their positions in `terms` and
     /// `forms`.
-    fn add(&mut self, key: Key<'_>, form: Key<'_>, n: u32) -> (u32, u32) {
+    fn add(&mut self, key: Words<'_>, form: Words<'_>, n: u32) -> (u32, u32) {
         if self.index.len() != self.terms.len() {
             self.reindex();
         }
@@ -226,7 +226,7 @@ impl TermCounts {
         let i = match found {
             Some(&i) => i as usize,
             None => {
-                let span = Span::push(&mut self.text, key);
+                let span = BufStr::push(&mut self.text, key);
                 self.terms.push(Term { hash, key: span, count: 0, forms: NO_FORM });
                 let terms = &self.terms;
                 self.index.insert_unique(hash, (terms.len() - 1) as u32, |&j| terms[j as usize].hash);
@@ -245,7 +245,7 @@ impl TermCounts {
         }
         // Most words are their own stem: the form then shares the key's text.
         let key_span = self.terms[i].key;
-        let text = if key_span.holds(&self.text, form) { key_span } else { Span::push(&mut self.text, form) };
+        let text = if key_span.holds(&self.text, form) { key_span } else { BufStr::push(&mut self.text, form) };
         self.forms.push(Form { text, count: n, next: self.terms[i].forms });
         self.terms[i].forms = (self.forms.len() - 1) as u32;
         (i as u32, self.terms[i].forms)
@@ -319,7 +319,7 @@ impl Serialize for TermCounts {
             stored.text.push_str(key);
             let before = stored.forms.len();
             for (form, n) in self.forms_of(t) {
-                stored.forms.push((Span::push_form(&mut stored.text, key, form), n));
+                stored.forms.push((BufStr::push_form(&mut stored.text, key, form), n));
             }
             stored.terms.push((key.len() as u32, t.count, (stored.forms.len() - before) as u32));
         }
@@ -340,7 +340,7 @@ impl TermCounts {
         let mut terms = Vec::with_capacity(stored_terms.len());
         let mut forms: Vec<Form> = Vec::with_capacity(stored_forms.len());
         let (mut at, mut next_form) = (0u32, 0usize);
-        let mut take = |len: u32| Span::take(&text, &mut at, len);
+        let mut take = |len: u32| BufStr::take(&text, &mut at, len);
         for (key_len, count, n_forms) in stored_terms {
             let key = take(key_len)?;
             let hash = key_hash(split_key(key.get(&text)));
@@ -439,7 +439,7 @@ const INLINE: usize = 22;
 #[derive(Debug, Clone, Copy)]
 enum Text {
     Inline(u8, [u8; INLINE]),
-    Spilled(Span),
+    Spilled(BufStr),
 }
 
 impl Text {
@@ -449,7 +449,7 @@ impl Text {
             bytes[..s.len()].copy_from_slice(s.as_bytes());
             Text::Inline(s.len() as u8, bytes)
         } else {
-            Text::Spilled(Span::push(buffer, (s, None)))
+            Text::Spilled(BufStr::push(buffer, (s, None)))
         }
     }
 
@@ -472,7 +472,7 @@ impl Text {
     fn moved(self, old: &str, buffer: &mut String) -> Text {
         match self {
             Text::Inline(..) => self,
-            Text::Spilled(span) => Text::Spilled(Span::push(buffer, (span.get(old), None))),
+            Text::Spilled(span) => Text::Spilled(BufStr::push(buffer, (span.get(old), None))),
         }
     }
 }
@@ -580,7 +580,7 @@ impl GroupTerms {
             stored.text.push_str(key);
             let forms = std::iter::once(&g.form).chain(&g.more);
             for (form, n) in forms.clone() {
-                stored.forms.push((Span::push_form(&mut stored.text, key, form.get(&self.text)), *n));
+                stored.forms.push((BufStr::push_form(&mut stored.text, key, form.get(&self.text)), *n));
             }
             stored.terms.push((key.len() as u32, g.count, g.interviews as u64, forms.count() as u32));
         }
@@ -593,7 +593,7 @@ impl GroupTerms {
         let StoredGroup { text: stored_text, terms, forms, words, floor } = postcard::from_bytes(bytes).ok()?;
         let mut out = GroupTerms { table: HashTable::with_capacity(terms.len()), text: String::new(), words, floor };
         let (mut at, mut next_form) = (0u32, 0usize);
-        let mut take = |len: u32| Some(Span::take(&stored_text, &mut at, len)?.get(&stored_text));
+        let mut take = |len: u32| Some(BufStr::take(&stored_text, &mut at, len)?.get(&stored_text));
         for (key_len, count, interviews, n_forms) in terms {
             let key = take(key_len)?;
             let mut these = Vec::with_capacity(n_forms as usize);

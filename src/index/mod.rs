@@ -30,7 +30,7 @@ pub use schema::Fields;
 pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
 pub use state::{RunRecord, Stamp};
 pub use tokenizer::PithTokenizer;
-pub use write::{up_to_date, Inputs, Prepared, Session, Update};
+pub use write::{up_to_date, Inputs, Pending, Session, Update};
 
 use crate::analyze::Language;
 use crate::error::{Error, Result};

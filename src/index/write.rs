@@ -221,15 +221,15 @@ impl Session {
 
     /// Ends the update: every transcript not offered is to be removed, and the writer starts
     /// writing out what it holds, on its own thread, while the caller goes on. Nothing is
-    /// committed before [`Prepared::finish`]; dropping the [`Prepared`] commits nothing.
-    pub fn prepare(self) -> Prepared {
+    /// committed before [`Pending::finish`]; dropping the [`Pending`] commits nothing.
+    pub fn prepare(self) -> Pending {
         let new = self.new.into_inner().unwrap_or_default();
         let removed: Vec<String> =
             self.old.transcripts.keys().filter(|s| !new.transcripts.contains_key(*s)).cloned().collect();
         let (indexed, unchanged) = self.counts.into_inner().unwrap_or_default();
         let update = Update { indexed, unchanged, removed: removed.len(), rebuilt: self.rebuilt, passages: 0 };
         self.feeder.prepare(removed);
-        Prepared {
+        Pending {
             _lock: self._lock,
             dir: self.dir,
             index: self.index,
@@ -244,7 +244,7 @@ impl Session {
 }
 
 /// An update whose commit is being prepared ([`Session::prepare`]).
-pub struct Prepared {
+pub struct Pending {
     _lock: Lock,
     dir: std::path::PathBuf,
     index: tantivy::Index,
@@ -256,7 +256,7 @@ pub struct Prepared {
     state_file: std::path::PathBuf,
 }
 
-impl Prepared {
+impl Pending {
     /// Commits, and saves the state (with the record of the run that made this update, if it
     /// was a complete `pith run`).
     pub fn finish(self, run: Option<RunRecord>) -> Result<Update> {

@@ -114,7 +114,7 @@ impl Writer {
 
     /// Streams one coded interview, prepared by [`Preparer::prepare`], into the exports that
     /// carry sources.
-    pub fn add(&mut self, meta: &InterviewMeta, prepared: Prepared) -> Result<()> {
+    pub fn add(&mut self, meta: &InterviewMeta, prepared: InterviewPart) -> Result<()> {
         match (&mut self.qdpx, prepared.qdpx) {
             (Some(q), Some(part)) => q.add(meta, part),
             _ => Ok(()),
@@ -185,14 +185,14 @@ pub struct Preparer {
 
 /// One interview's share of the exports (see [`Writer::add`]).
 #[derive(serde::Serialize, serde::Deserialize)]
-pub struct Prepared {
+pub struct InterviewPart {
     qdpx: Option<qdpx::Part>,
 }
 
 impl Preparer {
     /// Prepares one coded interview for [`Writer::add`].
-    pub fn prepare(&self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<Prepared> {
-        Ok(Prepared { qdpx: if self.qdpx { Some(qdpx::part(lexicon, interview)?) } else { None } })
+    pub fn prepare(&self, lexicon: &Lexicon, interview: &CodedInterview) -> Result<InterviewPart> {
+        Ok(InterviewPart { qdpx: if self.qdpx { Some(qdpx::part(lexicon, interview)?) } else { None } })
     }
 }
 
