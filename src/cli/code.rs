@@ -98,11 +98,9 @@ fn header(sink: &mut dyn Write, format: Format, documents: bool) -> io::Result<(
     Ok(())
 }
 
-/// Appends `row` as one line of JSON. sonic-rs finds the bytes to escape 16 or 32 at a time (5%
-/// less CPU for `pith code` on the 200 MB bench corpus, whose rows are mostly passage and question
-/// text); its rows were byte-identical to serde_json's on the bench corpora and `../shared/corpus`.
+/// Appends `row` as one line of JSON.
 fn json_line(out: &mut Vec<u8>, row: &impl serde::Serialize) -> io::Result<()> {
-    sonic_rs::to_writer(&mut *out, row).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
     out.push(b'\n');
     Ok(())
 }

@@ -78,16 +78,7 @@ struct Gates {
     fragments: Vec<Vec<(gate::Fragment, u128)>>,
     /// For each expression: the clauses it needs, all of them (0: it runs on every passage).
     needed: Vec<u128>,
-    /// Finds, in ASCII text, the phrases the expressions need (`None`: none needs any).
-    phrase_finder: Option<AhoCorasick>,
-    /// For each phrase (by the finder's pattern id): the bits of the phrase sets it is in.
-    phrase_sets: Vec<u64>,
-    /// For each expression: the phrase sets it needs, all of them (0: none).
-    phrases_needed: Vec<u64>,
 }
-
-/// Most phrase sets the gates tell apart; an expression's sets past them are not checked.
-const MAX_PHRASE_SETS: usize = 64;
 
 /// Most clauses the gates tell apart; an expression's clauses past them are not checked.
 const MAX_GATE_CLAUSES: usize = 128;
@@ -198,30 +189,6 @@ impl Gates {
         self.finder = (!texts.is_empty()).then(|| AhoCorasick::new(texts.iter().map(|t| t.as_bytes())).ok()).flatten();
     }
 
-    /// Takes the phrase sets, each its bit in the order given.
-    fn learn_phrases(&mut self, sets: Vec<gate::Phrases>) {
-        let mut texts: Vec<Box<str>> = Vec::new();
-        for (bit, set) in sets.into_iter().enumerate() {
-            for phrase in &set {
-                let Some(id) = index_in(&mut texts, phrase, usize::MAX) else { continue };
-                if id == self.phrase_sets.len() {
-                    self.phrase_sets.push(0);
-                }
-                self.phrase_sets[id] |= 1 << bit;
-            }
-        }
-        // A few hundred short phrases: the automaton always builds.
-        self.phrase_finder = (!texts.is_empty())
-            .then(|| AhoCorasick::builder().ascii_case_insensitive(true).build(texts.iter().map(|t| t.as_bytes())).ok())
-            .flatten();
-    }
-
-    /// The phrase sets `text` (ASCII) holds a phrase of.
-    fn phrases_in(&self, text: &str) -> u64 {
-        let Some(finder) = &self.phrase_finder else { return 0 };
-        finder.find_overlapping_iter(text).fold(0, |met, found| met | self.phrase_sets[found.pattern().as_usize()])
-    }
-
     /// The clauses a normalized word meets: anywhere in it, and with their boundaries.
     fn met_by(&self, norm: &str) -> (u128, u128) {
         let (mut loose, mut strict) = (0, 0);
@@ -261,7 +228,6 @@ impl Matcher {
             gates: Gates::default(),
         };
         let mut clauses: Vec<gate::Clause> = Vec::new();
-        let mut phrase_sets: Vec<gate::Phrases> = Vec::new();
         let mut warnings = Vec::new();
         let mut seen: HashMap<(usize, String), (usize, usize)> = HashMap::new();
         for (ci, code) in codes.iter().enumerate() {
@@ -281,15 +247,6 @@ impl Matcher {
                                 .filter_map(|clause| index_in(&mut clauses, clause, MAX_GATE_CLAUSES))
                                 .fold(0u128, |needed, bit| needed | 1 << bit);
                             m.gates.needed.push(needed);
-                            // Looking for phrases costs a scan of the text: worth it only before
-                            // an expression the regex engine would spend more on.
-                            let sets =
-                                if gate::spans_far(re.as_str()) { gate::phrases(re.as_str()) } else { Vec::new() };
-                            let needed = sets
-                                .iter()
-                                .filter_map(|set| index_in(&mut phrase_sets, set, MAX_PHRASE_SETS))
-                                .fold(0u64, |needed, bit| needed | 1 << bit);
-                            m.gates.phrases_needed.push(needed);
                             m.regexes.push((ci as u32, ti as u32, veto, re.clone()));
                         }
                         TermKind::Phrase { elements, gaps } => {
@@ -328,7 +285,6 @@ impl Matcher {
         }
         m.prefix_lens.sort_unstable();
         m.gates.learn(clauses);
-        m.gates.learn_phrases(phrase_sets);
         m.regex_set = match regex::RegexSetBuilder::new(m.regexes.iter().map(|(_, _, _, r)| r.as_str()))
             .case_insensitive(true)
             // The lazy DFA's cache: at the default 2 MB, lexicons with bounded repetitions
@@ -445,26 +401,13 @@ impl Matcher {
             }
             (loose, strict)
         });
-        // The expressions that may match: by the words they need, where that is sound, then in
-        // ASCII text by the phrases they need.
+        // The expressions that may match: by the words they need, where that is sound.
         let ascii = text.is_ascii();
         let met = if ascii { Some(strict) } else { gate::applies_to(text).then_some(loose) };
         let regexes: Vec<usize> = if self.regexes.is_empty() {
             Vec::new()
         } else if let Some(met) = met {
-            let mut regexes: Vec<usize> = self
-                .gates
-                .needed
-                .iter()
-                .enumerate()
-                .filter(|(_, &needs)| needs & !met == 0)
-                .map(|(ri, _)| ri)
-                .collect();
-            if ascii && regexes.iter().any(|&ri| self.gates.phrases_needed[ri] != 0) {
-                let held = self.gates.phrases_in(text);
-                regexes.retain(|&ri| self.gates.phrases_needed[ri] & !held == 0);
-            }
-            regexes
+            self.gates.needed.iter().enumerate().filter(|(_, &needs)| needs & !met == 0).map(|(ri, _)| ri).collect()
         } else {
             match &self.regex_set {
                 Some(set) => set.matches(text).into_iter().collect(),
