@@ -3,7 +3,10 @@
 //! Term syntax (one string per term; `lexicons/README.md` documents it for authors):
 //! `word` (matched by stem), `prefix*`, `=exact` (normalized form, not stemmed),
 //! `several words` (a phrase, in order), `word ~N word` (up to N words between),
-//! `/regex/` (over the passage text, case-insensitive).
+//! `/regex/` (over the passage text, case-insensitive). A file's `[lists]` names lists of terms;
+//! `@name` in a code's `terms` or `not` stands for one, so a list several codes share is written once.
+
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -47,6 +50,8 @@ struct RawFile {
     family: Option<Spanned<String>>,
     #[allow(dead_code)]
     description: Option<String>,
+    #[serde(default)]
+    lists: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     codes: Vec<RawCode>,
 }
@@ -119,6 +124,13 @@ pub(super) fn parse_file(analyzer: &Analyzer, origin: &Origin, text: &str) -> Re
         }
         None => None,
     };
+    let mut lists = HashMap::new();
+    for (name, list) in &raw.lists {
+        if list.get_ref().is_empty() {
+            errors.push(err(list.span().start, format!("list {name:?} is empty")));
+        }
+        lists.insert(name.as_str(), compile_terms(analyzer, list.get_ref(), None, &at, &mut errors));
+    }
     let mut entries = Vec::new();
     for rc in raw.codes {
         let id_at = rc.id.span().start;
@@ -157,18 +169,8 @@ pub(super) fn parse_file(analyzer: &Analyzer, origin: &Origin, text: &str) -> Re
             Some(w) => *w.get_ref(),
             None => 1.0,
         };
-        let mut compile = |list: &[Spanned<String>]| -> Vec<Term> {
-            let mut out = Vec::new();
-            for t in list {
-                match parse_term(analyzer, t.get_ref()) {
-                    Ok(kind) => out.push(Term { source: t.get_ref().clone(), kind, location: at(t.span().start) }),
-                    Err(message) => errors.push(err(t.span().start, format!("term {:?}: {message}", t.get_ref()))),
-                }
-            }
-            out
-        };
-        let terms = compile(&rc.terms);
-        let exclusions = compile(&rc.not);
+        let terms = compile_terms(analyzer, &rc.terms, Some(&lists), &at, &mut errors);
+        let exclusions = compile_terms(analyzer, &rc.not, Some(&lists), &at, &mut errors);
         if terms.is_empty() && !rc.disabled && rc.terms.is_empty() {
             errors.push(err(id_at, format!("code {id} has no terms")));
         }
@@ -189,6 +191,41 @@ pub(super) fn parse_file(analyzer: &Analyzer, origin: &Origin, text: &str) -> Re
     } else {
         Err(errors)
     }
+}
+
+/// Compiles a code's (or a named list's) term strings; `@name` stands for the terms of the named
+/// list in `lists` (`None` inside a list: lists do not nest).
+fn compile_terms(
+    analyzer: &Analyzer,
+    list: &[Spanned<String>],
+    lists: Option<&HashMap<&str, Vec<Term>>>,
+    at: &dyn Fn(usize) -> Location,
+    errors: &mut Vec<LexiconError>,
+) -> Vec<Term> {
+    let mut out = Vec::new();
+    for t in list {
+        let (source, location) = (t.get_ref(), at(t.span().start));
+        let message = if let Some(name) = source.trim().strip_prefix('@') {
+            match lists.map(|lists| lists.get(name)) {
+                Some(Some(terms)) => {
+                    out.extend(terms.iter().cloned());
+                    continue;
+                }
+                Some(None) => format!("term {source:?}: no list named {name:?} in this file's [lists]"),
+                None => format!("term {source:?}: a list cannot refer to another list"),
+            }
+        } else {
+            match parse_term(analyzer, source) {
+                Ok(kind) => {
+                    out.push(Term { source: source.clone(), kind, location });
+                    continue;
+                }
+                Err(message) => format!("term {source:?}: {message}"),
+            }
+        };
+        errors.push(LexiconError { location, message });
+    }
+    out
 }
 
 fn family_names() -> String {
@@ -348,5 +385,38 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(errs[0].location.line, Some(3));
         assert!(errs[0].message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn a_named_list_stands_where_it_is_referred_to() {
+        let a = Analyzer::new(Language::English);
+        let text = "family = \"job\"\n[lists]\nchat = [\n  \"i want to say\",\n  \"i want to add\",\n]\n\n\
+            [[codes]]\nid = \"job.a\"\nterms = [\"i want to\"]\nnot = [\"@chat\", \"trying to recall\"]\n\n\
+            [[codes]]\nid = \"job.b\"\nterms = [\"goal\", \"@chat\"]\n";
+        let entries = parse_file(&a, &Origin::File("x.toml".into()), text).unwrap_or_else(|e| panic!("{e:?}"));
+        let sources = |terms: &[Term]| terms.iter().map(|t| (t.source.clone(), t.location.line)).collect::<Vec<_>>();
+        let chat = [("i want to say".to_string(), Some(4)), ("i want to add".to_string(), Some(5))];
+        let mut not_a = chat.to_vec();
+        not_a.push(("trying to recall".into(), Some(11)));
+        assert_eq!(sources(&entries[0].code.exclusions), not_a);
+        let mut terms_b = vec![("goal".to_string(), Some(15))];
+        terms_b.extend(chat);
+        assert_eq!(sources(&entries[1].code.terms), terms_b);
+    }
+
+    #[test]
+    fn named_list_errors_name_the_line() {
+        let a = Analyzer::new(Language::English);
+        let text = "family = \"job\"\n[lists]\nbad = [\"*x\"]\nnested = [\"@bad\"]\nempty = []\n\n\
+            [[codes]]\nid = \"job.a\"\nterms = [\"goal\"]\nnot = [\"@bad\", \"@nowhere\"]\n\n\
+            [[codes]]\nid = \"job.b\"\nterms = [\"aim\"]\nnot = [\"@bad\"]\n";
+        let errs = parse_file(&a, &Origin::File("x.toml".into()), text).err().unwrap_or_default();
+        let mut found: Vec<_> = errs.iter().map(|e| (e.location.line.unwrap_or(0), e.message.as_str())).collect();
+        found.sort();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].0 == 3 && found[0].1.contains("may only end"), "{found:?}");
+        assert!(found[1].0 == 4 && found[1].1.contains("cannot refer to another list"), "{found:?}");
+        assert!(found[2].0 == 5 && found[2].1.contains("is empty"), "{found:?}");
+        assert!(found[3].0 == 10 && found[3].1.contains("no list named \"nowhere\""), "{found:?}");
     }
 }
