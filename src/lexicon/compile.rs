@@ -13,7 +13,7 @@ use regex::{Regex, RegexSet};
 use aho_corasick::AhoCorasick;
 
 use super::{gate, Code, Element, LexiconError, TermKind};
-use crate::analyze::{Analysis, Language, TokenKind, Vocabulary};
+use crate::analyze::{Analysis, Language, Token, TokenKind, Vocabulary};
 
 /// One occurrence of a term in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +119,56 @@ struct Scratch {
     starts: Vec<(usize, u32)>,
     /// (pattern, tokens) of the patterns that matched.
     found: Vec<(u32, Range<usize>)>,
+}
+
+impl CandidateCache {
+    /// Readies the cache for `matcher`'s words in `analysis`: a cache of another matcher or
+    /// language, or past its size, starts over; word ids are per vocabulary.
+    fn serve(&mut self, matcher: u64, analysis: &Analysis) {
+        let owner = (matcher, analysis.language());
+        if self.owner != owner || self.knowns.len() >= CANDIDATE_CACHE_LIMIT {
+            self.by_norm.clear();
+            self.by_word.clear();
+            self.knowns.clear();
+            self.distinct.clear();
+            self.owner = owner;
+        }
+        let vocabulary = analysis.vocabulary();
+        if vocabulary.is_some() && self.vocabulary != vocabulary {
+            self.by_word.clear();
+            self.vocabulary = vocabulary;
+        }
+    }
+
+    /// Where in `knowns` what `matcher` knows of the word `t` is, learning it the first time:
+    /// by word id when the analysis has a vocabulary, else by normalized form.
+    fn known_at(&mut self, matcher: &Matcher, analysis: &Analysis, t: &Token) -> u32 {
+        let norm = analysis.norm(t);
+        let CandidateCache { by_norm, by_word, knowns, distinct, vocabulary, .. } = self;
+        match analysis.word_id(t).filter(|_| vocabulary.is_some()) {
+            Some(id) => {
+                let id = id as usize;
+                if by_word.len() <= id {
+                    by_word.resize(id + 1, 0);
+                }
+                if by_word[id] == 0 {
+                    by_word[id] = intern(knowns, distinct, matcher.know(norm, analysis.stem(t))) + 1;
+                }
+                by_word[id] - 1
+            }
+            None => match by_norm.get(norm) {
+                Some(&at) => at,
+                None => {
+                    if by_norm.len() >= CANDIDATE_CACHE_LIMIT {
+                        by_norm.clear();
+                    }
+                    let at = intern(knowns, distinct, matcher.know(norm, analysis.stem(t)));
+                    by_norm.insert(norm.into(), at);
+                    at
+                }
+            },
+        }
+    }
 }
 
 thread_local! {
@@ -324,57 +374,50 @@ impl Matcher {
     }
 
     fn find_with(&self, text: &str, analysis: &Analysis, scratch: &mut Scratch) -> Vec<Match> {
+        let (loose, strict) = self.match_phrases(analysis, scratch);
+        let regexes = self.regexes_to_run(text, loose, strict);
+        if scratch.found.is_empty() && regexes.is_empty() {
+            return Vec::new();
+        }
+        let mut matches: Vec<(bool, Match)> = scratch
+            .found
+            .drain(..)
+            .map(|(pid, tokens)| {
+                let p = &self.patterns[pid as usize];
+                let bytes = analysis.tokens[tokens.start].bytes.start..analysis.tokens[tokens.end - 1].bytes.end;
+                (p.veto, Match { code: p.code as usize, term: p.term as usize, tokens, bytes, vetoed_by: None })
+            })
+            .collect();
+        for ri in regexes {
+            let (code, term, veto, re) = &self.regexes[ri];
+            for m in re.find_iter(text).filter(|m| m.start() < m.end()) {
+                let tokens = token_range(analysis, m.range());
+                matches.push((
+                    *veto,
+                    Match { code: *code as usize, term: *term as usize, tokens, bytes: m.range(), vetoed_by: None },
+                ));
+            }
+        }
+        apply_vetoes(matches)
+    }
+
+    /// Reads the passage's words into `scratch.words` (what the thread's cache knows of each) and
+    /// matches the phrase patterns into `scratch.found`; gives the gate clauses the words meet,
+    /// loosely and strictly (see [`gate`]).
+    fn match_phrases(&self, analysis: &Analysis, scratch: &mut Scratch) -> (u128, u128) {
         let Scratch { words, starts, found } = scratch;
-        let owner = (self.id, analysis.language());
-        let (loose, strict) = CANDIDATES.with(|cell| {
+        CANDIDATES.with(|cell| {
             let mut cache = cell.borrow_mut();
-            if cache.owner != owner || cache.knowns.len() >= CANDIDATE_CACHE_LIMIT {
-                cache.by_norm.clear();
-                cache.by_word.clear();
-                cache.knowns.clear();
-                cache.distinct.clear();
-                cache.owner = owner;
-            }
-            let vocabulary = analysis.vocabulary();
-            if vocabulary.is_some() && cache.vocabulary != vocabulary {
-                cache.by_word.clear();
-                cache.vocabulary = vocabulary;
-            }
-            let CandidateCache { by_norm, by_word, knowns, distinct, .. } = &mut *cache;
-            let mut clause = 0u32;
+            cache.serve(self.id, analysis);
             let (mut loose, mut strict) = (0u128, 0u128);
+            let mut clause = 0u32;
             for (i, t) in analysis.tokens.iter().enumerate() {
                 if t.kind == TokenKind::Punct {
-                    if is_clause_break(analysis.norm(t)) {
-                        clause += 1;
-                    }
+                    clause += u32::from(is_clause_break(analysis.norm(t)));
                     continue;
                 }
-                let norm = analysis.norm(t);
-                let at = match analysis.word_id(t).filter(|_| vocabulary.is_some()) {
-                    Some(id) => {
-                        let id = id as usize;
-                        if by_word.len() <= id {
-                            by_word.resize(id + 1, 0);
-                        }
-                        if by_word[id] == 0 {
-                            by_word[id] = intern(knowns, distinct, self.know(norm, analysis.stem(t))) + 1;
-                        }
-                        by_word[id] - 1
-                    }
-                    None => match by_norm.get(norm) {
-                        Some(&at) => at,
-                        None => {
-                            if by_norm.len() >= CANDIDATE_CACHE_LIMIT {
-                                by_norm.clear();
-                            }
-                            let at = intern(knowns, distinct, self.know(norm, analysis.stem(t)));
-                            by_norm.insert(norm.into(), at);
-                            at
-                        }
-                    },
-                };
-                let known = &knowns[at as usize];
+                let at = cache.known_at(self, analysis, t);
+                let known = &cache.knowns[at as usize];
                 loose |= known.loose;
                 strict |= known.strict;
                 if !known.candidates.is_empty() {
@@ -382,9 +425,8 @@ impl Matcher {
                 }
                 words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
             }
-            // Phrases are matched here, while what the cache knows of the words is at hand.
             for &(wi, at) in starts.iter() {
-                for c in knowns[at as usize].candidates.iter() {
+                for c in cache.knowns[at as usize].candidates.iter() {
                     // A next word that is not the one needed rules the pattern out; one that is
                     // still has to be in the same clause, which `match_rest` checks.
                     let next = words.get(wi + 1);
@@ -400,55 +442,23 @@ impl Matcher {
                 }
             }
             (loose, strict)
-        });
-        // The expressions that may match: by the words they need, where that is sound.
-        let ascii = text.is_ascii();
-        let met = if ascii { Some(strict) } else { gate::applies_to(text).then_some(loose) };
-        let regexes: Vec<usize> = if self.regexes.is_empty() {
-            Vec::new()
-        } else if let Some(met) = met {
-            self.gates.needed.iter().enumerate().filter(|(_, &needs)| needs & !met == 0).map(|(ri, _)| ri).collect()
-        } else {
-            match &self.regex_set {
-                Some(set) => set.matches(text).into_iter().collect(),
-                None => (0..self.regexes.len()).collect(),
-            }
-        };
-        if found.is_empty() && regexes.is_empty() {
+        })
+    }
+
+    /// The expressions that may match `text`: by the words they need where that test is sound,
+    /// else those the combined set finds.
+    fn regexes_to_run(&self, text: &str, loose: u128, strict: u128) -> Vec<usize> {
+        if self.regexes.is_empty() {
             return Vec::new();
         }
-        let mut matches: Vec<(bool, Match)> = found
-            .drain(..)
-            .map(|(pid, tokens)| {
-                let p = &self.patterns[pid as usize];
-                let bytes = analysis.tokens[tokens.start].bytes.start..analysis.tokens[tokens.end - 1].bytes.end;
-                (p.veto, Match { code: p.code as usize, term: p.term as usize, tokens, bytes, vetoed_by: None })
-            })
-            .collect();
-        for ri in regexes {
-            let (code, term, veto, re) = &self.regexes[ri];
-            for m in re.find_iter(text) {
-                if m.start() == m.end() {
-                    continue;
-                }
-                let tokens = token_range(analysis, m.range());
-                matches.push((
-                    *veto,
-                    Match { code: *code as usize, term: *term as usize, tokens, bytes: m.range(), vetoed_by: None },
-                ));
+        let met = if text.is_ascii() { Some(strict) } else { gate::applies_to(text).then_some(loose) };
+        match (met, &self.regex_set) {
+            (Some(met), _) => {
+                self.gates.needed.iter().enumerate().filter(|(_, &needs)| needs & !met == 0).map(|(ri, _)| ri).collect()
             }
+            (None, Some(set)) => set.matches(text).into_iter().collect(),
+            (None, None) => (0..self.regexes.len()).collect(),
         }
-        let (vetoes, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(|(veto, _)| *veto);
-        for (_, m) in &mut out {
-            m.vetoed_by = vetoes
-                .iter()
-                .find(|(_, v)| v.code == m.code && v.bytes.start < m.bytes.end && m.bytes.start < v.bytes.end)
-                .map(|(_, v)| v.term);
-        }
-        let mut out: Vec<Match> = out.into_iter().map(|(_, m)| m).collect();
-        out.sort_by_key(|m| (m.bytes.start, m.code, m.term));
-        out.dedup_by(|a, b| a.code == b.code && a.term == b.term && a.bytes == b.bytes);
-        out
     }
 
     /// What the matcher knows of a word with this normalized form and stem.
@@ -546,6 +556,22 @@ fn index_in<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, max: usize) -> Op
 }
 
 /// The index of `known` in `knowns`, where it is added if no equal value is.
+/// Marks each match an exclusion of its code overlaps as vetoed by it, drops the exclusions, and
+/// gives the matches in text order without duplicates.
+fn apply_vetoes(matches: Vec<(bool, Match)>) -> Vec<Match> {
+    let (vetoes, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(|(veto, _)| *veto);
+    for (_, m) in &mut out {
+        m.vetoed_by = vetoes
+            .iter()
+            .find(|(_, v)| v.code == m.code && v.bytes.start < m.bytes.end && m.bytes.start < v.bytes.end)
+            .map(|(_, v)| v.term);
+    }
+    let mut out: Vec<Match> = out.into_iter().map(|(_, m)| m).collect();
+    out.sort_by_key(|m| (m.bytes.start, m.code, m.term));
+    out.dedup_by(|a, b| a.code == b.code && a.term == b.term && a.bytes == b.bytes);
+    out
+}
+
 fn intern(knowns: &mut Vec<Known>, distinct: &mut hashbrown::HashTable<u32>, known: Known) -> u32 {
     use std::hash::BuildHasher as _;
     let hash = rustc_hash::FxBuildHasher.hash_one(&known);
