@@ -440,3 +440,38 @@ fn job_statements_skipped_for_the_words_they_need_miss_none_in_real_transcripts(
     }
     assert!(found > 100, "{found} job statements in the corpus");
 }
+
+#[test]
+fn each_passage_of_pith_code_carries_the_families_it_is_about_and_those_it_is_evidence_of() {
+    let t = util::TempStudy::new();
+    t.write(
+        "transcripts/sam.txt",
+        "Interviewer: What worries you about the site?\n\
+         Sam: Honestly we weren't worried about downtime at all.\n\
+         Interviewer: And the budget?\n\
+         Sam: An outage during quarter close would be on me, that keeps me up at night.\n",
+    );
+    let rows = util::json_lines(&util::pith(["code".as_ref(), t.path().as_os_str()]).stdout());
+    let field = |row: &serde_json::Value, key: &str| -> Vec<String> {
+        row[key].as_array().unwrap_or_else(|| panic!("{key} missing: {row}")).iter().map(|f| f.to_string()).collect()
+    };
+    let risk = "\"risk\"".to_string();
+    // Negated: about risk under the standard, not evidence of it.
+    assert!(field(&rows[1], "families").contains(&risk), "{}", rows[1]);
+    assert!(!field(&rows[1], "evidence").contains(&risk), "{}", rows[1]);
+    assert!(field(&rows[3], "families").contains(&risk) && field(&rows[3], "evidence").contains(&risk), "{}", rows[3]);
+    // Every evidence family is one the passage is about; questions carry none.
+    for row in &rows {
+        let families = field(row, "families");
+        assert!(field(row, "evidence").iter().all(|f| families.contains(f)), "{row}");
+    }
+    assert!(field(&rows[0], "families").is_empty() && field(&rows[2], "evidence").is_empty());
+
+    let csv = util::pith(["code".as_ref(), t.path().as_os_str(), "--format".as_ref(), "csv".as_ref()]).stdout();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let (families, evidence) = (column("families"), column("evidence"));
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    assert!(records[1][families].split(';').any(|f| f == "risk") && !records[1][evidence].contains("risk"));
+}

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::code::{about_families, evidence_families};
 use crate::lexicon::Lexicon;
 use crate::model::CodedInterview;
 use crate::model::{Family, Role};
@@ -74,6 +75,11 @@ pub struct PassageRow<'a> {
     pub time: Option<f64>,
     /// The interviewer turn before it.
     pub question: Option<&'a str>,
+    /// The families the passage is about, as the coding standard labels them (a family whose
+    /// mentions are all negated counts: "we weren't worried about security" is about risk).
+    pub families: Vec<Family>,
+    /// The families it is evidence of: what prevalence counts.
+    pub evidence: Vec<Family>,
     /// Its codes.
     pub codes: Vec<CodeRow<'a>>,
 }
@@ -156,13 +162,15 @@ pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> 
             end: p.span.chars.end,
             time: p.time.map(|t| t.start),
             question: p.question.and_then(|q| interview.passages.get(q)).map(|q| &doc[q.passage.span.bytes.clone()]),
+            families: about_families(lexicon, &cp.tags),
+            evidence: evidence_families(lexicon, &cp.tags),
             codes,
         }
     })
 }
 
 /// The CSV header of `pith code --format csv`.
-pub const CSV_HEADER: [&str; 12] = [
+pub const CSV_HEADER: [&str; 14] = [
     "interview",
     "participant",
     "persona",
@@ -174,18 +182,21 @@ pub const CSV_HEADER: [&str; 12] = [
     "time",
     "question",
     "codes",
+    "families",
+    "evidence",
     "text",
 ];
 
 impl PassageRow<'_> {
     /// The row as CSV fields (codes as `code` or `code!negated`, `;`-separated).
-    pub fn csv_fields(&self) -> [String; 12] {
+    pub fn csv_fields(&self) -> [String; 14] {
         let codes: Vec<String> = self
             .codes
             .iter()
             .map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.to_string() })
             .collect();
         let cell = |t: &str| super::csv_cell(t).into_owned();
+        let families = |fs: &[Family]| fs.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(";");
         [
             cell(self.interview),
             cell(self.participant),
@@ -198,6 +209,8 @@ impl PassageRow<'_> {
             self.time.map(|t| t.to_string()).unwrap_or_default(),
             cell(self.question.unwrap_or("")),
             codes.join(";"),
+            families(&self.families),
+            families(&self.evidence),
             cell(self.text),
         ]
     }
