@@ -13,6 +13,11 @@
 //! split's scores alone (its errors are never listed). Passage text is read from the corpus at
 //! run time, never stored.
 //!
+//! Then, as an experiment, a learned layer in place of the rule: a logistic regression per
+//! family over the rule's features (counting and negated weight, codes, hedges, intensifiers,
+//! prompting, length, person) and, second, the passage's hashed stems too, fitted on the other
+//! sources for each held-out source.
+//!
 //! The built-in rule fits nothing to the labels, so each source's held-out predictions are the
 //! rule's predictions: the leave-one-source-out figure is the rule's score on every development
 //! source. The lexicons were written by hand while reading errors on `eval/sample.jsonl`; that
@@ -84,11 +89,15 @@ struct LabelRow {
 
 type Labels = BTreeMap<String, Vec<Family>>;
 
-/// One coded passage: its source, and the families predicted and labelled.
+/// One coded passage: its source, the families predicted and labelled, and its features per
+/// family (in [`Family::ALL`] order) for the learned layer.
 struct Scored {
     source: String,
     predicted: Vec<Family>,
     gold: Vec<Family>,
+    features: Vec<[f64; FEATURES]>,
+    /// Hashed stems of the passage's words (bag of words, the same for every family).
+    stems: Vec<u32>,
 }
 
 fn main() -> ExitCode {
@@ -136,6 +145,12 @@ fn run() -> Result<(), String> {
     print_table(&dev_scored);
     print_sources(&dev_scored);
 
+    for (with_stems, what) in [(false, "the rule's features"), (true, "the rule's features and the passage's stems")] {
+        let learned = learned_loso(&dev_scored, with_stems);
+        println!("\nA learned layer (a logistic regression per family over {what}), leave-one-source-out:");
+        print_table(&learned);
+    }
+
     let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
     println!(
         "\nFrozen test split (never read while tuning; scores only): {} passages from {} sources",
@@ -159,17 +174,180 @@ fn score(
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
         let expected = gold.get(&r.id).ok_or(format!("{} has no gold label", r.id))?;
-        let Some(tags) = texts.code(r, analyzer, lexicon)? else { continue };
+        let Some((tags, text)) = texts.code(r, analyzer, lexicon)? else { continue };
         let predicted = about_families(lexicon, &tags);
+        let features = Family::ALL.iter().map(|&f| features(lexicon, &tags, &text, f)).collect();
+        let analysis = analyzer.analyze(&text);
+        let mut stems: Vec<u32> =
+            analysis.words().map(|(_, t)| (xxhash(analysis.stem(t).as_bytes()) % STEM_BUCKETS as u64) as u32).collect();
+        stems.sort_unstable();
+        stems.dedup();
         if let Some(family) = misses {
             let (p, g) = (predicted.contains(&family), expected.contains(&family));
             if p != g {
                 println!("{} {}: {}", r.id, if p { "FP" } else { "FN" }, terms_of(lexicon, &tags, family).join(" | "));
             }
         }
-        out.push(Scored { source: source_of(&r.source).to_string(), predicted, gold: expected.clone() });
+        out.push(Scored {
+            source: source_of(&r.source).to_string(),
+            predicted,
+            gold: expected.clone(),
+            features,
+            stems,
+        });
     }
     Ok(out)
+}
+
+/// Features of a passage for one family: what the rule weighs and what it ignores.
+const FEATURES: usize = 9;
+
+fn features(lexicon: &Lexicon, tags: &[Tag], text: &str, family: Family) -> [f64; FEATURES] {
+    let of_family = || tags.iter().filter(|t| lexicon.codes()[t.code].family() == family);
+    let count = |pred: &dyn Fn(&Tag) -> bool| of_family().filter(|t| pred(t)).count() as f64;
+    let negated =
+        of_family().flat_map(|t| t.mentions.iter()).filter(|m| m.vetoed_by.is_none() && m.negation.is_some()).count()
+            as f64;
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let person = |set: &[&str]| (words.iter().filter(|w| set.contains(&w.as_str())).count() as f64).ln_1p();
+    [
+        1.0,
+        pith::code::family_weight(lexicon, tags, family),
+        negated.ln_1p(),
+        count(&|t: &Tag| t.is_evidence()),
+        count(&|t: &Tag| t.hedged()),
+        count(&|t: &Tag| t.intensified()),
+        f64::from(u8::from(of_family().any(|t| t.prompted))),
+        (words.len() as f64).ln_1p(),
+        person(&["i", "we", "my", "our", "me", "us", "i'm", "we're", "i've", "we've"])
+            - person(&["you", "your", "you're"]),
+    ]
+}
+
+/// Buckets the passage's stems are hashed into.
+const STEM_BUCKETS: usize = 1 << 13;
+
+fn xxhash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A logistic regression for one family: weights over standardized features and hashed stems,
+/// and the score threshold that gave the best F1 on its training passages.
+struct Logistic {
+    mean: [f64; FEATURES],
+    scale: [f64; FEATURES],
+    weights: [f64; FEATURES],
+    stems: Vec<f64>,
+    threshold: f64,
+}
+
+impl Logistic {
+    /// Fits by batch gradient descent with an L2 penalty: deterministic, a few hundred steps.
+    fn fit(xs: &[([f64; FEATURES], &[u32])], ys: &[bool]) -> Logistic {
+        let n = xs.len().max(1) as f64;
+        let mut mean = [0.0; FEATURES];
+        let mut scale = [1.0; FEATURES];
+        for j in 1..FEATURES {
+            mean[j] = xs.iter().map(|x| x.0[j]).sum::<f64>() / n;
+            let var = xs.iter().map(|x| (x.0[j] - mean[j]).powi(2)).sum::<f64>() / n;
+            scale[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+        }
+        let mut model =
+            Logistic { mean, scale, weights: [0.0; FEATURES], stems: vec![0.0; STEM_BUCKETS], threshold: 0.5 };
+        let z: Vec<[f64; FEATURES]> = xs.iter().map(|x| model.standardize(&x.0)).collect();
+        let (rate, l2, l2_stems) = (0.5, 1e-3, 1e-2);
+        for _ in 0..400 {
+            let mut grad = [0.0; FEATURES];
+            let mut grad_stems = vec![0.0; STEM_BUCKETS];
+            for ((x, (_, stems)), &y) in z.iter().zip(xs).zip(ys) {
+                let err = sigmoid(model.score(x, stems)) - f64::from(u8::from(y));
+                for (g, xj) in grad.iter_mut().zip(x) {
+                    *g += err * xj / n;
+                }
+                for &b in *stems {
+                    grad_stems[b as usize] += err / n;
+                }
+            }
+            for (j, (w, g)) in model.weights.iter_mut().zip(&grad).enumerate() {
+                // The intercept is not penalized.
+                let penalty = if j == 0 { 0.0 } else { l2 * *w };
+                *w -= rate * (g + penalty);
+            }
+            for (w, g) in model.stems.iter_mut().zip(&grad_stems) {
+                *w -= rate * (g + l2_stems * *w);
+            }
+        }
+        let scores: Vec<f64> = z.iter().zip(xs).map(|(x, (_, stems))| sigmoid(model.score(x, stems))).collect();
+        let f1_at = |t: f64| {
+            let mut c = Counts::default();
+            for (s, &y) in scores.iter().zip(ys) {
+                c.add(*s >= t, y);
+            }
+            c.scores().2
+        };
+        model.threshold =
+            (1..=16).map(|i| f64::from(i) * 0.05).fold(0.5, |best, t| if f1_at(t) > f1_at(best) { t } else { best });
+        model
+    }
+
+    fn standardize(&self, x: &[f64; FEATURES]) -> [f64; FEATURES] {
+        std::array::from_fn(|j| (x[j] - self.mean[j]) / self.scale[j])
+    }
+
+    fn score(&self, z: &[f64; FEATURES], stems: &[u32]) -> f64 {
+        dot(&self.weights, z) + stems.iter().map(|&b| self.stems[b as usize]).sum::<f64>()
+    }
+
+    fn predicts(&self, x: &[f64; FEATURES], stems: &[u32]) -> bool {
+        sigmoid(self.score(&self.standardize(x), stems)) >= self.threshold
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn dot(a: &[f64; FEATURES], b: &[f64; FEATURES]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The learned layer's predictions (with `with_stems`, the passage's hashed stems as features
+/// too), leave-one-source-out: each source's passages predicted by models fitted on the other
+/// sources only.
+fn learned_loso(scored: &[Scored], with_stems: bool) -> Vec<Scored> {
+    let mut out: Vec<Scored> = scored
+        .iter()
+        .map(|s| Scored {
+            source: s.source.clone(),
+            predicted: Vec::new(),
+            gold: s.gold.clone(),
+            features: Vec::new(),
+            stems: Vec::new(),
+        })
+        .collect();
+    for source in sources(scored) {
+        let train: Vec<&Scored> = scored.iter().filter(|s| s.source != source).collect();
+        for (fi, &family) in Family::ALL.iter().enumerate() {
+            let xs: Vec<([f64; FEATURES], &[u32])> =
+                train.iter().map(|s| (s.features[fi], if with_stems { &s.stems[..] } else { &[][..] })).collect();
+            let ys: Vec<bool> = train.iter().map(|s| s.gold.contains(&family)).collect();
+            let model = Logistic::fit(&xs, &ys);
+            for (i, s) in scored.iter().enumerate().filter(|(_, s)| s.source == source) {
+                if model.predicts(&s.features[fi], if with_stems { &s.stems } else { &[] }) {
+                    out[i].predicted.push(family);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The corpus folder a passage comes from (its first path component).
@@ -287,7 +465,12 @@ impl Texts {
 
     /// Codes the passage `r` refers to (with its question); `None` when the corpus slice no
     /// longer matches the stored SHA-1.
-    fn code(&mut self, r: &PassageRef, analyzer: &Analyzer, lexicon: &Lexicon) -> Result<Option<Vec<Tag>>, String> {
+    fn code(
+        &mut self,
+        r: &PassageRef,
+        analyzer: &Analyzer,
+        lexicon: &Lexicon,
+    ) -> Result<Option<(Vec<Tag>, String)>, String> {
         let text = self.slice(&r.source, r.field.as_deref(), r.start, r.end)?;
         if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != r.chars_sha1 {
             eprintln!("{}: the corpus slice changed (SHA-1 differs), skipped", r.id);
@@ -298,7 +481,8 @@ impl Texts {
             None => String::new(),
         };
         let q_codes = question_codes(lexicon, &question, &analyzer.analyze(&question));
-        Ok(Some(code_passage(lexicon, &text, &analyzer.analyze(&text), &q_codes)))
+        let tags = code_passage(lexicon, &text, &analyzer.analyze(&text), &q_codes);
+        Ok(Some((tags, text)))
     }
 }
 
