@@ -146,9 +146,18 @@ fn run() -> Result<(), String> {
     print_sources(&dev_scored);
 
     for (with_stems, what) in [(false, "the rule's features"), (true, "the rule's features and the passage's stems")] {
-        let learned = learned_loso(&dev_scored, with_stems);
+        let learned = learned_loso(&dev_scored, with_stems, 1.0);
         println!("\nA learned layer (a logistic regression per family over {what}), leave-one-source-out:");
         print_table(&learned);
+        let all: Vec<usize> = (0..dev_scored.len()).collect();
+        let curve: Vec<String> = [0.25, 0.5, 1.0]
+            .iter()
+            .map(|&share| {
+                let (c, lo, hi) = f1_interval(&learned_loso(&dev_scored, with_stems, share), &all, &CORE);
+                format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
+            })
+            .collect();
+        println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
     }
 
     let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
@@ -321,8 +330,8 @@ fn dot(a: &[f64; FEATURES], b: &[f64; FEATURES]) -> f64 {
 
 /// The learned layer's predictions (with `with_stems`, the passage's hashed stems as features
 /// too), leave-one-source-out: each source's passages predicted by models fitted on the other
-/// sources only.
-fn learned_loso(scored: &[Scored], with_stems: bool) -> Vec<Scored> {
+/// sources only (`share` of their passages).
+fn learned_loso(scored: &[Scored], with_stems: bool, share: f64) -> Vec<Scored> {
     let mut out: Vec<Scored> = scored
         .iter()
         .map(|s| Scored {
@@ -334,7 +343,10 @@ fn learned_loso(scored: &[Scored], with_stems: bool) -> Vec<Scored> {
         })
         .collect();
     for source in sources(scored) {
-        let train: Vec<&Scored> = scored.iter().filter(|s| s.source != source).collect();
+        let others: Vec<&Scored> = scored.iter().filter(|s| s.source != source).collect();
+        // An evenly spread share of the training passages, for the learning curve.
+        let keep = ((others.len() as f64 * share).round() as usize).max(1);
+        let train: Vec<&Scored> = (0..keep).map(|k| others[k * others.len() / keep]).collect();
         for (fi, &family) in Family::ALL.iter().enumerate() {
             let xs: Vec<([f64; FEATURES], &[u32])> =
                 train.iter().map(|s| (s.features[fi], if with_stems { &s.stems[..] } else { &[][..] })).collect();
