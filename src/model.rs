@@ -28,6 +28,9 @@ pub enum Role {
     Interviewer,
     /// No speaker label, or a label pith could not place.
     Unknown,
+    /// A notetaker's or moderator's remark in interview notes (`Notetaker: ...`, `[clicks Next]`):
+    /// neither side's speech, never coded.
+    Note,
 }
 
 impl Role {
@@ -37,6 +40,7 @@ impl Role {
             Role::Participant => "participant",
             Role::Interviewer => "interviewer",
             Role::Unknown => "unknown",
+            Role::Note => "note",
         }
     }
 
@@ -46,6 +50,7 @@ impl Role {
             "participant" => Some(Role::Participant),
             "interviewer" => Some(Role::Interviewer),
             "unknown" => Some(Role::Unknown),
+            "note" => Some(Role::Note),
             _ => None,
         }
     }
@@ -196,6 +201,9 @@ pub struct Turn {
     pub time: Option<TimeRange>,
     /// The 1-based line of the source where the turn starts (for messages).
     pub line: usize,
+    /// The role the source's layout gives the turn (interview notes: question, answer, note),
+    /// which decides over the speaker's; `None` when only the speaker can tell.
+    pub role: Option<Role>,
 }
 
 /// What a reader gives: the document text and the turns in it.
@@ -217,7 +225,7 @@ pub struct Passage {
     pub index: usize,
     /// Speaker label as written.
     pub speaker: Option<String>,
-    /// Participant, interviewer or unknown.
+    /// Participant, interviewer, unknown or note.
     pub role: Role,
     /// Where the passage's text sits in the document text.
     pub span: Span,

@@ -67,7 +67,7 @@ impl CodedInterview {
 
 /// Whether a role's passages are coded as evidence.
 pub fn is_evidence_role(role: Role) -> bool {
-    role != Role::Interviewer
+    !matches!(role, Role::Interviewer | Role::Note)
 }
 
 /// One transcript's outcome: coded with its warnings, or skipped with the reason.
@@ -153,7 +153,7 @@ pub fn code_passages(
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
         let stems = output.index.then(|| Stems::of(&analysis));
-        if passage.role == Role::Interviewer {
+        if !is_evidence_role(passage.role) {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
             out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems });
             continue;

@@ -8,7 +8,8 @@
 //! `R1` are the research team), then, when no interviewer is found
 //! that way, the speaker who asks the most questions. Every other speaker is a participant, so
 //! group interviews (several participants) need nothing special. Turns without a speaker have
-//! role unknown.
+//! role unknown. A role the reader found in the layout (interview notes: question, answer,
+//! note) decides over all of these.
 //!
 //! Invariant: passages are disjoint spans in source order; their char spans count the same
 //! text as their byte spans; slicing the document text by either gives the passage text.
@@ -51,7 +52,7 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
     let mut questions: HashMap<&str, (usize, usize)> = HashMap::new();
     // `A1`/`R1` are the research team only where participants are `P1`, `P2`, ...
     let study_ids = transcript.turns.iter().any(|t| t.speaker.as_deref().and_then(study_id) == Some(false));
-    for turn in &transcript.turns {
+    for turn in transcript.turns.iter().filter(|t| t.role.is_none()) {
         let Some(name) = turn.speaker.as_deref() else { continue };
         let text = transcript.document[turn.text.clone()].trim_end();
         let e = questions.entry(name).or_default();
@@ -120,8 +121,9 @@ pub fn segment_with(transcript: &Transcript, rules: &RoleRules, max_passage_byte
     let mut chars = CharCounter::default();
     let mut last_question: Option<usize> = None;
     for turn in &transcript.turns {
-        let role = turn.speaker.as_ref().and_then(|s| roles.get(s)).copied().unwrap_or(Role::Unknown);
-        let question = if role == Role::Interviewer { None } else { last_question };
+        let role = turn.role.or_else(|| turn.speaker.as_ref().and_then(|s| roles.get(s)).copied());
+        let role = role.unwrap_or(Role::Unknown);
+        let question = if matches!(role, Role::Interviewer | Role::Note) { None } else { last_question };
         let pieces = split_turn(doc, turn.text.clone());
         for piece in pieces.into_iter().flat_map(|p| cap(doc, p, max_passage_bytes)) {
             let span = Span { chars: chars.to(doc, piece.start)..chars.to(doc, piece.end), bytes: piece };
@@ -249,7 +251,7 @@ mod tests {
             document: doc.to_string(),
             turns: turns
                 .iter()
-                .map(|(s, r)| Turn { speaker: Some(s.to_string()), text: r.clone(), time: None, line: 1 })
+                .map(|(s, r)| Turn { speaker: Some(s.to_string()), text: r.clone(), time: None, line: 1, role: None })
                 .collect(),
             attributes: Vec::new(),
         }

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::render::{render, Utterance};
-use super::{human_bytes, text, Limits, ReadError};
+use super::{human_bytes, notes, text, Limits, ReadError};
 use crate::model::Transcript;
 
 /// Reads a `.docx` transcript.
@@ -39,9 +39,16 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Transcript, ReadErro
     let xml = String::from_utf8(raw).map_err(|e| err(format!("cannot read word/document.xml: {e}")))?;
     let plain = paragraphs(&xml).map_err(|e| err(format!("broken word/document.xml: {e}")))?;
     let (body, attributes) = text::front_matter(&plain);
-    let utterances = text::turns(&plain, body)
+    let turns = notes::turns(&plain, body).unwrap_or_else(|| text::turns(&plain, body));
+    let utterances = turns
         .into_iter()
-        .map(|t| Utterance { speaker: t.speaker, text: plain[t.text].to_string(), time: t.time, line: t.line })
+        .map(|t| Utterance {
+            speaker: t.speaker,
+            text: plain[t.text].to_string(),
+            time: t.time,
+            line: t.line,
+            role: t.role,
+        })
         .collect();
     Ok(render(utterances, attributes))
 }

@@ -8,7 +8,8 @@
 //! | text, Markdown | `text` | the decoded file (a BOM is dropped: offsets count from after it) |
 //! | WebVTT, SubRip | `cue` | pith's rendering: one `Speaker: text` line per merged turn |
 //! | JSON (Whisper, WhisperX, AssemblyAI, Deepgram, Podcasting 2.0, plain arrays) | `json` | pith's rendering |
-//! | Word `.docx` | `docx` (paragraphs, then the text rules) | pith's rendering |
+//! | Word `.docx` | `docx` (paragraphs, then the notes or text rules) | pith's rendering |
+//! | interview notes (text, Markdown, docx) | `notes`, when the structure says so | as its format |
 //!
 //! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
 //! SRT share one cue parser; the structured formats share one renderer. Bytes that are not
@@ -25,6 +26,7 @@ mod decode;
 mod docx;
 mod json;
 mod limits;
+mod notes;
 mod render;
 pub mod speaker;
 mod text;

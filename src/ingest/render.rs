@@ -2,7 +2,7 @@
 //! into turns and written as one `Speaker: text` line per turn (just `text` without a speaker).
 //! Turn ranges point at the text after the label.
 
-use crate::model::{TimeRange, Transcript, Turn};
+use crate::model::{Role, TimeRange, Transcript, Turn};
 
 /// One utterance as a structured reader found it (a cue, a JSON segment, a docx turn).
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,8 @@ pub(super) struct Utterance {
     pub time: Option<TimeRange>,
     /// 1-based line in the source where it starts.
     pub line: usize,
+    /// The role the source's layout gives it (interview notes), if any.
+    pub role: Option<Role>,
 }
 
 /// Unlabelled utterances (subtitles without speakers, Whisper segments) are joined into
@@ -40,7 +42,7 @@ pub(super) fn merge(items: Vec<Utterance>) -> Vec<Utterance> {
         let n = item.text.split_whitespace().count();
         if let Some(last) = out.last_mut() {
             let done = last.speaker.is_none() && paragraph_done(words, &last.text);
-            if last.speaker == item.speaker && !done {
+            if last.speaker == item.speaker && last.role == item.role && !done {
                 last.text.push(' ');
                 last.text.push_str(&item.text);
                 last.time = match (last.time, item.time) {
@@ -73,7 +75,8 @@ pub(super) fn render(items: Vec<Utterance>, attributes: Vec<(String, String)>) -
             }
             document.push_str(word);
         }
-        turns.push(Turn { speaker: item.speaker, text: start..document.len(), time: item.time, line: item.line });
+        let text = start..document.len();
+        turns.push(Turn { speaker: item.speaker, text, time: item.time, line: item.line, role: item.role });
         document.push('\n');
     }
     Transcript { document, turns, attributes }
@@ -89,6 +92,7 @@ mod tests {
             text: text.into(),
             time: Some(TimeRange { start, end: Some(end) }),
             line: 1,
+            role: None,
         }
     }
 
