@@ -139,3 +139,32 @@ fn interview_notes_give_questions_answers_and_notes() {
         Some("Have you ever used any VA benefits or services?")
     );
 }
+
+#[test]
+fn opendocument_sessions_read_into_turns_with_their_speakers() {
+    let Some(corpus) = shared_corpus() else { return };
+    let mut files = Vec::new();
+    walk(&corpus.join("serdif-usability-sessions"), &mut files);
+    files.retain(|p| p.extension().is_some_and(|e| e == "odt"));
+    assert_eq!(files.len(), 17);
+    for path in files {
+        let (t, passages) = read_passages(&path);
+        let name = path.display();
+        let moderator = passages.iter().filter(|p| p.speaker.as_deref() == Some("MODERATOR")).count();
+        assert!(moderator > 0, "{name}: no MODERATOR turn");
+        assert!(passages
+            .iter()
+            .filter(|p| p.speaker.as_deref() == Some("MODERATOR"))
+            .all(|p| p.role == Role::Interviewer));
+        let participant: Vec<&str> = passages
+            .iter()
+            .filter(|p| p.role == Role::Participant)
+            .map(|p| &t.document[p.span.bytes.clone()])
+            .collect();
+        assert!(participant.len() >= 10, "{name}: {} participant passages", participant.len());
+        assert!(
+            participant.iter().all(|p| !p.contains("MODERATOR:")),
+            "{name}: a moderator's line in a participant's passage"
+        );
+    }
+}

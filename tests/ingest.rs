@@ -9,7 +9,7 @@ use pith::ingest::{self, PathKind};
 use pith::model::{Passage, Role, Transcript};
 use pith::segment::{self, RoleRules};
 
-use crate::util::{char_slice, json_lines, pith, repo, shared_corpus, walk, TempStudy};
+use crate::util::{char_slice, json_lines, odt, pith, repo, shared_corpus, walk, zip, TempStudy};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures/ingest").join(name)
@@ -205,8 +205,6 @@ fn reads_the_whole_shared_corpus() {
         }
     }
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
-    // The .odt sessions are skipped with a reason naming the format.
-    assert!(summaries["serdif-usability-sessions"].skipped.iter().all(|s| s.contains("OpenDocument")));
 }
 
 #[test]
@@ -425,6 +423,7 @@ fn mixed_study() -> TempStudy {
     study.write("transcripts/nested/no-extension", "Interviewer: Why?\nBo: Because.\n");
     study.write("transcripts/broken.json", "{\n  \"segments\": [\n    {\"text\": \"hi\",}\n  ]\n}\n");
     study.write("transcripts/session.odt", b"PK\x03\x04not really");
+    study.write("transcripts/slides.pages", b"PK\x03\x04not really");
     study.write("transcripts/codes.csv", "not,a,transcript\n");
     study.write("transcripts/cover.png", b"\x89PNG\r\n\x1a\n\x00\x00");
     study.write("transcripts/recording.bin", b"\x00\x01\x02binary");
@@ -440,7 +439,8 @@ fn run_on_a_mixed_folder_reports_the_rest_and_names_each_unreadable_file() {
     let study = mixed_study();
     let (_, stderr) = pith(["run".as_ref(), study.path().as_os_str()]).status(2);
     assert!(stderr.contains("broken.json:3: skipped: invalid JSON"), "{stderr}");
-    assert!(stderr.contains("session.odt: skipped: OpenDocument text is not supported"), "{stderr}");
+    assert!(stderr.contains("session.odt: skipped: not an OpenDocument file"), "{stderr}");
+    assert!(stderr.contains("slides.pages: skipped: Pages files are not supported"), "{stderr}");
     assert!(stderr.contains("cp1252.txt:1: warning: not UTF-8"), "{stderr}");
     assert!(stderr.contains("no transcript matches \"ghost.txt\""), "{stderr}");
     assert!(stderr.contains("group.txt: warning: no row in participants.csv"), "{stderr}");
@@ -563,4 +563,68 @@ fn a_bare_folder_ignores_what_is_obviously_not_a_transcript() {
     assert_eq!(stderr, "");
     let ids: Vec<String> = json_lines(&out).iter().map(|d| d["interview"].as_str().unwrap_or("").to_string()).collect();
     assert_eq!(ids, ["interview-1", "interview-2"]);
+}
+
+fn passages_of(name: &str, bytes: &[u8], limits: &ingest::Limits) -> Result<Vec<String>, String> {
+    let read = ingest::read_with(std::path::Path::new(name), bytes, limits).map_err(|e| e.message)?;
+    let t = read.transcript;
+    Ok(segment::segment(&t, &RoleRules::default()).iter().map(|p| show(&t, p)).collect())
+}
+
+#[test]
+fn odt_paragraphs_speaker_labels_and_spaces() {
+    let body = r#"<text:p>Interviewer: What do you use today?</text:p><text:p>Sam:<text:s text:c="2"/>Spreadsheets,<text:line-break/>sadly &amp; slowly.</text:p><text:table><text:table-row><text:table-cell><text:p>Interviewer: Do you trust the vendor?</text:p></text:table-cell></text:table-row></text:table><text:p>Sam: Not yet.<text:note><text:note-body><text:p>Footnote.</text:p></text:note-body></text:note></text:p>"#;
+    let got = passages_of("session.odt", &odt(body), &ingest::Limits::default());
+    assert_eq!(
+        got.as_deref(),
+        Ok(&[
+            "Interviewer|interviewer|What do you use today?|-|q-".to_string(),
+            "Sam|participant|Spreadsheets, sadly & slowly.|-|q0".to_string(),
+            "Interviewer|interviewer|Do you trust the vendor?|-|q-".to_string(),
+            "Sam|participant|Not yet.|-|q2".to_string(),
+        ][..])
+    );
+    // Without its extension, the zip is still found to be OpenDocument.
+    assert_eq!(passages_of("session", &odt(body), &ingest::Limits::default()).map(|p| p.len()), Ok(4));
+}
+
+#[test]
+fn odt_bold_question_lines_are_notes() {
+    let q = |text: &str| format!(r#"<text:p><text:span text:style-name="B">{text}</text:span></text:p>"#);
+    let body = [
+        q("Why did you switch tools?"),
+        "<text:p>The old one kept crashing.</text:p>".into(),
+        q("Tell me about the last outage."),
+        "<text:p>Two days down.</text:p><text:p>[moderator shares the prototype]</text:p>".into(),
+        q("What would you change?"),
+        "<text:p>Faster alerts.</text:p>".into(),
+    ]
+    .concat();
+    let got = passages_of("notes.odt", &odt(&body), &ingest::Limits::default());
+    assert_eq!(
+        got.as_deref(),
+        Ok(&[
+            "-|interviewer|Why did you switch tools?|-|q-".to_string(),
+            "-|participant|The old one kept crashing.|-|q0".to_string(),
+            "-|interviewer|Tell me about the last outage.|-|q-".to_string(),
+            "-|participant|Two days down.|-|q2".to_string(),
+            "-|note|moderator shares the prototype|-|q-".to_string(),
+            "-|interviewer|What would you change?|-|q-".to_string(),
+            "-|participant|Faster alerts.|-|q5".to_string(),
+        ][..])
+    );
+}
+
+#[test]
+fn odt_zip_bombs_and_entry_floods_are_refused_like_docx() {
+    let limits = ingest::Limits { max_docx_xml_bytes: 100 << 10, max_docx_entries: 10, ..ingest::Limits::default() };
+    let filler = format!("<text:p>Sam: {}</text:p>", "a ".repeat(60_000));
+    let bomb = passages_of("bomb.odt", &odt(&filler), &limits);
+    assert_eq!(bomb, Err("content.xml decompresses to more than 100 KB (a zip bomb? limit: max_docx_xml_bytes in pith.toml [limits])".into()));
+    let names: Vec<String> = (0..11).map(|i| format!("pad{i}.xml")).collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let flood = passages_of("flood.odt", &zip(&entries), &limits).map_err(|e| e.split(" (").next().map(str::to_string));
+    assert_eq!(flood, Err(Some("not an OpenDocument file: the zip has 11 entries".into())));
+    let empty = passages_of("empty.odt", &zip(&[("mimetype", b"application/vnd.oasis.opendocument.text")]), &limits);
+    assert_eq!(empty, Err("not an OpenDocument file: the zip has no content.xml".into()));
 }

@@ -39,8 +39,8 @@ interviewers = ["Interviewer"]
 # max_passage_bytes = 65536         # a longer passage is cut at whitespace (nothing is dropped)
 # max_passages = 50000              # passages in one transcript
 # max_words = 1000000               # words in one transcript
-# max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml
-# max_docx_entries = 10000          # entries in a .docx zip
+# max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml (.odt: content.xml)
+# max_docx_entries = 10000          # entries in a .docx or .odt zip
 # max_json_depth = 128              # JSON nesting (128 at most)
 "#;
 
