@@ -238,7 +238,8 @@ pub struct Passage {
 /// Interview-level facts from the manifest and the source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewMeta {
-    /// Stable id: the transcript's path under the transcripts folder, without extension.
+    /// Stable id, unique in the study: the transcript's path under the transcripts folder, without
+    /// extension (with it where two files would share an id).
     pub id: String,
     /// Path of the source, relative to the study folder, with `/` separators.
     pub source: String,

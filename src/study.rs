@@ -5,7 +5,7 @@
 //! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
 //!
 //! Which files are transcripts: every file whose extension names a format pith reads; files
-//! in a transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names
+//! in a transcript-like format pith cannot read (`.doc`, `.pdf`, ...), so that the run names
 //! them as skipped; and files without an extension or with an unknown one: in `transcripts/`
 //! all of them (one that is not a transcript is named as skipped), in a bare folder only those
 //! whose content sniffs as text, subtitles, JSON or a zip. Files that are obviously not
@@ -17,6 +17,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization as _;
 
 use crate::analyze::Language;
 use crate::error::{Diagnostic, Error, Location, Result};
@@ -108,6 +109,8 @@ pub struct Study {
     pub diagnostics: Vec<Diagnostic>,
     /// The manifest rows by the keys a transcript can match them with.
     keys: ManifestKeys,
+    /// Each transcript's interview id, unique within the study.
+    ids: HashMap<PathBuf, String>,
 }
 
 /// Manifest row indexes by normalized reference, built once so that matching every transcript
@@ -172,9 +175,18 @@ impl Study {
         walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
         transcripts.sort();
         let keys = ManifestKeys::new(&manifest);
-        let mut study =
-            Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics, keys };
+        let mut study = Study {
+            root: root.to_path_buf(),
+            transcripts_dir,
+            config,
+            manifest,
+            transcripts,
+            diagnostics,
+            keys,
+            ids: HashMap::new(),
+        };
         study.check_manifest(&manifest_path);
+        study.assign_ids(&manifest_path);
         Ok(study)
     }
 
@@ -253,8 +265,7 @@ impl Study {
 
     /// Interview facts for a transcript: id, source, participant, persona, attributes.
     pub fn meta_for(&self, path: &Path) -> InterviewMeta {
-        let rel = self.relative(path);
-        let id = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
+        let id = self.ids.get(path).cloned().unwrap_or_else(|| base_id(&self.relative(path)));
         let row = self.row_for(path);
         InterviewMeta {
             participant: row.and_then(|r| r.participant.clone()).unwrap_or_else(|| id.clone()),
@@ -271,6 +282,60 @@ impl Study {
             interviewers: self.config.interviewers.clone(),
             participants: self.row_for(path).and_then(|r| r.speaker.clone()).into_iter().collect(),
         }
+    }
+
+    /// Gives every transcript an id: its path under the transcripts folder without the extension,
+    /// in Unicode NFC. Files whose ids would clash (`a.srt` and `a.json`; `café.txt` in NFC and
+    /// NFD) keep their extension, then a `~2`, `~3` ... in path order; those the manifest gives
+    /// one participant are named in a warning.
+    fn assign_ids(&mut self, manifest_path: &Path) {
+        let mut by_base: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        for t in &self.transcripts {
+            by_base.entry(base_id(&self.relative(t))).or_default().push(t.clone());
+        }
+        let mut taken: std::collections::HashSet<String> = by_base.keys().cloned().collect();
+        let mut clashes: Vec<(String, Vec<PathBuf>)> = by_base.into_iter().filter(|(_, p)| p.len() > 1).collect();
+        clashes.sort();
+        for t in &self.transcripts {
+            self.ids.insert(t.clone(), base_id(&self.relative(t)));
+        }
+        for (base, paths) in clashes {
+            taken.remove(&base);
+            for path in &paths {
+                let full: String = self.relative(path).nfc().collect();
+                let mut id = full.clone();
+                let mut n = 1;
+                while !taken.insert(id.clone()) {
+                    n += 1;
+                    id = format!("{full}~{n}");
+                }
+                self.ids.insert(path.clone(), id);
+            }
+            self.warn_one_participant(manifest_path, &paths);
+        }
+    }
+
+    /// Warns when files that are distinct interviews all have one participant in the manifest.
+    fn warn_one_participant(&mut self, manifest_path: &Path, paths: &[PathBuf]) {
+        let rows: Vec<Option<usize>> = paths.iter().map(|p| self.row_index(p)).collect();
+        let Some(Some(first)) = rows.first().copied() else { return };
+        let participant = |i: usize| self.manifest[i].participant.clone();
+        if !rows.iter().all(|r| r.is_some_and(|r| participant(r) == participant(first))) {
+            return;
+        }
+        let row = &self.manifest[first];
+        let names: Vec<String> =
+            paths.iter().map(|p| format!("{} (interview {})", self.relative(p), self.ids[p])).collect();
+        let who = row.participant.as_deref().unwrap_or(&row.transcript);
+        self.diagnostics.push(Diagnostic::warning(
+            Location::new(manifest_path, Some(row.line)),
+            format!(
+                "{} are {} interviews of one participant ({who}): if one is a copy of the other, remove it; \
+                 else give each its own row",
+                names.join(" and "),
+                paths.len()
+            ),
+        ));
     }
 
     fn check_manifest(&mut self, manifest_path: &Path) {
@@ -300,6 +365,11 @@ impl Study {
             }
         }
     }
+}
+
+/// The id of a transcript at `rel` (under the transcripts folder): without its extension, in NFC.
+fn base_id(rel: &str) -> String {
+    no_ext(rel).nfc().collect()
 }
 
 fn slash_path(p: &Path) -> String {

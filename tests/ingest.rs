@@ -628,3 +628,64 @@ fn odt_zip_bombs_and_entry_floods_are_refused_like_docx() {
     let empty = passages_of("empty.odt", &zip(&[("mimetype", b"application/vnd.oasis.opendocument.text")]), &limits);
     assert_eq!(empty, Err("not an OpenDocument file: the zip has no content.xml".into()));
 }
+
+/// Interview ids of a study's `pith code` rows, with how many rows carry each (interview, passage).
+fn coded_ids(study: &TempStudy) -> (BTreeSet<String>, usize, String) {
+    let (rows, stderr) = pith(["code".as_ref(), study.path().as_os_str()]).status(0);
+    let rows = json_lines(&rows);
+    let keys: BTreeSet<(String, u64)> = rows
+        .iter()
+        .map(|r| (r["interview"].as_str().unwrap_or("").to_string(), r["passage"].as_u64().unwrap_or(0)))
+        .collect();
+    let repeated = rows.len() - keys.len();
+    (keys.into_iter().map(|(id, _)| id).collect(), repeated, stderr)
+}
+
+/// A study with `buzz.srt` and `buzz.json`, two different interviews.
+fn one_name_two_files() -> TempStudy {
+    let study = TempStudy::new();
+    study.write("transcripts/buzz.srt", std::fs::read(fixture("buzz.srt")).expect("fixture"));
+    study.write("transcripts/buzz.json", std::fs::read(fixture("assemblyai.json")).expect("fixture"));
+    study
+}
+
+#[test]
+fn files_that_share_a_name_are_distinct_interviews() {
+    let study = one_name_two_files();
+    study.write("transcripts/caf\u{e9}.txt", "Interviewer: Why?\nAna: Downtime, in March.\n");
+    study.write("transcripts/cafe\u{301}.txt", "Interviewer: How?\nBo: Downtime again, in May.\n");
+    let (ids, repeated, stderr) = coded_ids(&study);
+    let want: BTreeSet<String> =
+        ["buzz.json", "buzz.srt", "caf\u{e9}.txt", "caf\u{e9}.txt~2"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(ids, want, "{stderr}");
+    assert_eq!(repeated, 0, "no passage number is given twice");
+
+    // Search hits and `--passage` name the same ids.
+    pith(["index".as_ref(), study.path().as_os_str()]).stdout();
+    let hits = pith(["search".as_ref(), study.path().as_os_str(), "downtime".as_ref(), "--json".as_ref()]).stdout();
+    let hit_ids: BTreeSet<String> =
+        json_lines(&hits).iter().map(|h| h["interview"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(hit_ids.len(), 2, "{hits}");
+    assert!(hit_ids.is_subset(&want), "{hit_ids:?}");
+    for id in &hit_ids {
+        let at = format!("{id}:1");
+        let args = ["lexicon".as_ref(), "explain".as_ref(), "--study".as_ref(), study.path().as_os_str()];
+        let out = pith(args.into_iter().chain(["--passage".as_ref(), at.as_ref()])).stdout();
+        assert!(out.contains("Downtime"), "{at}: {out}");
+    }
+}
+
+#[test]
+fn one_participant_for_two_files_of_one_name_is_a_warning_naming_both() {
+    let study = one_name_two_files();
+    study.write("participants.csv", "transcript,participant,persona\nbuzz,Alban,Host\n");
+    let (ids, _, stderr) = coded_ids(&study);
+    assert_eq!(ids.len(), 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "participants.csv:2: warning: buzz.json (interview buzz.json) and buzz.srt (interview buzz.srt) are 2 \
+             interviews of one participant (Alban)"
+        ),
+        "{stderr}"
+    );
+}
