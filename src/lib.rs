@@ -45,6 +45,6 @@ pub mod pipeline;
 pub mod report;
 pub mod segment;
 pub mod study;
-mod words;
+pub mod words;
 
 pub use error::{Diagnostic, Error, Result, Severity};

@@ -151,7 +151,8 @@ fn no_ext(t: &str) -> &str {
 }
 
 impl Study {
-    /// Opens the study at `root`.
+    /// Opens the study at `root`; a study without a transcript to read is an error that says
+    /// where transcripts go.
     pub fn open(root: &Path) -> Result<Study> {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if !meta.is_dir() {
@@ -173,6 +174,9 @@ impl Study {
         let mut transcripts = Vec::new();
         let walk = Walk { root: &transcripts_dir, study: &canonical_root, bare };
         walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
+        if transcripts.is_empty() {
+            return Err(Error::NoTranscripts { transcripts: root.join("transcripts") });
+        }
         transcripts.sort();
         let keys = ManifestKeys::new(&manifest);
         let mut study = Study {
@@ -415,14 +419,15 @@ fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<M
     parse_manifest(path, &bytes, diagnostics)
 }
 
-/// Parses manifest bytes (`participants.csv`) read from `path`: the rows, with bad, duplicate
-/// and out-of-study rows left out as diagnostics; an error when there is no transcript column.
+/// Parses manifest bytes (`participants.csv`) read from `path`: the rows (lines starting with `#`
+/// are comments), with bad, duplicate and out-of-study rows left out as diagnostics; an error when there is no transcript column.
 pub fn parse_manifest(path: &Path, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
     let (text, warning) = ingest::decode(bytes);
     if let Some(w) = warning {
         diagnostics.push(Diagnostic::warning(Location::new(path, w.line), w.message));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::Manifest { location: Location::new(path, Some(1)), message: e.to_string() })?
@@ -617,6 +622,17 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_study_without_transcripts_is_an_error_naming_where_they_go() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("temp dir: {dir:?}") };
+        let _ = std::fs::write(dir.path().join("README.md"), "Interviews go here.\n");
+        match Study::open(dir.path()) {
+            Err(Error::NoTranscripts { transcripts }) => assert_eq!(transcripts, dir.path().join("transcripts")),
+            other => panic!("expected NoTranscripts, got {other:?}"),
+        }
+    }
 
     #[test]
     fn manifest_paths_leading_out_of_the_study_are_named() {

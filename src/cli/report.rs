@@ -12,6 +12,7 @@ use pith::model::InterviewMeta;
 use pith::report::redact::{Names, Redactor};
 use pith::report::{self, ReportFormat};
 use pith::study::OUT_DIR;
+use pith::words::counted;
 use pith::{index, pipeline};
 
 use super::progress::Progress;
@@ -74,7 +75,7 @@ impl Produced {
             return;
         }
         let groups = format!("{} group{} by {by}", self.groups, if self.groups == 1 { "" } else { "s" });
-        let scope = format!("{} interviews ({groups})", self.interviews);
+        let scope = format!("{} ({groups})", counted(self.interviews, "interview"));
         let mut err = std::io::stderr().lock();
         if self.fresh {
             let out =
@@ -88,9 +89,9 @@ impl Produced {
             scope
         } else {
             format!(
-                "{} of {} interviews ({groups}; {} unchanged since the last run)",
+                "{} of {} ({groups}; {} unchanged since the last run)",
                 self.interviews.saturating_sub(self.reused),
-                self.interviews,
+                counted(self.interviews, "interview"),
                 self.reused
             )
         };
