@@ -204,6 +204,9 @@ pub struct Turn {
     /// The role the source's layout gives the turn (interview notes: question, answer, note),
     /// which decides over the speaker's; `None` when only the speaker can tell.
     pub role: Option<Role>,
+    /// Where the later cues or segments merged into the turn start: (byte offset into the
+    /// document, seconds), ascending; empty when the source times the turn as a whole.
+    pub marks: Vec<(usize, f64)>,
 }
 
 /// What a reader gives: the document text and the turns in it.

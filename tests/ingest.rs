@@ -689,3 +689,54 @@ fn one_participant_for_two_files_of_one_name_is_a_warning_naming_both() {
         "{stderr}"
     );
 }
+
+/// Passage times of the `name` transcript: (first words, start, end).
+fn passage_times(name: &str, text: &str) -> Vec<(String, f64, Option<f64>)> {
+    let read = ingest::read(std::path::Path::new(name), text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+    let t = read.transcript;
+    segment::segment(&t, &RoleRules::default())
+        .iter()
+        .map(|p| {
+            let words: Vec<&str> = t.document[p.span.bytes.clone()].split_whitespace().take(2).collect();
+            let time = p.time.unwrap_or_default();
+            (words.join(" "), time.start, time.end)
+        })
+        .collect()
+}
+
+/// `n` sentences of 15 words, the first word of each naming it (`S01`, `S02`, ...).
+fn sentences(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("S{i:02} alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn each_piece_of_a_split_turn_starts_at_its_own_time() {
+    // Three cues of one speaker merge into one 180-word turn, split after sentence 8: the second
+    // piece starts where the third cue does.
+    let vtt = format!(
+        "WEBVTT\n\n00:00:10.000 --> 00:00:20.000\n<v Ana>{}\n\n00:00:20.000 --> 00:00:30.000\n<v Ana>{}\n\n\
+         00:00:30.000 --> 00:00:40.000\n<v Ana>{}\n",
+        sentences(1, 4),
+        sentences(5, 4),
+        sentences(9, 4)
+    );
+    let got = passage_times("a.vtt", &vtt);
+    assert_eq!(
+        got.iter().map(|(w, s, _)| (w.as_str(), *s)).collect::<Vec<_>>(),
+        [("S01 alpha", 10.0), ("S09 alpha", 30.0)]
+    );
+    assert_eq!(got[1].2, Some(40.0));
+
+    // A text transcript times turns only: the second piece, two thirds into Ana's turn by
+    // characters, starts two thirds of the way to Bo's turn.
+    let text = format!("Ana (00:01:00):\n{}\n\nBo (00:03:00):\nOkay.\n", sentences(1, 12));
+    let got = passage_times("a.md", &text);
+    assert_eq!(got.len(), 3);
+    assert_eq!((got[0].0.as_str(), got[0].1), ("S01 alpha", 60.0));
+    assert_eq!(got[1].0, "S09 alpha");
+    assert!((got[1].1 - 140.0).abs() < 0.5, "{got:?}");
+    assert_eq!(got[2].1, 180.0);
+}

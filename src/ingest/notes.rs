@@ -323,7 +323,7 @@ impl Builder {
     }
 
     fn push(&mut self, speaker: Option<String>, text: Range<usize>, role: Role, line: usize, time: Option<TimeRange>) {
-        self.turns.push(Turn { speaker, text, time, line, role: Some(role) });
+        self.turns.push(Turn { speaker, text, time, line, role: Some(role), marks: Vec::new() });
     }
 
     fn open(&mut self, role: Option<Role>, text: Range<usize>, line: usize) {

@@ -151,6 +151,7 @@ fn transcript(paragraphs: &[Paragraph]) -> Transcript {
             time: t.time,
             line: t.line,
             role: t.role,
+            marks: Vec::new(),
         })
         .collect();
     render(utterances, attributes)

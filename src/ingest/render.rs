@@ -17,6 +17,8 @@ pub(super) struct Utterance {
     pub line: usize,
     /// The role the source's layout gives it (interview notes), if any.
     pub role: Option<Role>,
+    /// Where utterances merged into this one start: (index of their first word, seconds).
+    pub marks: Vec<(usize, f64)>,
 }
 
 /// Unlabelled utterances (subtitles without speakers, Whisper segments) are joined into
@@ -43,6 +45,9 @@ pub(super) fn merge(items: Vec<Utterance>) -> Vec<Utterance> {
         if let Some(last) = out.last_mut() {
             let done = last.speaker.is_none() && paragraph_done(words, &last.text);
             if last.speaker == item.speaker && last.role == item.role && !done {
+                if let Some(t) = item.time {
+                    last.marks.push((words, t.start));
+                }
                 last.text.push(' ');
                 last.text.push_str(&item.text);
                 last.time = match (last.time, item.time) {
@@ -69,14 +74,21 @@ pub(super) fn render(items: Vec<Utterance>, attributes: Vec<(String, String)>) -
             document.push_str(": ");
         }
         let start = document.len();
+        let mut marks = item.marks.iter().peekable();
+        let mut at = Vec::new();
         for (i, word) in item.text.split_whitespace().enumerate() {
             if i > 0 {
                 document.push(' ');
             }
+            while let Some(&&(_, t)) = marks.peek().filter(|(w, _)| *w <= i) {
+                at.push((document.len(), t));
+                marks.next();
+            }
             document.push_str(word);
         }
         let text = start..document.len();
-        turns.push(Turn { speaker: item.speaker, text, time: item.time, line: item.line, role: item.role });
+        let (speaker, time, line, role) = (item.speaker, item.time, item.line, item.role);
+        turns.push(Turn { speaker, text, time, line, role, marks: at });
         document.push('\n');
     }
     Transcript { document, turns, attributes }
@@ -93,6 +105,7 @@ mod tests {
             time: Some(TimeRange { start, end: Some(end) }),
             line: 1,
             role: None,
+            marks: Vec::new(),
         }
     }
 
@@ -110,5 +123,6 @@ mod tests {
         assert_eq!(t.document, "Ann: Why now?\nBo: Because. Yes.\n");
         assert_eq!(&t.document[t.turns[1].text.clone()], "Because. Yes.");
         assert_eq!(t.turns[1].time, Some(TimeRange { start: 2.0, end: Some(5.0) }));
+        assert_eq!(t.turns[1].marks, [(t.document.find("Yes").unwrap_or(0), 3.5)]);
     }
 }

@@ -36,7 +36,14 @@ impl Open {
 
     fn close(self, turns: &mut Vec<Turn>) {
         if let Some(text) = self.text.filter(|r| r.start < r.end) {
-            turns.push(Turn { speaker: self.speaker, text, time: self.time, line: self.line, role: None });
+            turns.push(Turn {
+                speaker: self.speaker,
+                text,
+                time: self.time,
+                line: self.line,
+                role: None,
+                marks: Vec::new(),
+            });
         }
     }
 }
