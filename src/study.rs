@@ -10,7 +10,8 @@
 //! all of them (one that is not a transcript is named as skipped), in a bare folder only those
 //! whose content sniffs as text, subtitles, JSON or a zip. Files that are obviously not
 //! transcripts (`.csv`, `.toml`, `.xlsx`, images, audio) are ignored without a word.
-//! Manifest rows match transcripts by relative path or file stem, case-insensitively.
+//! Manifest rows match transcripts by relative path or file stem, case-insensitively and whatever
+//! the Unicode normalization (NFC or NFD) of either.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -129,7 +130,7 @@ impl ManifestKeys {
     fn new(rows: &[ManifestRow]) -> ManifestKeys {
         let mut keys = ManifestKeys::default();
         for (i, r) in rows.iter().enumerate() {
-            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
+            let t: String = r.transcript.trim().replace('\\', "/").to_lowercase().nfc().collect();
             let t = t.trim_start_matches("./");
             let t = t.strip_prefix("transcripts/").unwrap_or(t).to_string();
             let bare = no_ext(&t).to_string();
@@ -261,8 +262,9 @@ impl Study {
     }
 
     fn row_index(&self, path: &Path) -> Option<usize> {
-        let rel = self.relative(path).to_lowercase();
-        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let rel: String = self.relative(path).to_lowercase().nfc().collect();
+        let stem: String =
+            path.file_stem().map(|s| s.to_string_lossy().to_lowercase().nfc().collect()).unwrap_or_default();
         let keys = &self.keys;
         keys.exact.get(&rel).or_else(|| keys.loose.get(no_ext(&rel))).or_else(|| keys.stem.get(&stem)).copied()
     }

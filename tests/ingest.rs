@@ -488,12 +488,14 @@ fn every_passage_slices_back_out_of_its_document() {
 #[test]
 fn manifest_rows_match_by_path_or_stem_case_insensitively() {
     let study = TempStudy::new();
-    for rel in ["transcripts/nested/P1.txt", "transcripts/other/p2.md", "transcripts/p3.vtt", "transcripts/p4.txt"] {
+    let nfd = "transcripts/Jos\u{65}\u{301}.txt";
+    for rel in ["transcripts/nested/P1.txt", "transcripts/other/p2.md", "transcripts/p3.vtt", "transcripts/p4.txt", nfd]
+    {
         study.write(rel, "Interviewer: Why?\nAna: Because.\n");
     }
     study.write(
         "participants.csv",
-        "transcript,persona\nTranscripts/Nested/p1.TXT,Debbie\nP2,Frank\np3,Frank\nnested/p9.txt,Debbie\n",
+        "transcript,persona\nTranscripts/Nested/p1.TXT,Debbie\nP2,Frank\np3,Frank\nnested/p9.txt,Debbie\njos\u{e9},Frank\n",
     );
     let opened = pith::study::Study::open(study.path()).expect("study");
     let persona = |rel: &str| opened.meta_for(&study.path().join(rel)).persona;
@@ -501,6 +503,7 @@ fn manifest_rows_match_by_path_or_stem_case_insensitively() {
     assert_eq!(persona("transcripts/other/p2.md"), "Frank");
     assert_eq!(persona("transcripts/p3.vtt"), "Frank");
     assert_eq!(persona("transcripts/p4.txt"), "unassigned");
+    assert_eq!(persona(nfd), "Frank", "an NFD file name matches an NFC row");
     let warnings: Vec<String> = opened.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("p4.txt: warning: no row in participants.csv")), "{warnings:?}");

@@ -30,6 +30,10 @@ pub const MIN_QUESTIONS: usize = 3;
 /// few questions is a labelled one.
 const LABELS_PER_QUESTION: usize = 4;
 
+/// Labels after which a document with fewer than [`LABELS_PER_QUESTION`] questions per label so
+/// far is taken for a labelled transcript without reading on.
+const EARLY_LABELS: usize = 8;
+
 /// What one line of a notes document is (ranges are byte offsets into the document).
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
@@ -263,7 +267,13 @@ pub(super) fn turns(document: &str, from: usize) -> Option<Vec<Turn>> {
         let kind = classify_line(raw.trim_end_matches(['\n', '\r']), offset);
         offset += raw.len();
         match &kind {
-            Kind::Label(_) => labels += 1,
+            Kind::Label(_) => {
+                labels += 1;
+                // A labelled transcript shows itself within a few turns: stop reading it as notes.
+                if labels > EARLY_LABELS && labels * LABELS_PER_QUESTION > questions {
+                    return None;
+                }
+            }
             Kind::Question { .. } => questions += 1,
             Kind::Timing(_) => cues += 1,
             Kind::Note { speaker: Some(_), .. } => notetakers += 1,
