@@ -14,9 +14,10 @@
 //! lines, is read as notes as well: each cue is a turn, the interviewer's when it asks a
 //! question (it holds a `?`), the participant's otherwise.
 //!
-//! A document is notes only when it has no speaker labels (other than `Q`, `A` and notetakers)
-//! and either at least [`MIN_QUESTIONS`] question lines, or [`MIN_QUESTIONS`] cue timing lines
-//! and a notetaker line.
+//! A document is notes only when it has at least [`MIN_QUESTIONS`] question lines (or as many cue
+//! timing lines and a notetaker line), and at most one line with another speaker's label
+//! (`Ana: …`, `- P1: "…"`) per [`LABELS_PER_QUESTION`] questions; interviewer labels (`Q:`,
+//! `MODERATOR:`) are questions, `A:` and notetaker labels are part of the layout.
 
 use std::ops::Range;
 
