@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 fx=../tests/fixtures
-for t in text vtt srt json docx; do mkdir -p "corpus/fuzz_$t"; done
+for t in text vtt srt json docx odt; do mkdir -p "corpus/fuzz_$t"; done
 cp $fx/ingest/*.txt $fx/ingest/*.md "corpus/fuzz_text/"
 cp $fx/ingest/*.vtt "corpus/fuzz_vtt/"
 cp $fx/ingest/*.srt "corpus/fuzz_srt/"

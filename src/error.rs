@@ -123,6 +123,16 @@ pub enum Error {
         /// Whether it is in the study's `.pith` folder.
         in_state: bool,
     },
+    /// The study holds no transcript pith would read.
+    #[error(
+        "no transcripts to read: put the interviews in {} (.txt, .md, .vtt, .srt, .json, .docx or .odt files; \
+         sub-folders are fine)",
+        transcripts.display()
+    )]
+    NoTranscripts {
+        /// Where transcripts go.
+        transcripts: PathBuf,
+    },
     /// An option given to the library is invalid (unknown attribute, bad format name).
     #[error("{0}")]
     Invalid(String),

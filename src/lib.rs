@@ -48,6 +48,6 @@ pub mod report;
 pub mod run;
 pub mod segment;
 pub mod study;
-mod words;
+pub mod words;
 
 pub use error::{Diagnostic, Error, Result, Severity};

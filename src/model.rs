@@ -30,6 +30,9 @@ pub enum Role {
     Interviewer,
     /// No speaker label, or a label pith could not place.
     Unknown,
+    /// A notetaker's or moderator's remark in interview notes (`Notetaker: ...`, `[clicks Next]`):
+    /// neither side's speech, never coded.
+    Note,
 }
 
 impl Role {
@@ -39,6 +42,7 @@ impl Role {
             Role::Participant => "participant",
             Role::Interviewer => "interviewer",
             Role::Unknown => "unknown",
+            Role::Note => "note",
         }
     }
 
@@ -46,7 +50,7 @@ impl Role {
     pub fn is_evidence(self) -> bool {
         match self {
             Role::Participant | Role::Unknown => true,
-            Role::Interviewer => false,
+            Role::Interviewer | Role::Note => false,
         }
     }
 
@@ -56,6 +60,7 @@ impl Role {
             "participant" => Some(Role::Participant),
             "interviewer" => Some(Role::Interviewer),
             "unknown" => Some(Role::Unknown),
+            "note" => Some(Role::Note),
             _ => None,
         }
     }
@@ -206,6 +211,12 @@ pub struct Turn {
     pub time: Option<TimeRange>,
     /// The 1-based line of the source where the turn starts (for messages).
     pub line: usize,
+    /// The role the source's layout gives the turn (interview notes: question, answer, note),
+    /// which decides over the speaker's; `None` when only the speaker can tell.
+    pub role: Option<Role>,
+    /// Where the later cues or segments merged into the turn start: (byte offset into the
+    /// document, seconds), ascending; empty when the source times the turn as a whole.
+    pub marks: Vec<(usize, f64)>,
 }
 
 /// What a reader gives: the document text and the turns in it.
@@ -227,7 +238,7 @@ pub struct Passage {
     pub index: usize,
     /// Speaker label as written.
     pub speaker: Option<String>,
-    /// Participant, interviewer or unknown.
+    /// Participant, interviewer, unknown or note.
     pub role: Role,
     /// Where the passage's text sits in the document text.
     pub span: Span,
@@ -240,7 +251,8 @@ pub struct Passage {
 /// Interview-level facts from the manifest and the source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewMeta {
-    /// Stable id: the transcript's path under the transcripts folder, without extension.
+    /// Stable id, unique in the study: the transcript's path under the transcripts folder, without
+    /// extension (with it where two files would share an id).
     pub id: String,
     /// Path of the source, relative to the study folder, with `/` separators.
     pub source: String,

@@ -19,7 +19,7 @@ use crate::error::{Diagnostic, Location, Result};
 use crate::index;
 use crate::ingest;
 use crate::lexicon::Lexicon;
-use crate::model::{CodedInterview, CodedPassage, Passage, Role};
+use crate::model::{CodedInterview, CodedPassage, Passage};
 use crate::segment;
 use crate::study::Study;
 
@@ -136,7 +136,7 @@ pub fn code_passages(
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
         let stems = output.index.then(|| Stems::of(&analysis));
-        if passage.role == Role::Interviewer {
+        if !passage.role.is_evidence() {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
             out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems });
             continue;

@@ -8,7 +8,13 @@
 //! `R1` are the research team), then, when no interviewer is found
 //! that way, the speaker who asks the most questions. Every other speaker is a participant, so
 //! group interviews (several participants) need nothing special. Turns without a speaker have
-//! role unknown.
+//! role unknown. A role the reader found in the layout (interview notes: question, answer,
+//! note) decides over all of these.
+//!
+//! A passage's time is where it starts: the turn's for a whole turn; for each piece of a split
+//! turn, the start of the cue or segment it starts in (when cues were merged into the turn),
+//! interpolated by characters up to the next cue or the turn's end (else the next turn's start),
+//! since the sources give no finer times than that.
 //!
 //! Invariant: passages are disjoint spans in source order; their char spans count the same
 //! text as their byte spans; slicing the document text by either gives the passage text.
@@ -18,7 +24,7 @@ use std::ops::Range;
 
 use crate::ingest::speaker::{is_interviewer_label, is_participant_label, study_id};
 use crate::ingest::Limits;
-use crate::model::{Passage, Role, Span, Transcript};
+use crate::model::{Passage, Role, Span, TimeRange, Transcript, Turn};
 use crate::words::word_count;
 
 /// Turns longer than this many words are split.
@@ -51,7 +57,7 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
     let mut questions: HashMap<&str, (usize, usize)> = HashMap::new();
     // `A1`/`R1` are the research team only where participants are `P1`, `P2`, ...
     let study_ids = transcript.turns.iter().any(|t| t.speaker.as_deref().and_then(study_id) == Some(false));
-    for turn in &transcript.turns {
+    for turn in transcript.turns.iter().filter(|t| t.role.is_none()) {
         let Some(name) = turn.speaker.as_deref() else { continue };
         let text = transcript.document[turn.text.clone()].trim_end();
         let e = questions.entry(name).or_default();
@@ -119,26 +125,61 @@ pub fn segment_with(transcript: &Transcript, rules: &RoleRules, max_passage_byte
     let mut passages: Vec<Passage> = Vec::new();
     let mut chars = CharCounter::default();
     let mut last_question: Option<usize> = None;
-    for turn in &transcript.turns {
-        let role = turn.speaker.as_ref().and_then(|s| roles.get(s)).copied().unwrap_or(Role::Unknown);
-        let question = if role == Role::Interviewer { None } else { last_question };
-        let pieces = split_turn(doc, turn.text.clone());
-        for piece in pieces.into_iter().flat_map(|p| cap(doc, p, max_passage_bytes)) {
+    for (i, turn) in transcript.turns.iter().enumerate() {
+        let role = turn.role.or_else(|| turn.speaker.as_ref().and_then(|s| roles.get(s)).copied());
+        let role = role.unwrap_or(Role::Unknown);
+        let question = if matches!(role, Role::Interviewer | Role::Note) { None } else { last_question };
+        let pieces: Vec<Range<usize>> =
+            split_turn(doc, turn.text.clone()).into_iter().flat_map(|p| cap(doc, p, max_passage_bytes)).collect();
+        let clock = (pieces.len() > 1).then(|| Clock::new(turn, transcript.turns.get(i + 1)));
+        for piece in pieces {
+            let time = clock.as_ref().map_or(turn.time, |c| c.range(doc, &piece));
             let span = Span { chars: chars.to(doc, piece.start)..chars.to(doc, piece.end), bytes: piece };
-            passages.push(Passage {
-                index: passages.len(),
-                speaker: turn.speaker.clone(),
-                role,
-                span,
-                time: turn.time,
-                question,
-            });
+            passages.push(Passage { index: passages.len(), speaker: turn.speaker.clone(), role, span, time, question });
         }
         if role == Role::Interviewer {
             last_question = passages.len().checked_sub(1);
         }
     }
     passages
+}
+
+/// The times within one turn that is split into several passages: the turn's start, the starts
+/// of the cues merged into it, and its end (or the next turn's start). A passage starts at the
+/// time interpolated by characters between the two points around its first byte.
+struct Clock {
+    /// (byte offset, seconds), ascending.
+    points: Vec<(usize, f64)>,
+    /// The turn's time, for a turn whose end is unknown.
+    time: Option<TimeRange>,
+}
+
+impl Clock {
+    fn new(turn: &Turn, next: Option<&Turn>) -> Clock {
+        let Some(time) = turn.time else { return Clock { points: Vec::new(), time: None } };
+        let mut points = vec![(turn.text.start, time.start)];
+        points.extend(turn.marks.iter().copied().filter(|&(at, _)| at > turn.text.start && at < turn.text.end));
+        let last = points.last().map_or(time.start, |p| p.1);
+        if let Some(end) = time.end.or_else(|| next.and_then(|n| n.time).map(|t| t.start)).filter(|&e| e >= last) {
+            points.push((turn.text.end, end));
+        }
+        Clock { points, time: Some(time) }
+    }
+
+    /// Seconds at byte `at` of the turn, if the turn has times.
+    fn at(&self, doc: &str, at: usize) -> Option<f64> {
+        let k = self.points.iter().rposition(|&(b, _)| b <= at)?;
+        let (from, t0) = self.points[k];
+        let Some(&(to, t1)) = self.points.get(k + 1) else { return Some(t0) };
+        let (done, all) = (doc[from..at].chars().count(), doc[from..to].chars().count());
+        Some(t0 + (t1 - t0) * done as f64 / all.max(1) as f64)
+    }
+
+    fn range(&self, doc: &str, piece: &Range<usize>) -> Option<TimeRange> {
+        let start = self.at(doc, piece.start)?;
+        let end = if self.points.len() > 1 { self.at(doc, piece.end) } else { self.time.and_then(|t| t.end) };
+        Some(TimeRange { start, end })
+    }
 }
 
 /// Converts ascending byte offsets to char offsets without rescanning.
@@ -242,14 +283,20 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Turn;
 
     fn transcript(doc: &str, turns: &[(&str, Range<usize>)]) -> Transcript {
         Transcript {
             document: doc.to_string(),
             turns: turns
                 .iter()
-                .map(|(s, r)| Turn { speaker: Some(s.to_string()), text: r.clone(), time: None, line: 1 })
+                .map(|(s, r)| Turn {
+                    speaker: Some(s.to_string()),
+                    text: r.clone(),
+                    time: None,
+                    line: 1,
+                    role: None,
+                    marks: Vec::new(),
+                })
                 .collect(),
             attributes: Vec::new(),
         }

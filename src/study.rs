@@ -5,18 +5,20 @@
 //! holds them, and every interview's persona is `unassigned` unless a manifest says otherwise.
 //!
 //! Which files are transcripts: every file whose extension names a format pith reads; files
-//! in a transcript-like format pith cannot read (`.odt`, `.pdf`, ...), so that the run names
+//! in a transcript-like format pith cannot read (`.doc`, `.pdf`, ...), so that the run names
 //! them as skipped; and files without an extension or with an unknown one: in `transcripts/`
 //! all of them (one that is not a transcript is named as skipped), in a bare folder only those
 //! whose content sniffs as text, subtitles, JSON or a zip. Files that are obviously not
 //! transcripts (`.csv`, `.toml`, `.xlsx`, images, audio) are ignored without a word.
-//! Manifest rows match transcripts by relative path or file stem, case-insensitively.
+//! Manifest rows match transcripts by relative path or file stem, case-insensitively and whatever
+//! the Unicode normalization (NFC or NFD) of either.
 
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization as _;
 
 use crate::analyze::Language;
 use crate::error::{Diagnostic, Error, Location, Result};
@@ -108,6 +110,8 @@ pub struct Study {
     pub diagnostics: Vec<Diagnostic>,
     /// The manifest rows by the keys a transcript can match them with.
     keys: ManifestKeys,
+    /// Each transcript's interview id, unique within the study.
+    ids: HashMap<PathBuf, String>,
 }
 
 /// Manifest row indexes by normalized reference, built once so that matching every transcript
@@ -126,7 +130,7 @@ impl ManifestKeys {
     fn new(rows: &[ManifestRow]) -> ManifestKeys {
         let mut keys = ManifestKeys::default();
         for (i, r) in rows.iter().enumerate() {
-            let t = r.transcript.trim().replace('\\', "/").to_lowercase();
+            let t: String = r.transcript.trim().replace('\\', "/").to_lowercase().nfc().collect();
             let t = t.trim_start_matches("./");
             let t = t.strip_prefix("transcripts/").unwrap_or(t).to_string();
             let bare = no_ext(&t).to_string();
@@ -148,7 +152,8 @@ fn no_ext(t: &str) -> &str {
 }
 
 impl Study {
-    /// Opens the study at `root`.
+    /// Opens the study at `root`; a study without a transcript to read is an error that says
+    /// where transcripts go.
     pub fn open(root: &Path) -> Result<Study> {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if !meta.is_dir() {
@@ -170,11 +175,23 @@ impl Study {
         let mut transcripts = Vec::new();
         let walk = Walk { root: &transcripts_dir, study: &canonical_root, bare };
         walk.collect(&transcripts_dir, &mut transcripts, &mut diagnostics)?;
+        if transcripts.is_empty() {
+            return Err(Error::NoTranscripts { transcripts: root.join("transcripts") });
+        }
         transcripts.sort();
         let keys = ManifestKeys::new(&manifest);
-        let mut study =
-            Study { root: root.to_path_buf(), transcripts_dir, config, manifest, transcripts, diagnostics, keys };
+        let mut study = Study {
+            root: root.to_path_buf(),
+            transcripts_dir,
+            config,
+            manifest,
+            transcripts,
+            diagnostics,
+            keys,
+            ids: HashMap::new(),
+        };
         study.check_manifest(&manifest_path);
+        study.assign_ids(&manifest_path);
         Ok(study)
     }
 
@@ -245,16 +262,16 @@ impl Study {
     }
 
     fn row_index(&self, path: &Path) -> Option<usize> {
-        let rel = self.relative(path).to_lowercase();
-        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let rel: String = self.relative(path).to_lowercase().nfc().collect();
+        let stem: String =
+            path.file_stem().map(|s| s.to_string_lossy().to_lowercase().nfc().collect()).unwrap_or_default();
         let keys = &self.keys;
         keys.exact.get(&rel).or_else(|| keys.loose.get(no_ext(&rel))).or_else(|| keys.stem.get(&stem)).copied()
     }
 
     /// Interview facts for a transcript: id, source, participant, persona, attributes.
     pub fn meta_for(&self, path: &Path) -> InterviewMeta {
-        let rel = self.relative(path);
-        let id = rel.rsplit_once('.').map_or(rel.as_str(), |(a, _)| a).to_string();
+        let id = self.ids.get(path).cloned().unwrap_or_else(|| base_id(&self.relative(path)));
         let row = self.row_for(path);
         InterviewMeta {
             participant: row.and_then(|r| r.participant.clone()).unwrap_or_else(|| id.clone()),
@@ -271,6 +288,60 @@ impl Study {
             interviewers: self.config.interviewers.clone(),
             participants: self.row_for(path).and_then(|r| r.speaker.clone()).into_iter().collect(),
         }
+    }
+
+    /// Gives every transcript an id: its path under the transcripts folder without the extension,
+    /// in Unicode NFC. Files whose ids would clash (`a.srt` and `a.json`; `café.txt` in NFC and
+    /// NFD) keep their extension, then a `~2`, `~3` ... in path order; those the manifest gives
+    /// one participant are named in a warning.
+    fn assign_ids(&mut self, manifest_path: &Path) {
+        let mut by_base: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        for t in &self.transcripts {
+            by_base.entry(base_id(&self.relative(t))).or_default().push(t.clone());
+        }
+        let mut taken: std::collections::HashSet<String> = by_base.keys().cloned().collect();
+        let mut clashes: Vec<(String, Vec<PathBuf>)> = by_base.into_iter().filter(|(_, p)| p.len() > 1).collect();
+        clashes.sort();
+        for t in &self.transcripts {
+            self.ids.insert(t.clone(), base_id(&self.relative(t)));
+        }
+        for (base, paths) in clashes {
+            taken.remove(&base);
+            for path in &paths {
+                let full: String = self.relative(path).nfc().collect();
+                let mut id = full.clone();
+                let mut n = 1;
+                while !taken.insert(id.clone()) {
+                    n += 1;
+                    id = format!("{full}~{n}");
+                }
+                self.ids.insert(path.clone(), id);
+            }
+            self.warn_one_participant(manifest_path, &paths);
+        }
+    }
+
+    /// Warns when files that are distinct interviews all have one participant in the manifest.
+    fn warn_one_participant(&mut self, manifest_path: &Path, paths: &[PathBuf]) {
+        let rows: Vec<Option<usize>> = paths.iter().map(|p| self.row_index(p)).collect();
+        let Some(Some(first)) = rows.first().copied() else { return };
+        let participant = |i: usize| self.manifest[i].participant.clone();
+        if !rows.iter().all(|r| r.is_some_and(|r| participant(r) == participant(first))) {
+            return;
+        }
+        let row = &self.manifest[first];
+        let names: Vec<String> =
+            paths.iter().map(|p| format!("{} (interview {})", self.relative(p), self.ids[p])).collect();
+        let who = row.participant.as_deref().unwrap_or(&row.transcript);
+        self.diagnostics.push(Diagnostic::warning(
+            Location::new(manifest_path, Some(row.line)),
+            format!(
+                "{} are {} interviews of one participant ({who}): if one is a copy of the other, remove it; \
+                 else give each its own row",
+                names.join(" and "),
+                paths.len()
+            ),
+        ));
     }
 
     fn check_manifest(&mut self, manifest_path: &Path) {
@@ -300,6 +371,11 @@ impl Study {
             }
         }
     }
+}
+
+/// The id of a transcript at `rel` (under the transcripts folder): without its extension, in NFC.
+fn base_id(rel: &str) -> String {
+    no_ext(rel).nfc().collect()
 }
 
 fn slash_path(p: &Path) -> String {
@@ -345,14 +421,15 @@ fn read_manifest(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<M
     parse_manifest(path, &bytes, diagnostics)
 }
 
-/// Parses manifest bytes (`participants.csv`) read from `path`: the rows, with bad, duplicate
-/// and out-of-study rows left out as diagnostics; an error when there is no transcript column.
+/// Parses manifest bytes (`participants.csv`) read from `path`: the rows (lines starting with `#`
+/// are comments), with bad, duplicate and out-of-study rows left out as diagnostics; an error when there is no transcript column.
 pub fn parse_manifest(path: &Path, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ManifestRow>> {
     let (text, warning) = ingest::decode(bytes);
     if let Some(w) = warning {
         diagnostics.push(Diagnostic::warning(Location::new(path, w.line), w.message));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::Manifest { location: Location::new(path, Some(1)), message: e.to_string() })?
@@ -547,6 +624,17 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_study_without_transcripts_is_an_error_naming_where_they_go() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("temp dir: {dir:?}") };
+        let _ = std::fs::write(dir.path().join("README.md"), "Interviews go here.\n");
+        match Study::open(dir.path()) {
+            Err(Error::NoTranscripts { transcripts }) => assert_eq!(transcripts, dir.path().join("transcripts")),
+            other => panic!("expected NoTranscripts, got {other:?}"),
+        }
+    }
 
     #[test]
     fn manifest_paths_leading_out_of_the_study_are_named() {

@@ -1,4 +1,10 @@
-//! Word counting shared by the stages: words as `split_whitespace` sees them.
+//! Word counting shared by the stages (words as `split_whitespace` sees them), and counts of
+//! things written out in words (`1 interview`, `2 interviews`).
+
+/// `n` and `noun`, plural unless `n` is one (`noun` takes an `s`).
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
 
 /// Words of `text` as `split_whitespace` counts them, without decoding ASCII text char by char.
 pub(crate) fn word_count(text: &str) -> usize {

@@ -3,7 +3,7 @@
 use crate::util::{json_lines, pith, TempStudy};
 
 #[test]
-fn init_scaffolds_a_study_that_runs() {
+fn init_scaffolds_a_study_whose_example_is_never_coded_until_copied() {
     let t = TempStudy::new();
     let dir = t.path().join("new-study");
     pith(["init".as_ref(), dir.as_os_str()]).stdout();
@@ -11,17 +11,63 @@ fn init_scaffolds_a_study_that_runs() {
     assert!(config.lines().any(|l| l.starts_with('#')), "pith.toml is commented");
     let manifest = std::fs::read_to_string(dir.join("participants.csv")).unwrap_or_default();
     assert!(manifest.starts_with("transcript,participant,persona"));
-    assert!(dir.join("transcripts/example.txt").is_file());
+    assert!(manifest.lines().any(|l| l.starts_with("# interview,P01,")), "an example row, commented: {manifest}");
+    assert!(dir.join("examples/interview.txt").is_file());
+    assert_eq!(std::fs::read_dir(dir.join("transcripts")).map(|d| d.count()).ok(), Some(0));
+
+    // Nothing to code yet: an error that says where transcripts go, and no reports.
+    let (_, stderr) = pith(["run".as_ref(), dir.as_os_str()]).status(1);
+    let where_to = dir.join("transcripts");
+    assert!(
+        stderr.contains(&format!("no transcripts to read: put the interviews in {}", where_to.display())),
+        "{stderr}"
+    );
+    assert!(!dir.join("out").exists());
+
+    // Copied in, the example is one interview; its manifest row, once uncommented, applies.
+    std::fs::copy(dir.join("examples/interview.txt"), where_to.join("interview.txt")).expect("copy");
+    std::fs::write(dir.join("participants.csv"), manifest.replace("# interview,P01,", "interview,P01,"))
+        .expect("write");
+    let (_, stderr) = pith(["run".as_ref(), dir.as_os_str()]).status(0);
+    assert!(stderr.contains("coded 1 interview (1 group by persona)"), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
     let rows = json_lines(&pith(["code".as_ref(), dir.as_os_str()]).stdout());
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[3]["persona"], "Unassigned persona");
+    assert_eq!((rows[3]["participant"].as_str(), rows[3]["persona"].as_str()), (Some("P01"), Some("Operations lead")));
     let codes: Vec<&str> =
         rows[3]["codes"].as_array().into_iter().flatten().filter_map(|c| c["code"].as_str()).collect();
     assert!(codes.contains(&"risk.downtime"), "{codes:?}");
+    let report = std::fs::read_to_string(dir.join("out/report.md")).unwrap_or_default();
+    assert!(report.contains("(1 interview, 2 passages)"), "{report}");
+
     // A second init keeps what is there.
     std::fs::write(dir.join("pith.toml"), "language = \"english\"\n").unwrap_or_default();
     pith(["init".as_ref(), dir.as_os_str()]).stdout();
     assert_eq!(std::fs::read_to_string(dir.join("pith.toml")).unwrap_or_default(), "language = \"english\"\n");
+}
+
+#[test]
+fn init_on_an_existing_bare_study_changes_nothing_it_reports() {
+    let t = TempStudy::new();
+    t.write("a.txt", "Interviewer: Any risks?\nSam: The budget overrun scares me.\n");
+    t.write("b.txt", "Interviewer: And you?\nAna: Downtime worries me a lot.\n");
+    let before = pith(["code".as_ref(), t.path().as_os_str()]).stdout();
+    pith(["init".as_ref(), t.path().as_os_str()]).stdout();
+    assert!(t.path().join("pith.toml").is_file() && t.path().join("participants.csv").is_file());
+    assert!(!t.path().join("transcripts").exists() && !t.path().join("examples").exists());
+    let (after, stderr) = pith(["code".as_ref(), t.path().as_os_str()]).status(0);
+    assert_eq!(after, before);
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn an_empty_study_is_an_error_that_says_where_transcripts_go() {
+    let t = TempStudy::new();
+    t.write("README.md", "Interviews go here.\n");
+    let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(1);
+    let want = format!("no transcripts to read: put the interviews in {}", t.path().join("transcripts").display());
+    assert!(stderr.contains(&want), "{stderr}");
+    assert!(!t.path().join("out").exists());
 }
 
 #[test]

@@ -230,6 +230,7 @@ fn the_init_template_documents_every_limit_with_its_default() {
     let t = TempStudy::new();
     let dir = t.path().join("s");
     pith(["init".as_ref(), dir.as_os_str()]).stdout();
+    std::fs::copy(dir.join("examples/interview.txt"), dir.join("transcripts/interview.txt")).expect("copy");
     let config = std::fs::read_to_string(dir.join("pith.toml")).expect("pith.toml");
     let uncommented: String = config
         .lines()

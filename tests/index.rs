@@ -167,7 +167,7 @@ fn count_by_persona_gives_passages_interviews_and_group_totals() {
     let by_segment =
         pith(["search".as_ref(), t.path().as_os_str(), "worried".as_ref(), "--count-by".as_ref(), "segment".as_ref()])
             .stdout();
-    assert_eq!(by_segment, "healthcare\t4 passages\t2 of 2 interviews\nretail\t1 passages\t1 of 1 interviews\n");
+    assert_eq!(by_segment, "healthcare\t4 passages\t2 of 2 interviews\nretail\t1 passage\t1 of 1 interview\n");
 }
 
 /// Brute force over `pith code`: participant passages with a non-negated code under `prefix`.
@@ -331,7 +331,7 @@ fn pith_run_builds_and_updates_the_index() {
     assert_eq!(hits(&t, "chiller", &[]), ["frank-1#1"]);
     t.write("transcripts/frank-1.txt", "Maya: What worries you?\nFrank: The cooling tower.\n");
     let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(0);
-    assert!(stderr.contains("1 transcripts indexed") && stderr.contains("2 unchanged"), "{stderr}");
+    assert!(stderr.contains("1 transcript indexed") && stderr.contains("2 unchanged"), "{stderr}");
     assert!(hits(&t, "chiller", &[]).is_empty());
     assert_eq!(hits(&t, "tower", &[]), ["frank-1#1"]);
 }
@@ -591,4 +591,25 @@ fn a_segment_whose_passages_were_mostly_reindexed_is_rewritten_without_the_delet
     assert_eq!(deleted, 0, "{} segments", segments.len());
     let live: u32 = segments.iter().map(|s| s.num_docs()).sum();
     assert_eq!(live as usize, dump(t.path()).len());
+}
+
+#[test]
+fn hits_in_unlabelled_transcripts_name_the_manifest_participant() {
+    let t = TempStudy::new();
+    for (rel, text) in [
+        ("transcripts/ana.txt", "We worry about downtime every single week.\n\nAnd the budget, too.\n"),
+        ("participants.csv", "transcript,participant,persona\nana,Ana Ruiz,Ops\n"),
+    ] {
+        t.write(rel, text);
+    }
+    pith(["index".as_ref(), t.path().as_os_str(), "-q".as_ref()]).stdout();
+    let out = pith(
+        ["search", "--role", "any"]
+            .map(std::ffi::OsStr::new)
+            .into_iter()
+            .chain([t.path().as_os_str(), "downtime".as_ref()]),
+    )
+    .stdout();
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("ana#0  Ana Ruiz (Ops)"), "{out}");
 }

@@ -9,7 +9,7 @@ use pith::ingest::{self, PathKind};
 use pith::model::{Passage, Role, Transcript};
 use pith::segment::{self, RoleRules};
 
-use crate::util::{char_slice, json_lines, pith, repo, shared_corpus, walk, TempStudy};
+use crate::util::{char_slice, json_lines, odt, pith, repo, shared_corpus, walk, zip, TempStudy};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures/ingest").join(name)
@@ -205,8 +205,6 @@ fn reads_the_whole_shared_corpus() {
         }
     }
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
-    // The .odt sessions are skipped with a reason naming the format.
-    assert!(summaries["serdif-usability-sessions"].skipped.iter().all(|s| s.contains("OpenDocument")));
 }
 
 #[test]
@@ -425,6 +423,7 @@ fn mixed_study() -> TempStudy {
     study.write("transcripts/nested/no-extension", "Interviewer: Why?\nBo: Because.\n");
     study.write("transcripts/broken.json", "{\n  \"segments\": [\n    {\"text\": \"hi\",}\n  ]\n}\n");
     study.write("transcripts/session.odt", b"PK\x03\x04not really");
+    study.write("transcripts/slides.pages", b"PK\x03\x04not really");
     study.write("transcripts/codes.csv", "not,a,transcript\n");
     study.write("transcripts/cover.png", b"\x89PNG\r\n\x1a\n\x00\x00");
     study.write("transcripts/recording.bin", b"\x00\x01\x02binary");
@@ -440,7 +439,8 @@ fn run_on_a_mixed_folder_reports_the_rest_and_names_each_unreadable_file() {
     let study = mixed_study();
     let (_, stderr) = pith(["run".as_ref(), study.path().as_os_str()]).status(2);
     assert!(stderr.contains("broken.json:3: skipped: invalid JSON"), "{stderr}");
-    assert!(stderr.contains("session.odt: skipped: OpenDocument text is not supported"), "{stderr}");
+    assert!(stderr.contains("session.odt: skipped: not an OpenDocument file"), "{stderr}");
+    assert!(stderr.contains("slides.pages: skipped: Pages files are not supported"), "{stderr}");
     assert!(stderr.contains("cp1252.txt:1: warning: not UTF-8"), "{stderr}");
     assert!(stderr.contains("no transcript matches \"ghost.txt\""), "{stderr}");
     assert!(stderr.contains("group.txt: warning: no row in participants.csv"), "{stderr}");
@@ -488,12 +488,14 @@ fn every_passage_slices_back_out_of_its_document() {
 #[test]
 fn manifest_rows_match_by_path_or_stem_case_insensitively() {
     let study = TempStudy::new();
-    for rel in ["transcripts/nested/P1.txt", "transcripts/other/p2.md", "transcripts/p3.vtt", "transcripts/p4.txt"] {
+    let nfd = "transcripts/Jos\u{65}\u{301}.txt";
+    for rel in ["transcripts/nested/P1.txt", "transcripts/other/p2.md", "transcripts/p3.vtt", "transcripts/p4.txt", nfd]
+    {
         study.write(rel, "Interviewer: Why?\nAna: Because.\n");
     }
     study.write(
         "participants.csv",
-        "transcript,persona\nTranscripts/Nested/p1.TXT,Debbie\nP2,Frank\np3,Frank\nnested/p9.txt,Debbie\n",
+        "transcript,persona\nTranscripts/Nested/p1.TXT,Debbie\nP2,Frank\np3,Frank\nnested/p9.txt,Debbie\njos\u{e9},Frank\n",
     );
     let opened = pith::study::Study::open(study.path()).expect("study");
     let persona = |rel: &str| opened.meta_for(&study.path().join(rel)).persona;
@@ -501,6 +503,7 @@ fn manifest_rows_match_by_path_or_stem_case_insensitively() {
     assert_eq!(persona("transcripts/other/p2.md"), "Frank");
     assert_eq!(persona("transcripts/p3.vtt"), "Frank");
     assert_eq!(persona("transcripts/p4.txt"), "unassigned");
+    assert_eq!(persona(nfd), "Frank", "an NFD file name matches an NFC row");
     let warnings: Vec<String> = opened.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("p4.txt: warning: no row in participants.csv")), "{warnings:?}");
@@ -563,4 +566,180 @@ fn a_bare_folder_ignores_what_is_obviously_not_a_transcript() {
     assert_eq!(stderr, "");
     let ids: Vec<String> = json_lines(&out).iter().map(|d| d["interview"].as_str().unwrap_or("").to_string()).collect();
     assert_eq!(ids, ["interview-1", "interview-2"]);
+}
+
+fn passages_of(name: &str, bytes: &[u8], limits: &ingest::Limits) -> Result<Vec<String>, String> {
+    let read = ingest::read_with(std::path::Path::new(name), bytes, limits).map_err(|e| e.message)?;
+    let t = read.transcript;
+    Ok(segment::segment(&t, &RoleRules::default()).iter().map(|p| show(&t, p)).collect())
+}
+
+#[test]
+fn odt_paragraphs_speaker_labels_and_spaces() {
+    let body = r#"<text:p>Interviewer: What do you use today?</text:p><text:p>Sam:<text:s text:c="2"/>Spreadsheets,<text:line-break/>sadly &amp; slowly.</text:p><text:table><text:table-row><text:table-cell><text:p>Interviewer: Do you trust the vendor?</text:p></text:table-cell></text:table-row></text:table><text:p>Sam: Not yet.<text:note><text:note-body><text:p>Footnote.</text:p></text:note-body></text:note></text:p>"#;
+    let got = passages_of("session.odt", &odt(body), &ingest::Limits::default());
+    assert_eq!(
+        got.as_deref(),
+        Ok(&[
+            "Interviewer|interviewer|What do you use today?|-|q-".to_string(),
+            "Sam|participant|Spreadsheets, sadly & slowly.|-|q0".to_string(),
+            "Interviewer|interviewer|Do you trust the vendor?|-|q-".to_string(),
+            "Sam|participant|Not yet.|-|q2".to_string(),
+        ][..])
+    );
+    // Without its extension, the zip is still found to be OpenDocument.
+    assert_eq!(passages_of("session", &odt(body), &ingest::Limits::default()).map(|p| p.len()), Ok(4));
+}
+
+#[test]
+fn odt_bold_question_lines_are_notes() {
+    let q = |text: &str| format!(r#"<text:p><text:span text:style-name="B">{text}</text:span></text:p>"#);
+    let body = [
+        q("Why did you switch tools?"),
+        "<text:p>The old one kept crashing.</text:p>".into(),
+        q("Tell me about the last outage."),
+        "<text:p>Two days down.</text:p><text:p>[moderator shares the prototype]</text:p>".into(),
+        q("What would you change?"),
+        "<text:p>Faster alerts.</text:p>".into(),
+    ]
+    .concat();
+    let got = passages_of("notes.odt", &odt(&body), &ingest::Limits::default());
+    assert_eq!(
+        got.as_deref(),
+        Ok(&[
+            "-|interviewer|Why did you switch tools?|-|q-".to_string(),
+            "-|participant|The old one kept crashing.|-|q0".to_string(),
+            "-|interviewer|Tell me about the last outage.|-|q-".to_string(),
+            "-|participant|Two days down.|-|q2".to_string(),
+            "-|note|moderator shares the prototype|-|q-".to_string(),
+            "-|interviewer|What would you change?|-|q-".to_string(),
+            "-|participant|Faster alerts.|-|q5".to_string(),
+        ][..])
+    );
+}
+
+#[test]
+fn odt_zip_bombs_and_entry_floods_are_refused_like_docx() {
+    let limits = ingest::Limits { max_docx_xml_bytes: 100 << 10, max_docx_entries: 10, ..ingest::Limits::default() };
+    let filler = format!("<text:p>Sam: {}</text:p>", "a ".repeat(60_000));
+    let bomb = passages_of("bomb.odt", &odt(&filler), &limits);
+    assert_eq!(bomb, Err("content.xml decompresses to more than 100 KB (a zip bomb? limit: max_docx_xml_bytes in pith.toml [limits])".into()));
+    let names: Vec<String> = (0..11).map(|i| format!("pad{i}.xml")).collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let flood = passages_of("flood.odt", &zip(&entries), &limits).map_err(|e| e.split(" (").next().map(str::to_string));
+    assert_eq!(flood, Err(Some("not an OpenDocument file: the zip has 11 entries".into())));
+    let empty = passages_of("empty.odt", &zip(&[("mimetype", b"application/vnd.oasis.opendocument.text")]), &limits);
+    assert_eq!(empty, Err("not an OpenDocument file: the zip has no content.xml".into()));
+}
+
+/// Interview ids of a study's `pith code` rows, with how many rows carry each (interview, passage).
+fn coded_ids(study: &TempStudy) -> (BTreeSet<String>, usize, String) {
+    let (rows, stderr) = pith(["code".as_ref(), study.path().as_os_str()]).status(0);
+    let rows = json_lines(&rows);
+    let keys: BTreeSet<(String, u64)> = rows
+        .iter()
+        .map(|r| (r["interview"].as_str().unwrap_or("").to_string(), r["passage"].as_u64().unwrap_or(0)))
+        .collect();
+    let repeated = rows.len() - keys.len();
+    (keys.into_iter().map(|(id, _)| id).collect(), repeated, stderr)
+}
+
+/// A study with `buzz.srt` and `buzz.json`, two different interviews.
+fn one_name_two_files() -> TempStudy {
+    let study = TempStudy::new();
+    study.write("transcripts/buzz.srt", std::fs::read(fixture("buzz.srt")).expect("fixture"));
+    study.write("transcripts/buzz.json", std::fs::read(fixture("assemblyai.json")).expect("fixture"));
+    study
+}
+
+#[test]
+fn files_that_share_a_name_are_distinct_interviews() {
+    let study = one_name_two_files();
+    study.write("transcripts/caf\u{e9}.txt", "Interviewer: Why?\nAna: Downtime, in March.\n");
+    study.write("transcripts/cafe\u{301}.txt", "Interviewer: How?\nBo: Downtime again, in May.\n");
+    let (ids, repeated, stderr) = coded_ids(&study);
+    let want: BTreeSet<String> =
+        ["buzz.json", "buzz.srt", "caf\u{e9}.txt", "caf\u{e9}.txt~2"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(ids, want, "{stderr}");
+    assert_eq!(repeated, 0, "no passage number is given twice");
+
+    // Search hits and `--passage` name the same ids.
+    pith(["index".as_ref(), study.path().as_os_str()]).stdout();
+    let hits = pith(["search".as_ref(), study.path().as_os_str(), "downtime".as_ref(), "--json".as_ref()]).stdout();
+    let hit_ids: BTreeSet<String> =
+        json_lines(&hits).iter().map(|h| h["interview"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(hit_ids.len(), 2, "{hits}");
+    assert!(hit_ids.is_subset(&want), "{hit_ids:?}");
+    for id in &hit_ids {
+        let at = format!("{id}:1");
+        let args = ["lexicon".as_ref(), "explain".as_ref(), "--study".as_ref(), study.path().as_os_str()];
+        let out = pith(args.into_iter().chain(["--passage".as_ref(), at.as_ref()])).stdout();
+        assert!(out.contains("Downtime"), "{at}: {out}");
+    }
+}
+
+#[test]
+fn one_participant_for_two_files_of_one_name_is_a_warning_naming_both() {
+    let study = one_name_two_files();
+    study.write("participants.csv", "transcript,participant,persona\nbuzz,Alban,Host\n");
+    let (ids, _, stderr) = coded_ids(&study);
+    assert_eq!(ids.len(), 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "participants.csv:2: warning: buzz.json (interview buzz.json) and buzz.srt (interview buzz.srt) are 2 \
+             interviews of one participant (Alban)"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Passage times of the `name` transcript: (first words, start, end).
+fn passage_times(name: &str, text: &str) -> Vec<(String, f64, Option<f64>)> {
+    let read = ingest::read(std::path::Path::new(name), text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+    let t = read.transcript;
+    segment::segment(&t, &RoleRules::default())
+        .iter()
+        .map(|p| {
+            let words: Vec<&str> = t.document[p.span.bytes.clone()].split_whitespace().take(2).collect();
+            let time = p.time.unwrap_or_default();
+            (words.join(" "), time.start, time.end)
+        })
+        .collect()
+}
+
+/// `n` sentences of 15 words, the first word of each naming it (`S01`, `S02`, ...).
+fn sentences(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("S{i:02} alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn each_piece_of_a_split_turn_starts_at_its_own_time() {
+    // Three cues of one speaker merge into one 180-word turn, split after sentence 8: the second
+    // piece starts where the third cue does.
+    let vtt = format!(
+        "WEBVTT\n\n00:00:10.000 --> 00:00:20.000\n<v Ana>{}\n\n00:00:20.000 --> 00:00:30.000\n<v Ana>{}\n\n\
+         00:00:30.000 --> 00:00:40.000\n<v Ana>{}\n",
+        sentences(1, 4),
+        sentences(5, 4),
+        sentences(9, 4)
+    );
+    let got = passage_times("a.vtt", &vtt);
+    assert_eq!(
+        got.iter().map(|(w, s, _)| (w.as_str(), *s)).collect::<Vec<_>>(),
+        [("S01 alpha", 10.0), ("S09 alpha", 30.0)]
+    );
+    assert_eq!(got[1].2, Some(40.0));
+
+    // A text transcript times turns only: the second piece, two thirds into Ana's turn by
+    // characters, starts two thirds of the way to Bo's turn.
+    let text = format!("Ana (00:01:00):\n{}\n\nBo (00:03:00):\nOkay.\n", sentences(1, 12));
+    let got = passage_times("a.md", &text);
+    assert_eq!(got.len(), 3);
+    assert_eq!((got[0].0.as_str(), got[0].1), ("S01 alpha", 60.0));
+    assert_eq!(got[1].0, "S09 alpha");
+    assert!((got[1].1 - 140.0).abs() < 0.5, "{got:?}");
+    assert_eq!(got[2].1, 180.0);
 }

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod code;
+mod corpus;
 mod hostile;
 mod index;
 mod ingest;

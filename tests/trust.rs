@@ -330,7 +330,7 @@ fn a_transcript_over_the_passage_or_word_limit_is_skipped_by_name_and_the_others
     let (_, stderr) = pith(["run".as_ref(), t.path().as_os_str()]).status(2);
     let line = stderr.lines().find(|l| l.contains("log.txt")).unwrap_or_else(|| panic!("log.txt not named: {stderr}"));
     assert!(line.contains("skipped") && line.contains("max_passages"), "{line}");
-    assert!(stderr.contains("coded 1 interviews"), "the good transcript was not coded: {stderr}");
+    assert!(stderr.contains("coded 1 interview ("), "the good transcript was not coded: {stderr}");
 
     // The limits are the study's: words are counted before reading turns, passages after
     // splitting long turns.
@@ -348,7 +348,7 @@ fn a_transcript_over_the_passage_or_word_limit_is_skipped_by_name_and_the_others
     let named = |file: &str| stderr.lines().find(|l| l.contains(file)).unwrap_or_default().to_string();
     assert!(named("long.txt").contains("words (limit 300") && named("long.txt").contains("max_words"), "{stderr}");
     assert!(named("split.txt").contains("passages") && named("split.txt").contains("max_passages"), "{stderr}");
-    assert!(stderr.contains("coded 1 interviews"), "{stderr}");
+    assert!(stderr.contains("coded 1 interview ("), "{stderr}");
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn an_output_folder_the_next_run_would_read_as_transcripts_is_refused() {
     assert!(stderr.contains("next run would code the reports"), "{stderr}");
     pith(["run".as_ref(), bare.path().as_os_str(), "-q".as_ref()]).stdout();
     let (_, stderr) = pith(["run".as_ref(), bare.path().as_os_str()]).status(0);
-    assert!(stderr.contains("1 interviews"), "the reports were read as transcripts: {stderr}");
+    assert!(stderr.contains(" 1 interview ("), "the reports were read as transcripts: {stderr}");
 }
 
 #[test]

@@ -180,3 +180,25 @@ pub fn report_persona<'a>(report: &'a serde_json::Value, name: &str) -> &'a serd
 pub fn report_code<'a>(persona: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
     persona["codes"].as_array()?.iter().find(|c| c["code"] == id)
 }
+
+/// A zip archive of the given entries, deflated.
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(*name, options).expect("zip entry");
+        writer.write_all(bytes).expect("zip write");
+    }
+    writer.finish().expect("zip").into_inner()
+}
+
+/// An OpenDocument text file whose body is `paragraphs` (`text:p` elements, written as given)
+/// with a bold automatic text style `B`.
+pub fn odt(paragraphs: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"><office:automatic-styles><style:style style:name="B" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style></office:automatic-styles><office:body><office:text>{paragraphs}</office:text></office:body></office:document-content>"#
+    );
+    zip(&[("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", content.as_bytes())])
+}

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use pith::index;
+use pith::words::counted;
 
 use super::progress::Progress;
 use super::{open_study, Context, Outcome};
@@ -31,11 +32,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
 /// One line on what an index update did.
 pub fn summary(u: &index::Update) -> String {
     format!(
-        "index: {} transcripts indexed{}, {} unchanged, {} removed; {} passages",
-        u.indexed,
+        "index: {} indexed{}, {} unchanged, {} removed; {}",
+        counted(u.indexed, "transcript"),
         if u.rebuilt { " (full rebuild)" } else { "" },
         u.unchanged,
         u.removed,
-        u.passages
+        counted(u.passages as usize, "passage")
     )
 }

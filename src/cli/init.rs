@@ -1,4 +1,7 @@
-//! `pith init DIR`: scaffold a study folder.
+//! `pith init DIR`: scaffold a study folder. A new folder gets `transcripts/`, a commented
+//! `pith.toml`, a `participants.csv` header with its example row commented out, and an example
+//! transcript in `examples/` (outside `transcripts/`, so never coded); a folder that already holds
+//! transcripts gets only the missing settings files, which change nothing as written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,12 +22,12 @@ const CONFIG: &str = r#"# pith study settings. Every key is optional.
 # Title shown at the top of the reports (default: the folder name).
 # title = "Cooling discovery interviews, spring"
 
-# Stemming language: english, french, german, spanish, italian, portuguese, dutch, ...
-language = "english"
+# Stemming language (default english): french, german, spanish, italian, portuguese, dutch, ...
+# language = "english"
 
 # Speaker names of the interviewers. Without this, labels such as Interviewer, Moderator,
 # Researcher or Q are interviewers, else the speaker who asks most of the questions.
-interviewers = ["Interviewer"]
+# interviewers = ["Maya"]
 
 # Folders (or files) of study lexicons, relative to this file. They add codes to the built-in
 # lexicons, replace built-in codes with the same id, or switch them off (disabled = true).
@@ -39,12 +42,19 @@ interviewers = ["Interviewer"]
 # max_passage_bytes = 65536         # a longer passage is cut at whitespace (nothing is dropped)
 # max_passages = 50000              # passages in one transcript
 # max_words = 1000000               # words in one transcript
-# max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml
-# max_docx_entries = 10000          # entries in a .docx zip
+# max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml (.odt: content.xml)
+# max_docx_entries = 10000          # entries in a .docx or .odt zip
 # max_json_depth = 128              # JSON nesting (128 at most)
 "#;
 
-const MANIFEST: &str = "transcript,participant,persona,speaker\nexample.txt,P01,Unassigned persona,Alex\n";
+const MANIFEST: &str = "transcript,participant,persona,speaker
+# One row per transcript. transcript: the file under transcripts/ (extension optional);
+# participant: a name or code; persona: the proto-persona the reports group by; speaker: the
+# participant's label in the transcript. More columns become attributes (segment, site_count...).
+# The example row below is for examples/interview.txt once it is copied into transcripts/:
+# remove the # in front of it then. Lines starting with # are ignored.
+# interview,P01,Operations lead,Alex
+";
 
 const EXAMPLE: &str = "Interviewer: Thanks for joining. What are you responsible for day to day?
 Alex: I run operations for our two sites, so capacity, the on-call rota and the change windows.
@@ -54,14 +64,25 @@ Alex: Downtime, honestly. An outage in the middle of quarter close would be on m
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let dir = &args.dir;
-    std::fs::create_dir_all(dir.join("transcripts"))
-        .with_context(|| format!("cannot create {}", dir.join("transcripts").display()))?;
     let mut err = std::io::stderr().lock();
-    for (path, text) in [
-        (dir.join("pith.toml"), CONFIG),
-        (dir.join("participants.csv"), MANIFEST),
-        (dir.join("transcripts/example.txt"), EXAMPLE),
-    ] {
+    let existing = match pith::study::Study::open(dir) {
+        Ok(study) => study.transcripts.len(),
+        Err(pith::error::Error::NoTranscripts { .. }) => 0,
+        Err(pith::error::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e.into()),
+    };
+    let mut files = vec![(dir.join("pith.toml"), CONFIG), (dir.join("participants.csv"), MANIFEST)];
+    if existing > 0 {
+        let held = pith::words::counted(existing, "transcript");
+        let _ = writeln!(err, "pith: {} already holds {held}: left as they are", dir.display());
+    } else {
+        std::fs::create_dir_all(dir.join("transcripts"))
+            .with_context(|| format!("cannot create {}", dir.join("transcripts").display()))?;
+        std::fs::create_dir_all(dir.join("examples"))
+            .with_context(|| format!("cannot create {}", dir.join("examples").display()))?;
+        files.push((dir.join("examples/interview.txt"), EXAMPLE));
+    }
+    for (path, text) in files {
         if path.exists() {
             let _ = writeln!(err, "pith: kept existing {}", path.display());
             continue;
@@ -69,12 +90,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         write_new(&path, text)?;
         let _ = writeln!(err, "pith: wrote {}", path.display());
     }
-    let _ = writeln!(
-        err,
-        "pith: next: put transcripts in {}, then `pith run {}`",
-        dir.join("transcripts").display(),
-        dir.display()
-    );
+    if existing == 0 {
+        let _ = writeln!(
+            err,
+            "pith: next: put transcripts in {} (to try pith, copy {} there), then `pith run {}`",
+            dir.join("transcripts").display(),
+            dir.join("examples/interview.txt").display(),
+            dir.display()
+        );
+    }
     Ok(Outcome::Done)
 }
 

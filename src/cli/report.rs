@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use pith::report::ReportFormat;
 use pith::run::{Observer, Options, Ran};
+use pith::words::counted;
 use pith::Diagnostic;
 
 use super::progress::Progress;
@@ -92,7 +93,7 @@ fn say(ctx: &Context, ran: &Ran, by: &str) {
         return;
     }
     let groups = format!("{} group{} by {by}", ran.groups, if ran.groups == 1 { "" } else { "s" });
-    let scope = format!("{} interviews ({groups})", ran.interviews);
+    let scope = format!("{} ({groups})", counted(ran.interviews, "interview"));
     let mut err = std::io::stderr().lock();
     if ran.fresh {
         let out = ran.written.first().and_then(|p| p.parent()).map_or_else(String::new, |p| p.display().to_string());
@@ -105,9 +106,9 @@ fn say(ctx: &Context, ran: &Ran, by: &str) {
         scope
     } else {
         format!(
-            "{} of {} interviews ({groups}; {} unchanged since the last run)",
+            "{} of {} ({groups}; {} unchanged since the last run)",
             ran.interviews.saturating_sub(ran.reused),
-            ran.interviews,
+            counted(ran.interviews, "interview"),
             ran.reused
         )
     };

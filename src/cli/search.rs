@@ -26,7 +26,7 @@ pub struct Args {
     /// Only passages coded with this code or a code under it (`risk`, `risk.downtime`).
     #[arg(long)]
     code: Option<String>,
-    /// Only passages of this role: participant, interviewer, unknown or any.
+    /// Only passages of this role: participant, interviewer, unknown, note or any.
     #[arg(long, default_value = "participant")]
     role: String,
     /// Only this interview (its id: the transcript path without extension).
@@ -93,8 +93,11 @@ pub fn run(_ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
             } else {
                 writeln!(
                     out,
-                    "{}\t{} passages\t{} of {} interviews",
-                    g.key, g.passages, g.interviews, g.total_interviews
+                    "{}\t{}\t{} of {}",
+                    g.key,
+                    pith::words::counted(g.passages as usize, "passage"),
+                    g.interviews,
+                    pith::words::counted(g.total_interviews as usize, "interview")
                 )?;
             }
         }
@@ -128,7 +131,7 @@ fn request(args: &Args) -> anyhow::Result<SearchRequest> {
     let role = match args.role.trim().to_lowercase().as_str() {
         "any" | "all" => None,
         r => Some(Role::parse(r).ok_or_else(|| {
-            anyhow::anyhow!("unknown role {:?} (participant, interviewer, unknown or any)", args.role)
+            anyhow::anyhow!("unknown role {:?} (participant, interviewer, unknown, note or any)", args.role)
         })?),
     };
     let code =
@@ -179,7 +182,12 @@ fn hit_row(hit: &Hit) -> HitRow<'_> {
 fn print_hit(out: &mut impl Write, hit: &Hit, tty: bool) -> io::Result<()> {
     let snippet = if tty { hit.snippet.marked("\x1b[1;31m", "\x1b[0m") } else { hit.snippet.marked("**", "**") };
     let time = hit.time.map(clock).map(|t| format!(" [{t}]")).unwrap_or_default();
-    let speaker = hit.speaker.as_deref().unwrap_or("?");
+    // An unlabelled passage is the interview's participant's, unless its layout said otherwise.
+    let speaker = match (hit.speaker.as_deref(), hit.role) {
+        (Some(speaker), _) => speaker,
+        (None, Role::Participant | Role::Unknown) => &hit.participant,
+        (None, role) => role.as_str(),
+    };
     writeln!(out, "{}#{}  {} ({}){}  score {:.2}", hit.interview, hit.passage, speaker, hit.persona, time, hit.score)?;
     writeln!(out, "    {}", snippet.split_whitespace().collect::<Vec<_>>().join(" "))?;
     writeln!(out)

@@ -62,7 +62,14 @@ pub(super) fn read(text: &str, dialect: Dialect) -> Result<Transcript, ReadError
                         words.push(clean.trim().to_string());
                     }
                 }
-                utterances.push(Utterance { speaker: speaker.clone(), text: words.join(" "), time, line });
+                utterances.push(Utterance {
+                    speaker: speaker.clone(),
+                    text: words.join(" "),
+                    time,
+                    line,
+                    role: None,
+                    marks: Vec::new(),
+                });
             }
         }
         block.clear();

@@ -1,72 +1,50 @@
-//! Word `.docx`: the paragraphs of `word/document.xml` (table cells included, page headers and
-//! footers not: they live in other parts of the zip), one per line, then the text reader's
-//! rules, then pith's `Speaker: text` rendering.
+//! Word `.docx`: takes `word/document.xml`, gives its paragraphs (table cells included, page
+//! headers and footers not: they live in other parts of the zip), each with whether it is wholly
+//! bold and whether it is a list item; [`office`](super::office) does the rest.
 
-use std::io::{Cursor, Read as _};
-
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::render::{render, Utterance};
-use super::{human_bytes, text, Limits, ReadError};
-use crate::model::Transcript;
+use super::office::Paragraph;
 
-/// Reads a `.docx` transcript.
-pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Transcript, ReadError> {
-    let err = |message: String| ReadError { line: None, message };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(format!("not a Word file: {e}")))?;
-    if zip.len() > limits.max_docx_entries {
-        return Err(err(format!(
-            "not a Word file: the zip has {} entries (limit {}: max_docx_entries in pith.toml [limits])",
-            zip.len(),
-            limits.max_docx_entries
-        )));
-    }
-    let part = zip
-        .by_name("word/document.xml")
-        .map_err(|_| err("not a Word file: the zip has no word/document.xml".into()))?;
-    let max = limits.max_docx_xml_bytes;
-    let mut raw = Vec::new();
-    part.take(max.saturating_add(1))
-        .read_to_end(&mut raw)
-        .map_err(|e| err(format!("cannot read word/document.xml: {e}")))?;
-    if raw.len() as u64 > max {
-        return Err(err(format!(
-            "word/document.xml decompresses to more than {} (a zip bomb? limit: max_docx_xml_bytes in pith.toml [limits])",
-            human_bytes(max)
-        )));
-    }
-    let xml = String::from_utf8(raw).map_err(|e| err(format!("cannot read word/document.xml: {e}")))?;
-    let plain = paragraphs(&xml).map_err(|e| err(format!("broken word/document.xml: {e}")))?;
-    let (body, attributes) = text::front_matter(&plain);
-    let utterances = text::turns(&plain, body)
-        .into_iter()
-        .map(|t| Utterance { speaker: t.speaker, text: plain[t.text].to_string(), time: t.time, line: t.line })
-        .collect();
-    Ok(render(utterances, attributes))
+/// Whether a `w:b` element switches bold on (`<w:b/>`, `<w:b w:val="1"/>`; not `w:val="0"`).
+fn switches_on(e: &BytesStart<'_>) -> bool {
+    let off = e.attributes().flatten().any(|a| {
+        a.key.local_name().as_ref() == b"val" && matches!(a.value.as_ref(), b"0" | b"false" | b"off" | b"none")
+    });
+    !off
 }
 
-/// The document's paragraphs as text, one per line (`w:tab` → tab, `w:br` → space).
-fn paragraphs(xml: &str) -> Result<String, quick_xml::Error> {
+/// The document's paragraphs (`w:tab` → tab, `w:br` → space).
+pub(super) fn paragraphs(xml: &str) -> Result<Vec<Paragraph>, quick_xml::Error> {
     let mut reader = Reader::from_str(xml);
-    let mut out = String::new();
-    let mut in_text = false;
+    let mut out = Vec::new();
+    let mut current = Paragraph::default();
+    let (mut in_text, mut run_bold) = (false, false);
     loop {
         match reader.read_event()? {
-            Event::Start(e) if e.local_name().as_ref() == b"t" => in_text = true,
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"t" => in_text = true,
+                b"r" => run_bold = false,
+                b"b" => run_bold = switches_on(&e),
+                b"numPr" => current.item = true,
+                _ => {}
+            },
             Event::End(e) => match e.local_name().as_ref() {
                 b"t" => in_text = false,
-                b"p" => out.push('\n'),
+                b"p" => out.push(std::mem::take(&mut current).finish()),
                 _ => {}
             },
             Event::Empty(e) => match e.local_name().as_ref() {
-                b"tab" => out.push('\t'),
-                b"br" | b"cr" => out.push(' '),
-                b"p" => out.push('\n'),
+                b"tab" => current.text.push('\t'),
+                b"br" | b"cr" => current.text.push(' '),
+                b"b" => run_bold = switches_on(&e),
+                b"numPr" => current.item = true,
+                b"p" => out.push(std::mem::take(&mut current)),
                 _ => {}
             },
-            Event::Text(t) if in_text => out.push_str(&t.unescape()?),
-            Event::CData(t) if in_text => out.push_str(&String::from_utf8_lossy(&t)),
+            Event::Text(t) if in_text => current.push(&t.unescape()?, run_bold),
+            Event::CData(t) if in_text => current.text.push_str(&String::from_utf8_lossy(&t)),
             Event::Eof => break,
             _ => {}
         }
@@ -81,6 +59,19 @@ mod tests {
     #[test]
     fn paragraphs_runs_and_entities() {
         let xml = r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Ann:</w:t></w:r><w:r><w:t xml:space="preserve"> Tom &amp; me</w:t></w:r></w:p><w:p/><w:tbl><w:tr><w:tc><w:p><w:r><w:t>cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body></w:document>"#;
-        assert_eq!(paragraphs(xml).ok().as_deref(), Some("Ann: Tom & me\n\ncell\n"));
+        let got = paragraphs(xml).unwrap_or_default();
+        let text: Vec<&str> = got.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(text, ["Ann: Tom & me", "", "cell"]);
+    }
+
+    #[test]
+    fn bold_paragraphs_and_list_items() {
+        let xml = r#"<w:document xmlns:w="x"><w:body>
+            <w:p><w:pPr><w:numPr><w:ilvl w:val="0"/></w:numPr></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t>Why?</w:t></w:r></w:p>
+            <w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Half </w:t></w:r><w:r><w:t>bold</w:t></w:r></w:p>
+            <w:p><w:r><w:rPr><w:b w:val="0"/></w:rPr><w:t>Not bold</w:t></w:r></w:p></w:body></w:document>"#;
+        let got = paragraphs(xml).unwrap_or_default();
+        let flags: Vec<(bool, bool)> = got.iter().map(|p| (p.bold, p.item)).collect();
+        assert_eq!(flags, [(true, true), (false, false), (false, false)]);
     }
 }

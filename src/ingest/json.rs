@@ -74,7 +74,14 @@ pub(super) fn read(text: &str, max_depth: usize) -> Result<Transcript, ReadError
         let time = field(item, START_KEYS)
             .and_then(|(k, v)| seconds(k, v, millis))
             .map(|start| TimeRange { start, end: field(item, END_KEYS).and_then(|(k, v)| seconds(k, v, millis)) });
-        utterances.push(Utterance { speaker: speaker(item), text, time, line: 1 + skipped_lines });
+        utterances.push(Utterance {
+            speaker: speaker(item),
+            text,
+            time,
+            line: 1 + skipped_lines,
+            role: None,
+            marks: Vec::new(),
+        });
     }
     if utterances.is_empty() {
         return Err(ReadError { line: None, message: "the utterances have no text".into() });

@@ -23,9 +23,9 @@ pub struct Limits {
     pub max_passages: usize,
     /// Most words in one transcript: a transcript with more is skipped before it is segmented.
     pub max_words: usize,
-    /// Largest decompressed `word/document.xml` of a `.docx`, in bytes.
+    /// Largest decompressed `word/document.xml` of a `.docx` (or `content.xml` of an `.odt`), in bytes.
     pub max_docx_xml_bytes: u64,
-    /// Most entries in a `.docx` zip.
+    /// Most entries in a `.docx` (or `.odt`) zip.
     pub max_docx_entries: usize,
     /// Deepest nesting of a JSON transcript (at most 128: the JSON parser's own limit).
     pub max_json_depth: usize,

@@ -8,12 +8,13 @@
 //! | text, Markdown | `text` | the decoded file (a BOM is dropped: offsets count from after it) |
 //! | WebVTT, SubRip | `cue` | pith's rendering: one `Speaker: text` line per merged turn |
 //! | JSON (Whisper, WhisperX, AssemblyAI, Deepgram, Podcasting 2.0, plain arrays) | `json` | pith's rendering |
-//! | Word `.docx` | `docx` (paragraphs, then the text rules) | pith's rendering |
+//! | Word `.docx`, OpenDocument `.odt` | `office` with `docx` or `odt` (paragraphs, then the notes or text rules) | pith's rendering |
+//! | interview notes (text, Markdown, docx) | `notes`, when the structure says so | as its format |
 //!
 //! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
 //! SRT share one cue parser; the structured formats share one renderer. Bytes that are not
 //! UTF-8 decode as Windows-1252 with a warning. Before any reader runs, [`Limits`] (file size,
-//! line length, `.docx` entries and inflated size, JSON depth) and binary content (by magic
+//! line length, `.docx`/`.odt` entries and inflated size, JSON depth) and binary content (by magic
 //! bytes or NULs) turn a hostile file into a [`ReadError`] that says why.
 //!
 //! Invariant: every turn's range lies inside the document text, on char boundaries, in
@@ -25,6 +26,9 @@ mod decode;
 mod docx;
 mod json;
 mod limits;
+mod notes;
+mod odt;
+mod office;
 mod render;
 pub mod speaker;
 mod text;
@@ -50,11 +54,12 @@ pub enum Format {
     Json,
     /// Word `.docx`.
     Docx,
+    /// OpenDocument text `.odt`.
+    Odt,
 }
 
 /// Extensions of formats pith does not read but a researcher may drop in: skipped with a reason.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("odt", "OpenDocument text is not supported: save it as .docx or .txt"),
     ("doc", "old Word .doc files are not supported: save it as .docx or .txt"),
     ("rtf", "RTF is not supported: save it as .docx or .txt"),
     ("pdf", "PDF is not supported: export the transcript as .txt, .docx or .vtt"),
@@ -65,7 +70,7 @@ const UNSUPPORTED: &[(&str, &str)] = &[
 
 impl Format {
     /// Every format, in detection order.
-    pub const ALL: [Format; 5] = [Format::Docx, Format::Vtt, Format::Srt, Format::Json, Format::Text];
+    pub const ALL: [Format; 6] = [Format::Docx, Format::Odt, Format::Vtt, Format::Srt, Format::Json, Format::Text];
 
     /// The format's name.
     pub fn name(self) -> &'static str {
@@ -75,6 +80,7 @@ impl Format {
             Format::Srt => "srt",
             Format::Json => "json",
             Format::Docx => "docx",
+            Format::Odt => "odt",
         }
     }
 
@@ -86,6 +92,7 @@ impl Format {
             Format::Srt => &["srt"],
             Format::Json => &["json"],
             Format::Docx => &["docx"],
+            Format::Odt => &["odt"],
         }
     }
 
@@ -95,8 +102,8 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.extensions().contains(&ext.as_str()))
     }
 
-    /// Chooses a format from the content alone: zip → docx, `WEBVTT` → VTT, a number then a
-    /// timing line → SRT, `{` or `[{` → JSON, other text → text; binary bytes → `None`.
+    /// Chooses a format from the content alone: zip → docx (its reader takes an `.odt` zip too),
+    /// `WEBVTT` → VTT, a number then a timing line → SRT, `{` or `[{` → JSON, other text → text; binary bytes → `None`.
     pub fn sniff(bytes: &[u8]) -> Option<Format> {
         if bytes.starts_with(b"PK\x03\x04") {
             return Some(Format::Docx);
@@ -144,7 +151,7 @@ impl Format {
                 Some(f @ (Format::Json | Format::Vtt | Format::Srt)) => Some(f),
                 _ => Some(Format::Text),
             },
-            Some(Format::Docx) if sniffed != Some(Format::Docx) => sniffed,
+            Some(Format::Docx | Format::Odt) if sniffed != Some(Format::Docx) => sniffed,
             Some(Format::Vtt | Format::Srt) if matches!(sniffed, Some(Format::Vtt | Format::Srt)) => sniffed,
             Some(f) => Some(f),
             None if unsupported_reason(path).is_some() => None,
@@ -187,7 +194,7 @@ const NOT_TRANSCRIPT_EXTENSIONS: &[&str] = &[
 pub enum PathKind {
     /// A transcript format pith reads (by extension).
     Transcript,
-    /// A transcript-like format pith cannot read (`.odt`, `.pdf`): read, to be skipped with a reason.
+    /// A transcript-like format pith cannot read (`.doc`, `.pdf`): read, to be skipped with a reason.
     Unsupported,
     /// No extension, or one pith does not know: a transcript if its content sniffs as one.
     Sniff,
@@ -249,8 +256,8 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
         return Err(ReadError { line: None, message: "binary file (not a transcript)".into() });
     };
     let mut warnings = Vec::new();
-    let transcript = if format == Format::Docx {
-        docx::read(bytes, limits)?
+    let transcript = if let Some(kind) = office_kind(format) {
+        office::read(bytes, limits, kind)?
     } else {
         if let Some((line, len)) = limits::long_line(bytes, limits.max_line_bytes) {
             return Err(ReadError {
@@ -272,18 +279,27 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
             Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
             Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
             Format::Json => json::read(&text, limits.max_json_depth)?,
-            Format::Text | Format::Docx => text::read(text),
+            Format::Text | Format::Docx | Format::Odt => text::read(text),
         }
     };
     if transcript.turns.is_empty() {
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
-    if format == Format::Docx {
+    if office_kind(format).is_some() {
         limits.check_words(crate::words::word_count(&transcript.document))?;
     }
     // Every turn becomes a passage at least.
     limits.check_passages(transcript.turns.len())?;
     Ok(Read { transcript, warnings })
+}
+
+/// The word-processor format a [`Format`] names, if it names one.
+fn office_kind(format: Format) -> Option<office::Kind> {
+    match format {
+        Format::Docx => Some(office::Kind::Word),
+        Format::Odt => Some(office::Kind::OpenDocument),
+        _ => None,
+    }
 }
 
 /// Where a transcript breaks the reader invariant (ranges inside the document, on char
@@ -322,7 +338,8 @@ mod tests {
         assert_eq!(detect("a.vtt", b"1\n00:00:01,000 --> 00:00:02,000\nhi"), Some(Format::Srt));
         assert_eq!(detect("a.docx", b"Ana: hi"), Some(Format::Text));
         assert_eq!(detect("a", b"PK\x03\x04..."), Some(Format::Docx));
-        assert_eq!(detect("a.odt", b"PK\x03\x04..."), None);
+        assert_eq!(detect("a.odt", b"PK\x03\x04..."), Some(Format::Odt));
+        assert_eq!(detect("a.odt", b"Ana: hi"), Some(Format::Text));
         assert_eq!(detect("a.bin", b"\x00\x01\x02"), None);
         assert_eq!(detect("a.json", b"[{\"text\": \"hi\"}]"), Some(Format::Json));
     }

@@ -2,7 +2,7 @@
 //! into turns and written as one `Speaker: text` line per turn (just `text` without a speaker).
 //! Turn ranges point at the text after the label.
 
-use crate::model::{TimeRange, Transcript, Turn};
+use crate::model::{Role, TimeRange, Transcript, Turn};
 
 /// One utterance as a structured reader found it (a cue, a JSON segment, a docx turn).
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,10 @@ pub(super) struct Utterance {
     pub time: Option<TimeRange>,
     /// 1-based line in the source where it starts.
     pub line: usize,
+    /// The role the source's layout gives it (interview notes), if any.
+    pub role: Option<Role>,
+    /// Where utterances merged into this one start: (index of their first word, seconds).
+    pub marks: Vec<(usize, f64)>,
 }
 
 /// Unlabelled utterances (subtitles without speakers, Whisper segments) are joined into
@@ -40,7 +44,10 @@ pub(super) fn merge(items: Vec<Utterance>) -> Vec<Utterance> {
         let n = item.text.split_whitespace().count();
         if let Some(last) = out.last_mut() {
             let done = last.speaker.is_none() && paragraph_done(words, &last.text);
-            if last.speaker == item.speaker && !done {
+            if last.speaker == item.speaker && last.role == item.role && !done {
+                if let Some(t) = item.time {
+                    last.marks.push((words, t.start));
+                }
                 last.text.push(' ');
                 last.text.push_str(&item.text);
                 last.time = match (last.time, item.time) {
@@ -67,13 +74,21 @@ pub(super) fn render(items: Vec<Utterance>, attributes: Vec<(String, String)>) -
             document.push_str(": ");
         }
         let start = document.len();
+        let mut marks = item.marks.iter().peekable();
+        let mut at = Vec::new();
         for (i, word) in item.text.split_whitespace().enumerate() {
             if i > 0 {
                 document.push(' ');
             }
+            while let Some(&&(_, t)) = marks.peek().filter(|(w, _)| *w <= i) {
+                at.push((document.len(), t));
+                marks.next();
+            }
             document.push_str(word);
         }
-        turns.push(Turn { speaker: item.speaker, text: start..document.len(), time: item.time, line: item.line });
+        let text = start..document.len();
+        let (speaker, time, line, role) = (item.speaker, item.time, item.line, item.role);
+        turns.push(Turn { speaker, text, time, line, role, marks: at });
         document.push('\n');
     }
     Transcript { document, turns, attributes }
@@ -89,6 +104,8 @@ mod tests {
             text: text.into(),
             time: Some(TimeRange { start, end: Some(end) }),
             line: 1,
+            role: None,
+            marks: Vec::new(),
         }
     }
 
@@ -106,5 +123,6 @@ mod tests {
         assert_eq!(t.document, "Ann: Why now?\nBo: Because. Yes.\n");
         assert_eq!(&t.document[t.turns[1].text.clone()], "Because. Yes.");
         assert_eq!(t.turns[1].time, Some(TimeRange { start: 2.0, end: Some(5.0) }));
+        assert_eq!(t.turns[1].marks, [(t.document.find("Yes").unwrap_or(0), 3.5)]);
     }
 }

@@ -2,7 +2,8 @@
 //! so offsets count from after it). Lines are sorted by the [`speaker`](super::speaker)
 //! grammar; continuation lines belong to the current speaker; a turn's range covers its speech
 //! only (labels, timestamps, header lines and markup are outside it). YAML front matter
-//! becomes attributes. Without any label, each paragraph is a turn with no speaker.
+//! becomes attributes. Without any label, each paragraph is a turn with no speaker. A document
+//! laid out as interview notes is read by [`notes`](super::notes) instead.
 
 use super::speaker::{classify, Line};
 use crate::model::{TimeRange, Transcript, Turn};
@@ -10,7 +11,7 @@ use crate::model::{TimeRange, Transcript, Turn};
 /// Reads a text transcript.
 pub fn read(document: String) -> Transcript {
     let (body, attributes) = front_matter(&document);
-    let turns = turns(&document, body);
+    let turns = super::notes::turns(&document, body).unwrap_or_else(|| turns(&document, body));
     Transcript { document, turns, attributes }
 }
 
@@ -35,7 +36,14 @@ impl Open {
 
     fn close(self, turns: &mut Vec<Turn>) {
         if let Some(text) = self.text.filter(|r| r.start < r.end) {
-            turns.push(Turn { speaker: self.speaker, text, time: self.time, line: self.line });
+            turns.push(Turn {
+                speaker: self.speaker,
+                text,
+                time: self.time,
+                line: self.line,
+                role: None,
+                marks: Vec::new(),
+            });
         }
     }
 }

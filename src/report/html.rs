@@ -11,6 +11,7 @@ use super::escape::html as esc;
 use super::{clock, pct};
 use crate::aggregate::{Aggregates, CodeStats, Direction, Persona, Quote};
 use crate::model::Family;
+use crate::words::counted;
 
 /// Colours for groups, in group order (Tableau 10, readable on white and in greyscale print).
 const PALETTE: [&str; 8] = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"];
@@ -124,11 +125,11 @@ fn code_cell(agg: &Aggregates, code: &str) -> String {
 fn card(out: &mut String, agg: &Aggregates, p: &Persona, i: usize) {
     let _ = writeln!(
         out,
-        "<section class=\"card\" style=\"--c:{}\"><h3>{}</h3><div class=\"meta\">{} interviews · {} passages · {}</div><dl>",
+        "<section class=\"card\" style=\"--c:{}\"><h3>{}</h3><div class=\"meta\">{} · {} · {}</div><dl>",
         color(i),
         esc(&p.name),
-        p.interviews,
-        p.passages,
+        counted(p.interviews, "interview"),
+        counted(p.passages, "passage"),
         esc(p.saturation.status.describe())
     );
     let pills = |dir: Direction, class: &str| -> Vec<String> {

@@ -7,6 +7,7 @@ use super::escape::markdown as escape;
 use super::{clock, pct};
 use crate::aggregate::{Aggregates, CodeStats, Direction, Persona, Quote};
 use crate::model::Family;
+use crate::words::counted;
 
 fn label_of<'a>(agg: &'a Aggregates, code: &'a str) -> &'a str {
     agg.codebook.iter().find(|c| c.code == code).map_or(code, |c| c.label.as_str())
@@ -69,7 +70,8 @@ pub(super) fn render(agg: &Aggregates) -> String {
 }
 
 fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
-    let _ = writeln!(out, "### {} ({} interviews, {} passages)\n", escape(&p.name), p.interviews, p.passages);
+    let (interviews, passages) = (counted(p.interviews, "interview"), counted(p.passages, "passage"));
+    let _ = writeln!(out, "### {} ({interviews}, {passages})\n", escape(&p.name));
     let apart: Vec<String> = p
         .distinctive
         .codes
@@ -113,10 +115,10 @@ fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
     }
     let _ = writeln!(
         out,
-        "- Saturation: {} ({} codes after {} interviews)\n",
+        "- Saturation: {} ({} codes after {})\n",
         p.saturation.status.describe(),
         p.saturation.cumulative.last().copied().unwrap_or(0),
-        p.interviews
+        counted(p.interviews, "interview")
     );
 }
 

@@ -222,14 +222,14 @@ fn clock(seconds: f64) -> String {
 fn method_note(agg: &Aggregates, esc: fn(&str) -> String) -> String {
     let t = &agg.thresholds;
     format!(
-        "{} interviews in {} group{} by {}. Prevalence counts interviews, not words: an interview counts \
+        "{} in {} group{} by {}. Prevalence counts interviews, not words: an interview counts \
          for a code when its participant mentioned it at least once without negating it. A code is called a \
          difference when Fisher's exact test on interview counts gives a Benjamini–Hochberg q below {} (false \
          discovery rate over the codes tested for the group); groups under {} interviews, or too small for any \
          split to reach that, are marked too small to tell. Distinctive words and two-word phrases are weighted log-odds with an \
          informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z above {}, used in at least {} interviews. \
          Golden themes reach {} prevalence in every group.",
-        agg.interviews,
+        crate::words::counted(agg.interviews, "interview"),
         agg.personas.len(),
         if agg.personas.len() == 1 { "" } else { "s" },
         esc(&agg.group_by),
