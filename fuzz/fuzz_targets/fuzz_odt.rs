@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    pith::ingest::check_read(std::path::Path::new("fuzz.odt"), data);
+    pith::pipeline::check_read(std::path::Path::new("fuzz.odt"), data);
 });
