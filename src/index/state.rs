@@ -136,6 +136,7 @@ pub fn study_fingerprint(lexicon_fingerprint: &str, config: &[u8]) -> String {
     let mut h = blake3::Hasher::new();
     for part in [
         env!("CARGO_PKG_VERSION").as_bytes(),
+        env!("PITH_SOURCE_HASH").as_bytes(),
         &super::schema::SCHEMA_VERSION.to_le_bytes(),
         lexicon_fingerprint.as_bytes(),
         config,
