@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use pith::index::{self, Filters, GroupBy, SearchRequest, StudyIndex};
+use pith::index::{self, Filters, GroupBy, QueryMode, SearchRequest, StudyIndex};
 use pith::model::Role;
 
 /// Brings the bench study's index up to date and opens it.
@@ -30,13 +30,14 @@ fn build(b: &common::Bench) -> StudyIndex {
     index::open(&b.dir).expect("open index")
 }
 
+/// An exact-syntax request, as every query was before the any-word mode.
 fn request(query: &str, filters: Filters) -> SearchRequest {
-    SearchRequest { query: query.to_string(), filters, limit: 20 }
+    SearchRequest { filters, mode: QueryMode::Exact, ..SearchRequest::new(query) }
 }
 
 fn bench(c: &mut Criterion) {
     let Some(b) = common::open("pith-bench-search", "search") else { return };
-    let idx = build(&b);
+    let mut idx = build(&b);
     let participant = || Filters { role: Some(Role::Participant), ..Filters::default() };
     let mut group = c.benchmark_group("search");
 
@@ -44,7 +45,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("term", |b| {
         b.iter(|| {
             let hits = idx.search(black_box(&term)).expect("search");
-            assert!(!hits.is_empty());
+            assert!(!hits.hits.is_empty());
             hits
         })
     });
@@ -53,7 +54,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("phrase", |b| {
         b.iter(|| {
             let hits = idx.search(black_box(&phrase)).expect("search");
-            assert!(!hits.is_empty());
+            assert!(!hits.hits.is_empty());
             hits
         })
     });
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("boolean_persona_filter", |b| {
         b.iter(|| {
             let hits = idx.search(black_box(&boolean)).expect("search");
-            assert!(!hits.is_empty());
+            assert!(!hits.hits.is_empty());
             hits
         })
     });
@@ -77,6 +78,31 @@ fn bench(c: &mut Criterion) {
             let groups = idx.count_by(black_box(&count), &GroupBy::Persona).expect("count");
             assert!(groups.iter().any(|g| g.passages > 0));
             groups
+        })
+    });
+    // The same words three ways: all required (exact), a question (any word, no lexicon), and the
+    // question with `downtime` expanded to risk.downtime's terms.
+    let strict = request("worries downtime budget", participant());
+    group.bench_function("question_words_exact", |b| b.iter(|| idx.search(black_box(&strict)).expect("search")));
+    let question = SearchRequest {
+        filters: participant(),
+        expand: false,
+        ..SearchRequest::new("What worries them about downtime and the budget?")
+    };
+    group.bench_function("question_any_word", |b| {
+        b.iter(|| {
+            let found = idx.search(black_box(&question)).expect("search");
+            assert!(!found.hits.is_empty());
+            found
+        })
+    });
+    idx.set_lexicon(&b.lexicon);
+    let expanded = SearchRequest { expand: true, ..question.clone() };
+    group.bench_function("question_any_word_expanded", |b| {
+        b.iter(|| {
+            let found = idx.search(black_box(&expanded)).expect("search");
+            assert!(!found.plan.expanded.is_empty());
+            found
         })
     });
     group.finish();

@@ -11,4 +11,5 @@ mod interrupt;
 mod privacy;
 mod report;
 mod sample;
+mod search;
 mod trust;

@@ -90,6 +90,17 @@ impl Analysis {
         (token.word != NO_WORD).then_some(token.word)
     }
 
+    /// Appends the stem of `word`, already normalized, in this analysis' language (unchanged
+    /// before any analysis): for a word made of several tokens, such as a spelled acronym.
+    pub fn stem_into(&self, word: &str, out: &mut String) {
+        match self.language {
+            Some(language) => {
+                let _ = stem::stem_into(language, word, out);
+            }
+            None => out.push_str(word),
+        }
+    }
+
     /// The word and number tokens only, with their index among all tokens.
     pub fn words(&self) -> impl Iterator<Item = (usize, &Token)> {
         self.tokens.iter().enumerate().filter(|(_, t)| t.kind != TokenKind::Punct)

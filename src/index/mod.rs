@@ -4,8 +4,9 @@
 //! - [`update`] (`pith index`) brings the index up to date, coding only transcripts whose
 //!   inputs changed; a [`Session`] lets `pith run` do the same while it streams every coded
 //!   interview into the reports.
-//! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
-//!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
+//! - [`open`] opens the index for reading; [`StudyIndex::search`] reads a question as any-word
+//!   text or the exact query syntax and ranks passages by BM25 with a highlighted snippet,
+//!   [`StudyIndex::count_by`] counts passages and interviews per group.
 //!
 //! Invariants: the index takes each passage's words as the coder's stems ([`Stems`], from the
 //! pipeline's one analysis), and queries and snippets are analyzed by the same
@@ -13,8 +14,10 @@
 //! index holds exactly the documents a fresh build would. One writer at a time (`.pith/lock`);
 //! readers never wait.
 
+mod clean;
 mod count;
 mod merge;
+mod query;
 mod readonly;
 mod schema;
 mod search;
@@ -27,8 +30,12 @@ use std::path::{Path, PathBuf};
 use tantivy::directory::MmapDirectory;
 use tantivy::Index;
 
+pub use query::{Expander, Expansion, Mode, Plan, QueryMode};
 pub use schema::Fields;
-pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
+pub use search::{
+    parse_passage_id, Filters, Found, GroupBy, GroupCount, Hit, Known, Kwic, SearchRequest, Snippet, StoredPassage,
+    StudyIndex,
+};
 pub use state::{RunRecord, Stamp};
 pub use tokenizer::{PithTokenizer, Stems};
 pub use write::{up_to_date, update, Inputs, Prepared, Session, Update};
