@@ -151,6 +151,7 @@ fn run(dir: &Path, split: &str) -> Result<Vec<String>, String> {
     let passage_field = schema.add_u64_field("passage", STORED);
     let baseline = Index::create_in_ram(schema.build());
     let mut writer = baseline.writer_with_num_threads(1, 50_000_000).map_err(|e| e.to_string())?;
+    let mut passages = 0usize;
     for path in &study.transcripts {
         let meta = study.meta_for(path);
         let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
@@ -159,6 +160,7 @@ fn run(dir: &Path, split: &str) -> Result<Vec<String>, String> {
             pipeline::process(&study, &lexicon, &analyzer, path, Output::default()).map_err(|d| d.to_string())?;
         let json_turns = json_turn_indexes(&coded.transcript, &meeting.meeting_transcripts);
         for p in &coded.passages {
+            passages += 1;
             let start = p.passage.span.bytes.start;
             let turn = coded
                 .transcript
@@ -186,6 +188,12 @@ fn run(dir: &Path, split: &str) -> Result<Vec<String>, String> {
         }
     }
     writer.commit().map_err(|e| e.to_string())?;
+    eprintln!(
+        "search_eval: {split}: {} meetings, {passages} passages, {} traced to their JSON turn, {} queries",
+        study.transcripts.len(),
+        turn_of.len(),
+        cases.len()
+    );
     let reader = baseline.reader().map_err(|e| e.to_string())?;
     let searcher = reader.searcher();
     let mut en_stem = baseline.tokenizers().get("en_stem").ok_or("no en_stem tokenizer")?;

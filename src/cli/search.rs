@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use pith::index::{self, Filters, GroupBy, Hit, Mode, Plan, QueryMode, SearchRequest, StudyIndex};
+use pith::index::{self, Empty, Filters, GroupBy, Hit, Mode, Plan, QueryMode, SearchRequest, StudyIndex};
 use pith::model::{CodeId, Role};
 
 use super::{Context, Outcome};
@@ -173,32 +173,20 @@ fn explain_plan(ctx: &Context, plan: &Plan) {
 
 /// Says on stderr why a search found nothing, and what to try.
 fn why_empty(idx: &StudyIndex, request: &SearchRequest) -> anyhow::Result<()> {
-    let probe = |change: &dyn Fn(&mut SearchRequest)| -> anyhow::Result<bool> {
-        let mut r = request.clone();
-        r.limit = 1;
-        change(&mut r);
-        Ok(!idx.search(&r)?.hits.is_empty())
-    };
-    if request.filters.role == Some(Role::Participant) && probe(&|r| r.filters.role = None)? {
-        note("no participant passage matches, but interviewer or unknown-role passages do: add --role any");
-        return Ok(());
-    }
-    let plan = idx.search(&SearchRequest { limit: 1, ..request.clone() })?.plan;
-    if plan.mode == Mode::Exact && probe(&|r| r.mode = QueryMode::AnyWord)? {
-        note("no passage matches the query exactly (every word required); without the syntax or --exact, passages with any of its words are ranked");
-        return Ok(());
-    }
-    let filtered = request.filters != Filters::default()
-        && request.filters != Filters { role: request.filters.role, ..Filters::default() };
-    if filtered && probe(&|r| r.filters = Filters { role: r.filters.role, ..Filters::default() })? {
-        note("no passage matches with these filters; without --persona, --code, --interview and --attr some do");
-        return Ok(());
-    }
-    if plan.mode == Mode::AnyWord && plan.words.is_empty() {
-        note("the query has no words to search");
-    } else {
-        note("no passage has any of these words; try other words, or a code with --code");
-    }
+    note(match idx.why_empty(request)? {
+        Empty::OtherRoles => {
+            "no participant passage matches, but interviewer or unknown-role passages do: add --role any"
+        }
+        Empty::NotEveryWord => {
+            "no passage matches the query exactly (every word required); without the syntax or --exact, \
+             passages with any of its words are ranked"
+        }
+        Empty::Filters => {
+            "no passage matches with these filters; without --persona, --code, --interview and --attr some do"
+        }
+        Empty::NoWords => "the query has no words to search",
+        Empty::NoMatch => "no passage has any of these words; try other words, or a code with --code",
+    });
     Ok(())
 }
 

@@ -33,8 +33,8 @@ use tantivy::Index;
 pub use query::{Expander, Expansion, Mode, Plan, QueryMode};
 pub use schema::Fields;
 pub use search::{
-    parse_passage_id, Filters, Found, GroupBy, GroupCount, Hit, Known, Kwic, SearchRequest, Snippet, StoredPassage,
-    StudyIndex,
+    parse_passage_id, Empty, Filters, Found, GroupBy, GroupCount, Hit, Known, Kwic, SearchRequest, Snippet,
+    StoredPassage, StudyIndex,
 };
 pub use state::{RunRecord, Stamp};
 pub use tokenizer::{PithTokenizer, Stems};

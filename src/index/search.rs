@@ -251,6 +251,21 @@ const SHORT_WORDS: f32 = 10.0;
 /// How much a passage of a speaker, participant or persona named in the query gains.
 const NAME_BOOST: f32 = 0.5;
 
+/// Why a search found nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Passages of other roles than participant match (interviewer or unknown).
+    OtherRoles,
+    /// The exact query matches nothing, but passages with some of its words exist.
+    NotEveryWord,
+    /// Passages match without the persona, code, interview and attribute filters.
+    Filters,
+    /// The query has no word to search.
+    NoWords,
+    /// No passage has any of the words.
+    NoMatch,
+}
+
 /// What the index knows of a study: the values of the name fields.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
@@ -427,6 +442,30 @@ impl StudyIndex {
         })
     }
 
+    /// Why `req` finds nothing, trying it with what the user could change: the first of the
+    /// roles, the exact syntax, the filters, the words.
+    pub fn why_empty(&self, req: &SearchRequest) -> Result<Empty> {
+        let finds = |change: &dyn Fn(&mut SearchRequest)| -> Result<bool> {
+            let mut r = SearchRequest { limit: 1, ..req.clone() };
+            change(&mut r);
+            Ok(!self.search(&r)?.hits.is_empty())
+        };
+        if req.filters.role == Some(Role::Participant) && finds(&|r| r.filters.role = None)? {
+            return Ok(Empty::OtherRoles);
+        }
+        let plan = self.query(req)?.plan;
+        if plan.mode == Mode::Exact && finds(&|r| r.mode = QueryMode::AnyWord)? {
+            return Ok(Empty::NotEveryWord);
+        }
+        let unfiltered = |r: &mut SearchRequest| r.filters = Filters { role: r.filters.role, ..Filters::default() };
+        let mut bare = req.clone();
+        unfiltered(&mut bare);
+        if bare.filters != req.filters && finds(&unfiltered)? {
+            return Ok(Empty::Filters);
+        }
+        Ok(if plan.mode == Mode::AnyWord && plan.words.is_empty() { Empty::NoWords } else { Empty::NoMatch })
+    }
+
     /// Checks that a count's group is one the study has: [`Error::Unknown`] for an attribute no
     /// interview has.
     pub fn check_group(&self, by: &GroupBy) -> Result<()> {
@@ -439,50 +478,48 @@ impl StudyIndex {
     /// The query of a request and how it was read, every filter a required term.
     fn query(&self, req: &SearchRequest) -> Result<Planned> {
         let bad = |reason: String| Error::Query { query: req.query.clone(), reason };
-        let exact = |not_syntax| Plan {
-            mode: Mode::Exact,
-            not_syntax,
-            words: Vec::new(),
-            names: Vec::new(),
-            expanded: Vec::new(),
-        };
-        let (user, plan, names): (Box<dyn Query>, Plan, Vec<(Field, String)>) =
-            match (req.mode, query::deliberate(&req.query)) {
-                (QueryMode::Exact, _) => (self.exact(&req.query).map_err(bad)?, exact(None), Vec::new()),
-                (QueryMode::Auto, true) if self.exact(&req.query).is_ok() => {
-                    (self.exact(&req.query).map_err(bad)?, exact(None), Vec::new())
-                }
-                (_, deliberate) => {
-                    let not_syntax =
-                        if deliberate && req.mode == QueryMode::Auto { self.exact(&req.query).err() } else { None };
-                    let expander = if req.expand { self.expander.as_ref() } else { None };
-                    let words = query::any_word(&self.fields, &self.pith, &req.query, expander);
-                    let known = self.known()?;
-                    let f = &self.fields;
-                    let mut names = Vec::new();
-                    let mut named = Vec::new();
-                    for (field, values) in [
-                        (f.speaker, &known.speakers),
-                        (f.participant, &known.participants),
-                        (f.persona, &known.personas),
-                    ] {
-                        for (name, _) in query::names_in(&req.query, values) {
-                            if !named.contains(&name) {
-                                named.push(name.clone());
-                            }
-                            names.push((field, name));
+        let meant = req.mode == QueryMode::Exact || (req.mode == QueryMode::Auto && query::deliberate(&req.query));
+        let attempt = meant.then(|| self.exact(&req.query));
+        let (user, plan, names): (Box<dyn Query>, Plan, Vec<(Field, String)>) = match attempt {
+            Some(Ok(parsed)) => {
+                let plan = Plan {
+                    mode: Mode::Exact,
+                    not_syntax: None,
+                    words: Vec::new(),
+                    names: Vec::new(),
+                    expanded: Vec::new(),
+                };
+                (parsed, plan, Vec::new())
+            }
+            Some(Err(reason)) if req.mode == QueryMode::Exact => return Err(bad(reason)),
+            attempt => {
+                let not_syntax = attempt.and_then(|a| a.err());
+                let expander = if req.expand { self.expander.as_ref() } else { None };
+                let words = query::any_word(&self.fields, &self.pith, &req.query, expander);
+                let known = self.known()?;
+                let f = &self.fields;
+                let mut names = Vec::new();
+                let mut named = Vec::new();
+                for (field, values) in
+                    [(f.speaker, &known.speakers), (f.participant, &known.participants), (f.persona, &known.personas)]
+                {
+                    for (name, _) in query::names_in(&req.query, values) {
+                        if !named.contains(&name) {
+                            named.push(name.clone());
                         }
+                        names.push((field, name));
                     }
-                    let plan = Plan {
-                        mode: Mode::AnyWord,
-                        not_syntax,
-                        words: words.words,
-                        names: named,
-                        expanded: words.expanded,
-                    };
-                    (words.query.unwrap_or_else(|| Box::new(EmptyQuery)), plan, names)
                 }
-            };
+                let plan = Plan {
+                    mode: Mode::AnyWord,
+                    not_syntax,
+                    words: words.words,
+                    names: named,
+                    expanded: words.expanded,
+                };
+                (words.query.unwrap_or_else(|| Box::new(EmptyQuery)), plan, names)
+            }
+        };
         let f = &self.fields;
         let mut terms: Vec<Term> = Vec::new();
         let filters = &req.filters;
