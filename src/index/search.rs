@@ -559,30 +559,35 @@ impl StudyIndex {
         let Planned { query, plan, names } = self.query(req)?;
         let searcher = self.reader.searcher();
         let text_field = self.fields.text;
-        let collector = TopDocs::with_limit(req.limit.max(1)).tweak_score(move |segment: &SegmentReader| {
-            let norms = segment.get_fieldnorms_reader(text_field).ok();
-            let named: Vec<(tantivy::columnar::StrColumn, Vec<u64>)> = names
-                .iter()
-                .filter_map(|(field, value)| {
-                    let column = segment.fast_fields().str(segment.schema().get_field_name(*field)).ok()??;
-                    let ord = column.dictionary().term_ord(value).ok()??;
-                    Some((column, vec![ord]))
-                })
-                .collect();
-            move |doc: DocId, score: Score| {
-                let words = norms.as_ref().map_or(SHORT_WORDS, |n| n.fieldnorm(doc) as f32);
-                let mut score = score * (words / SHORT_WORDS).min(1.0).sqrt();
-                if named.iter().any(|(column, ords)| column.term_ords(doc).any(|o| ords.contains(&o))) {
-                    score *= 1.0 + NAME_BOOST;
-                }
-                score
-            }
-        });
-        let top = searcher.search(&*query, &collector).map_err(self.err())?;
+        let limit = req.limit.max(1);
+        // BM25's top candidates first, which tantivy finds without scoring every match, then
+        // rescored; every match is rescored only when one outside them could still rank.
+        let candidates = (limit * 4).max(64);
+        let plain = searcher.search(&*query, &TopDocs::with_limit(candidates).order_by_score()).map_err(self.err())?;
+        let mut rescorers = std::collections::HashMap::new();
+        let mut top: Vec<(Score, tantivy::DocAddress)> = plain
+            .iter()
+            .map(|&(score, addr)| {
+                let rescore = rescorers
+                    .entry(addr.segment_ord)
+                    .or_insert_with(|| rescorer(searcher.segment_reader(addr.segment_ord), text_field, &names));
+                (rescore(addr.doc_id, score), addr)
+            })
+            .collect();
+        top.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let gain = if names.is_empty() { 1.0 } else { 1.0 + NAME_BOOST };
+        let settled = plain.len() < candidates
+            || top.get(limit - 1).zip(plain.last()).is_some_and(|(kept, last)| kept.0 >= gain * last.0);
+        if !settled {
+            let every = TopDocs::with_limit(limit)
+                .tweak_score(move |segment: &SegmentReader| rescorer(segment, text_field, &names));
+            top = searcher.search(&*query, &every).map_err(self.err())?;
+        }
+        top.truncate(limit);
         let (snippets, terms) = self.snippets(&searcher, &*query)?;
         let f = &self.fields;
         let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top.into_iter().take(req.limit) {
+        for (score, addr) in top {
             if score <= 0.0 {
                 continue;
             }
@@ -722,6 +727,28 @@ fn facet_path(encoded: &str) -> String {
         out.push_str(part);
         out
     })
+}
+
+/// A segment's score tweak: BM25 `score` damped for a passage under [`SHORT_WORDS`] words, and
+/// raised by [`NAME_BOOST`] for a passage whose name field holds one of `names`.
+fn rescorer(segment: &SegmentReader, text: Field, names: &[(Field, String)]) -> impl Fn(DocId, Score) -> Score {
+    let norms = segment.get_fieldnorms_reader(text).ok();
+    let named: Vec<(tantivy::columnar::StrColumn, u64)> = names
+        .iter()
+        .filter_map(|(field, value)| {
+            let column = segment.fast_fields().str(segment.schema().get_field_name(*field)).ok()??;
+            let ord = column.dictionary().term_ord(value).ok()??;
+            Some((column, ord))
+        })
+        .collect();
+    move |doc: DocId, score: Score| {
+        let words = norms.as_ref().map_or(SHORT_WORDS, |n| n.fieldnorm(doc) as f32);
+        let mut score = score * (words / SHORT_WORDS).min(1.0).sqrt();
+        if named.iter().any(|(column, ord)| column.term_ords(doc).any(|o| o == *ord)) {
+            score *= 1.0 + NAME_BOOST;
+        }
+        score
+    }
 }
 
 /// [`Error::Unknown`] unless `given` is one of `known`.
