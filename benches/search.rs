@@ -9,9 +9,10 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-use pith::index::{self, Filters, GroupBy, SearchRequest, StudyIndex};
+use pith::index::{self, Filters, GroupBy, QueryMode, SearchRequest, StudyIndex};
 use pith::model::Role;
 
 /// Brings the bench study's index up to date and opens it.
@@ -31,46 +32,40 @@ fn build(b: &common::Bench) -> StudyIndex {
     index::open(&b.dir).expect("open index")
 }
 
+/// An exact-syntax request, as every query was before the any-word mode.
 fn request(query: &str, filters: Filters) -> SearchRequest {
-    SearchRequest { query: query.to_string(), filters, limit: 20 }
+    SearchRequest { filters, mode: QueryMode::Exact, ..SearchRequest::new(query) }
+}
+
+/// Times `idx.search(req)` as `name`, each search asserting a hit.
+fn searching(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, idx: &StudyIndex, req: &SearchRequest) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let found = idx.search(black_box(req)).expect("search");
+            assert!(!found.hits.is_empty());
+            found
+        })
+    });
 }
 
 fn bench(c: &mut Criterion) {
     let Some(b) = common::open("pith-bench-search", "search") else { return };
-    let idx = build(&b);
+    let mut idx = build(&b);
     let participant = || Filters { role: Some(Role::Participant), ..Filters::default() };
     let mut group = c.benchmark_group("search");
 
     let term = request("budget", participant());
-    group.bench_function("term", |b| {
-        b.iter(|| {
-            let hits = idx.search(black_box(&term)).expect("search");
-            assert!(!hits.is_empty());
-            hits
-        })
-    });
+    searching(&mut group, "term", &idx, &term);
 
     let phrase = request("\"customer feedback\"", participant());
-    group.bench_function("phrase", |b| {
-        b.iter(|| {
-            let hits = idx.search(black_box(&phrase)).expect("search");
-            assert!(!hits.is_empty());
-            hits
-        })
-    });
+    searching(&mut group, "phrase", &idx, &phrase);
 
     // Filtered to the persona it matches most in, whichever corpus this is.
     let query = "(pricing OR price) AND customer -free";
     let by_persona = idx.count_by(&request(query, participant()), &GroupBy::Persona).expect("count");
     let persona = by_persona.iter().max_by_key(|g| g.passages).map(|g| g.key.clone()).expect("a persona");
     let boolean = request(query, Filters { persona: Some(persona), ..participant() });
-    group.bench_function("boolean_persona_filter", |b| {
-        b.iter(|| {
-            let hits = idx.search(black_box(&boolean)).expect("search");
-            assert!(!hits.is_empty());
-            hits
-        })
-    });
+    searching(&mut group, "boolean_persona_filter", &idx, &boolean);
 
     let count = request("security", participant());
     group.bench_function("count_by_persona", |b| {
@@ -80,6 +75,25 @@ fn bench(c: &mut Criterion) {
             groups
         })
     });
+
+    // The one-word query as typed: the any-word mode.
+    let typed = SearchRequest { filters: participant(), ..SearchRequest::new("budget") };
+    searching(&mut group, "term_any_word", &idx, &typed);
+
+    // The same words three ways: any of them in the exact syntax, a question (any word, no
+    // lexicon), and the question with `downtime` expanded to risk.downtime's terms.
+    let strict = request("worries OR downtime OR budget", participant());
+    searching(&mut group, "question_words_exact", &idx, &strict);
+    let question = SearchRequest {
+        filters: participant(),
+        expand: false,
+        ..SearchRequest::new("What worries them about downtime and the budget?")
+    };
+    searching(&mut group, "question_any_word", &idx, &question);
+    idx.set_lexicon(&b.lexicon);
+    let expanded = SearchRequest { expand: true, ..question.clone() };
+    assert!(!idx.search(&expanded).expect("search").plan.expanded.is_empty());
+    searching(&mut group, "question_any_word_expanded", &idx, &expanded);
     group.finish();
 }
 

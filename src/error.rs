@@ -86,6 +86,22 @@ pub enum Error {
         /// Where and why.
         reason: String,
     },
+    /// A search names a persona, code or attribute the study does not have.
+    #[error(
+        "no {what} {given:?} in this study{}; known: {}",
+        suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default(),
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    )]
+    Unknown {
+        /// `persona`, `code` or `attribute`.
+        what: &'static str,
+        /// The name as given.
+        given: String,
+        /// A known name it could be meant as (same letters in another case, or one containing it).
+        suggestion: Option<String>,
+        /// Every known name.
+        known: Vec<String>,
+    },
     /// The study was never indexed.
     #[error("{} has no index yet: run `pith index {}` first", study.display(), study.display())]
     NotIndexed {

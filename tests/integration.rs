@@ -12,4 +12,5 @@ mod interrupt;
 mod privacy;
 mod report;
 mod sample;
+mod search;
 mod trust;

@@ -48,7 +48,7 @@ fn run(study: &Path) -> Command {
     cmd
 }
 
-/// The passages (`t012#3`) `pith search` finds for `query`.
+/// The passages (`t012:3`) `pith search` finds for `query`.
 fn search(study: &Path, query: &str) -> Vec<String> {
     let out = pith(["search".as_ref(), study.as_os_str(), query.as_ref(), "-n".as_ref(), "10000".as_ref()]).stdout();
     out.lines().filter(|l| l.starts_with('t')).filter_map(|l| l.split_whitespace().next()).map(String::from).collect()

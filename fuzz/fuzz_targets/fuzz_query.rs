@@ -27,7 +27,7 @@ fn index() -> &'static StudyIndex {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(query) = std::str::from_utf8(data) else { return };
-    let req = SearchRequest { query: query.to_string(), filters: Default::default(), limit: 5 };
+    let req = SearchRequest { limit: 5, ..SearchRequest::new(query) };
     let _ = index().search(&req);
     let _ = index().count_by(&req, &GroupBy::parse("persona"));
 });

@@ -15,6 +15,7 @@
 //! Invariant: every token's byte range lies inside the input, on char boundaries, in order,
 //! without overlap; its char range counts the same text in Unicode scalar values.
 
+pub(crate) mod clean;
 mod normalize;
 mod stem;
 mod tokenize;
@@ -88,6 +89,17 @@ impl Analysis {
     /// The word token's id in [`Analysis::vocabulary`] (`None` for numbers and punctuation).
     pub fn word_id(&self, token: &Token) -> Option<u32> {
         (token.word != NO_WORD).then_some(token.word)
+    }
+
+    /// Appends the stem of `word`, already normalized, in this analysis' language (unchanged
+    /// before any analysis): for a word made of several tokens, such as a spelled acronym.
+    pub fn stem_into(&self, word: &str, out: &mut String) {
+        match self.language {
+            Some(language) => {
+                let _ = stem::stem_into(language, word, out);
+            }
+            None => out.push_str(word),
+        }
     }
 
     /// The word and number tokens only, with their index among all tokens.
@@ -196,13 +208,14 @@ impl Analyzer {
 pub struct Stems(String);
 
 impl Stems {
-    /// The stems of an analyzed passage's words.
+    /// The stems of an analyzed passage's words, as the index counts them ([`clean`]: markers
+    /// left out, spelled acronyms joined).
     pub fn of(analysis: &Analysis) -> Stems {
         let mut line = String::with_capacity(analysis.tokens.len() * 8);
-        for (_, t) in analysis.words() {
-            line.push_str(analysis.stem(t));
+        clean::each_word(analysis, &mut String::new(), |w| {
+            line.push_str(w.stem);
             line.push('\n');
-        }
+        });
         Stems(line)
     }
 

@@ -85,10 +85,9 @@ fn find_passage(
     analyzer: &Analyzer,
     at: &str,
 ) -> anyhow::Result<(String, Option<String>)> {
-    let (id, n) = at
-        .rsplit_once(':')
-        .and_then(|(id, n)| Some((id, n.parse::<usize>().ok()?)))
-        .ok_or_else(|| anyhow::anyhow!("--passage {at:?}: expected INTERVIEW:N (as `pith code` prints them)"))?;
+    let (id, n) = pith::index::parse_passage_id(at).ok_or_else(|| {
+        anyhow::anyhow!("--passage {at:?}: expected INTERVIEW:N (as `pith code` and `pith search` print them)")
+    })?;
     let path = study
         .transcripts
         .iter()

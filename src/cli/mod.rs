@@ -1,6 +1,7 @@
 //! The only code that knows clap, stdout, stderr and exit codes. Each subcommand has its own
 //! file with its arguments and a `run` function; this module dispatches and turns errors
-//! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped).
+//! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped or
+//! a persona, code or attribute the study does not have).
 
 mod code;
 mod index;
@@ -102,7 +103,12 @@ pub fn run(cli: Cli) -> u8 {
                 msg.push_str(&cause);
             }
             let _ = writeln!(io::stderr(), "pith: error: {msg}");
-            1
+            // A name the study does not have is a usage error, as clap's are.
+            if e.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Unknown { .. }))) {
+                2
+            } else {
+                1
+            }
         }
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! - A [`Session`] brings the index up to date while the pipeline streams every coded
 //!   interview by: transcripts whose inputs are unchanged are not coded again.
-//! - [`open`] opens the index for reading; [`StudyIndex::search`] ranks passages by BM25 with a
-//!   highlighted snippet, [`StudyIndex::count_by`] counts passages and interviews per group.
+//! - [`open`] opens the index for reading; [`StudyIndex::search`] reads a question as any-word
+//!   text or the exact query syntax and ranks passages by BM25 with a highlighted snippet,
+//!   [`StudyIndex::count_by`] counts passages and interviews per group.
 //!
 //! Invariants: the index takes each passage's words as the coder's stems ([`Stems`](crate::analyze::Stems), from the
 //! pipeline's one analysis), and queries and snippets are analyzed by the same
@@ -14,6 +15,7 @@
 
 mod count;
 mod merge;
+mod query;
 mod readonly;
 mod schema;
 mod search;
@@ -26,8 +28,12 @@ use std::path::{Path, PathBuf};
 use tantivy::directory::MmapDirectory;
 use tantivy::Index;
 
+pub use query::{Expander, Expansion, Mode, Plan, QueryMode};
 pub use schema::Fields;
-pub use search::{Filters, GroupBy, GroupCount, Hit, SearchRequest, Snippet, StoredPassage, StudyIndex};
+pub use search::{
+    parse_passage_id, Empty, Filters, Found, GroupBy, GroupCount, Hit, Known, Kwic, SearchRequest, Snippet,
+    StoredPassage, StudyIndex,
+};
 pub use state::{RunRecord, Stamp};
 pub use tokenizer::PithTokenizer;
 pub use write::{up_to_date, Inputs, Pending, Session, Update};

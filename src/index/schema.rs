@@ -16,7 +16,7 @@ use super::tokenizer::STEMS;
 
 /// Bumped whenever the schema or what goes into a document changes: an index with another
 /// version is rebuilt from scratch.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Source path relative to the study: the key an update deletes by.
 pub const SOURCE: &str = "source";

@@ -3,8 +3,8 @@
 //! Queries and snippets start from raw text, so for them the same tokenizer name maps to
 //! [`PithTokenizer`], pith's one analyzer; [`for_queries`] gives that mapping.
 //!
-//! Both give the same tokens for a passage: its words' stems (punctuation skipped), positions
-//! counting words, so a search for "worried" and a phrase query match what the coder saw.
+//! Both give the same tokens for a passage: its words' stems as `clean` has them (punctuation
+//! and non-speech markers skipped, spelled acronyms joined), positions counting words, so a search for "worried" and a phrase query match what the coder saw.
 //! (Offsets differ, but the index keeps positions only; snippets re-analyze the stored text.)
 //!
 //! Why not tantivy's `PreTokenizedString`: 0.27 copies it per document (and its `TantivyDocument`
@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager};
 
-use crate::analyze::{Analysis, Analyzer, Language, TokenKind};
+use crate::analyze::clean;
+use crate::analyze::{Analysis, Analyzer, Language};
 
 /// The name the text field's tokenizer is registered under.
 pub const STEMS: &str = "pith-stems";
@@ -75,22 +76,31 @@ impl TokenStream for StemsStream<'_> {
 pub struct PithTokenizer {
     analyzer: Arc<Analyzer>,
     analysis: Analysis,
+    /// The words of the last text: byte range and range of its stem in `stems`.
+    words: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    stems: String,
+    scratch: String,
 }
 
 impl PithTokenizer {
     /// A tokenizer stemming for `language`.
     pub fn new(language: Language) -> PithTokenizer {
-        PithTokenizer { analyzer: Arc::new(Analyzer::new(language)), analysis: Analysis::default() }
+        PithTokenizer {
+            analyzer: Arc::new(Analyzer::new(language)),
+            analysis: Analysis::default(),
+            words: Vec::new(),
+            stems: String::new(),
+            scratch: String::new(),
+        }
     }
 }
 
 /// The words of one analyzed text as tantivy tokens, made one at a time in a single token.
 pub struct PithTokenStream<'a> {
-    analysis: &'a Analysis,
-    /// The next of the analysis's tokens to look at.
+    words: &'a [(std::ops::Range<usize>, std::ops::Range<usize>)],
+    stems: &'a str,
+    /// Words handed out so far: the next word's index and position.
     next: usize,
-    /// Words handed out so far: the next word's position.
-    words: usize,
     token: Token,
 }
 
@@ -99,26 +109,28 @@ impl Tokenizer for PithTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PithTokenStream<'a> {
         self.analyzer.analyze_into(text, &mut self.analysis);
-        PithTokenStream { analysis: &self.analysis, next: 0, words: 0, token: Token::default() }
+        let (words, stems) = (&mut self.words, &mut self.stems);
+        words.clear();
+        stems.clear();
+        clean::each_word(&self.analysis, &mut self.scratch, |w| {
+            let start = stems.len();
+            stems.push_str(w.stem);
+            words.push((w.bytes, start..stems.len()));
+        });
+        PithTokenStream { words: &self.words, stems: &self.stems, next: 0, token: Token::default() }
     }
 }
 
 impl TokenStream for PithTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        while let Some(t) = self.analysis.tokens.get(self.next) {
-            self.next += 1;
-            if t.kind == TokenKind::Punct {
-                continue;
-            }
-            self.token.offset_from = t.bytes.start;
-            self.token.offset_to = t.bytes.end;
-            self.token.position = self.words;
-            self.token.text.clear();
-            self.token.text.push_str(self.analysis.stem(t));
-            self.words += 1;
-            return true;
-        }
-        false
+        let Some((bytes, stem)) = self.words.get(self.next) else { return false };
+        self.token.offset_from = bytes.start;
+        self.token.offset_to = bytes.end;
+        self.token.position = self.next;
+        self.token.text.clear();
+        self.token.text.push_str(&self.stems[stem.clone()]);
+        self.next += 1;
+        true
     }
 
     fn token(&self) -> &Token {
@@ -200,6 +212,7 @@ mod tests {
             "a¨b x´y ﹍z  tab\there\nnew line\u{2028}sep\u{a0}nbsp",
             "In 2024 we paid $3,000 — twice!",
             "ﬁnance ＣＦＯ don't can’t",
+            "the L_C_D_ {vocalsound} screen [laughs] L.C.D. (inaudible) done",
             " , . ",
             "",
         ];
