@@ -32,9 +32,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Refuses a transcript of more than [`Limits::max_words`] words.
-    pub fn check_words(&self, words: usize) -> Result<(), ReadError> {
-        over("words", words, self.max_words, "max_words")
+    /// Refuses a transcript `text` of more than [`Limits::max_words`] words. Words are a byte
+    /// long at least and a byte apart: a text too short to hold that many is not counted.
+    pub fn check_words(&self, text: &str) -> Result<(), ReadError> {
+        if text.len().div_ceil(2) <= self.max_words {
+            return Ok(());
+        }
+        over("words", crate::words::word_count(text), self.max_words, "max_words")
     }
 
     /// Refuses a transcript of more than [`Limits::max_passages`] passages.

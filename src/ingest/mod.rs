@@ -274,7 +274,7 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
             warnings.push(w);
         }
         // Memory follows words and turns, not bytes: a file of tiny turns is many times its size.
-        limits.check_words(crate::words::word_count(&text))?;
+        limits.check_words(&text)?;
         match format {
             Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
             Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
@@ -286,7 +286,7 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
         return Err(ReadError { line: None, message: "no speech found (the file is empty or has only markup)".into() });
     }
     if office_kind(format).is_some() {
-        limits.check_words(crate::words::word_count(&transcript.document))?;
+        limits.check_words(&transcript.document)?;
     }
     // Every turn becomes a passage at least.
     limits.check_passages(transcript.turns.len())?;
