@@ -309,8 +309,8 @@ pub fn index(opened: &Opened, strict: bool, observer: &mut dyn Observer) -> Resu
     Ok((session.finish(None)?, streamed.diagnostics))
 }
 
-/// With `strict`, the first skipped input is an error.
-fn check_strict(strict: bool, diagnostics: &[Diagnostic]) -> Result<()> {
+/// With `strict`, the first skipped input is an error ([`Error::Strict`]).
+pub fn check_strict(strict: bool, diagnostics: &[Diagnostic]) -> Result<()> {
     match diagnostics.iter().find(|d| strict && d.severity == Severity::Skipped) {
         Some(d) => Err(Error::Strict(d.clone())),
         None => Ok(()),

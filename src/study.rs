@@ -226,12 +226,8 @@ impl Study {
         };
         let (out, transcripts, root) = (resolved(out), resolved(&self.transcripts_dir), resolved(&self.root));
         let bare = transcripts == root;
-        // The walk skips hidden folders, and a bare study's own folders (`out`, `.pith`, ...).
         let skipped = |inside: &Path| {
-            let mut names = inside.components().map(|c| c.as_os_str().to_string_lossy());
-            let first = names.next();
-            (bare && first.as_deref().is_some_and(|f| SKIP_DIRS.contains(&f)))
-                || first.into_iter().chain(names).any(|n| n.starts_with('.'))
+            inside.components().enumerate().any(|(i, c)| walk_skips(&c.as_os_str().to_string_lossy(), bare, i == 0))
         };
         if out.strip_prefix(&transcripts).is_ok_and(|inside| !skipped(inside)) {
             let folder = if bare { "the study folder, where pith reads transcripts" } else { "the transcripts folder" };
@@ -499,6 +495,12 @@ pub fn parse_manifest(path: &Path, bytes: &[u8], diagnostics: &mut Vec<Diagnosti
 /// Folders a bare study skips: pith's own state, reports and study lexicons.
 const SKIP_DIRS: &[&str] = &[STATE_DIR, OUT_DIR, "lexicons", "target", "node_modules"];
 
+/// Whether the walk leaves out the folder `name` (at the top of the transcripts folder when
+/// `top`): hidden folders, and a bare study's own folders (`out`, `.pith`, `lexicons`, ...).
+fn walk_skips(name: &str, bare: bool, top: bool) -> bool {
+    name.starts_with('.') || (bare && top && SKIP_DIRS.contains(&name))
+}
+
 /// Files without an extension that are never transcripts.
 const NOT_TRANSCRIPTS: &[&str] = &["license", "licence", "copying", "notice", "authors", "changelog", "makefile"];
 
@@ -597,7 +599,7 @@ impl Walk<'_> {
                 }
             }
             if ft.is_dir() {
-                if !(bare && dir == root && SKIP_DIRS.contains(&name.as_str())) {
+                if !walk_skips(&name, bare, dir == root) {
                     self.collect(&path, out, diagnostics)?;
                 }
             } else if ft.is_file() {

@@ -162,17 +162,14 @@ impl Context {
 
     /// With `--strict`, the first skipped input is an error.
     pub fn check_strict(&self, diagnostics: &[Diagnostic]) -> Result<(), Error> {
-        match diagnostics.iter().find(|d| self.strict && d.severity == Severity::Skipped) {
-            Some(d) => Err(Error::Strict(d.clone())),
-            None => Ok(()),
-        }
+        pith::run::check_strict(self.strict, diagnostics)
     }
 }
 
 /// Opens a study and compiles its lexicons; a broken lexicon is an error naming file:line.
 pub fn open_study(ctx: &Context, path: &Path) -> anyhow::Result<Opened> {
     let opened = Opened::open(path).map_err(|e| match e {
-        e @ Error::Lexicon(_) => anyhow::anyhow!("broken lexicon, nothing was written:\n{e}"),
+        Error::Lexicon(errors) => broken_lexicon(errors),
         e => anyhow::Error::from(e).context(format!("cannot open study {}", path.display())),
     })?;
     warn_lexicon(ctx, &opened.lexicon);
@@ -181,10 +178,13 @@ pub fn open_study(ctx: &Context, path: &Path) -> anyhow::Result<Opened> {
 
 /// Loads built-in lexicons plus `extra`; prints warnings unless quiet.
 pub fn load_lexicon(ctx: &Context, analyzer: &Analyzer, extra: &[PathBuf]) -> anyhow::Result<Lexicon> {
-    let lexicon = Lexicon::load(analyzer, extra)
-        .map_err(|errors| anyhow::anyhow!("broken lexicon, nothing was written:\n{}", Error::Lexicon(errors)))?;
+    let lexicon = Lexicon::load(analyzer, extra).map_err(broken_lexicon)?;
     warn_lexicon(ctx, &lexicon);
     Ok(lexicon)
+}
+
+fn broken_lexicon(errors: Vec<pith::lexicon::LexiconError>) -> anyhow::Error {
+    anyhow::anyhow!("broken lexicon, nothing was written:\n{}", Error::Lexicon(errors))
 }
 
 fn warn_lexicon(ctx: &Context, lexicon: &Lexicon) {

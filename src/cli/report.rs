@@ -92,7 +92,7 @@ fn say(ctx: &Context, ran: &Ran, by: &str) {
     if ctx.quiet {
         return;
     }
-    let groups = format!("{} group{} by {by}", ran.groups, if ran.groups == 1 { "" } else { "s" });
+    let groups = format!("{} by {by}", counted(ran.groups, "group"));
     let scope = format!("{} ({groups})", counted(ran.interviews, "interview"));
     let mut err = std::io::stderr().lock();
     if ran.fresh {

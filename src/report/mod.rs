@@ -144,8 +144,13 @@ impl Writer {
         crate::fsutil::clean_stale_temporaries(&self.out);
         let out = &self.out;
         let files: Vec<(&str, Vec<u8>)> = rendered.into_iter().flatten().collect();
-        let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> =
-            files.into_par_iter().map(|(name, bytes)| stage(out, name, &bytes)).collect::<Result<_>>()?;
+        let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = files
+            .into_par_iter()
+            .map(|(name, bytes)| {
+                let path = out.join(name);
+                crate::fsutil::stage(&path, &bytes).map(|file| (path, file))
+            })
+            .collect::<Result<_>>()?;
         staged.extend(self.project.take().map(|file| (out.join(qdpx::PROJECT_FILE), file)));
         let mut written = Vec::with_capacity(staged.len());
         for (path, file) in staged {
@@ -166,15 +171,6 @@ impl Writer {
         }
         Ok(written)
     }
-}
-
-/// Writes `bytes` to a synced temporary file in `out`, to be renamed to `out/name`.
-fn stage(out: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, tempfile::NamedTempFile)> {
-    let path = out.join(name);
-    let mut tmp = crate::fsutil::temporary_in(out).map_err(|e| Error::io(out, e))?;
-    std::io::Write::write_all(tmp.as_file_mut(), bytes).map_err(|e| Error::io(&path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
-    Ok((path, tmp))
 }
 
 /// Makes what the exports need of one interview, on any thread.
@@ -222,7 +218,7 @@ fn clock(seconds: f64) -> String {
 fn method_note(agg: &Aggregates, esc: fn(&str) -> String) -> String {
     let t = &agg.thresholds;
     format!(
-        "{} in {} group{} by {}. Prevalence counts interviews, not words: an interview counts \
+        "{} in {} by {}. Prevalence counts interviews, not words: an interview counts \
          for a code when its participant mentioned it at least once without negating it. A code is called a \
          difference when Fisher's exact test on interview counts gives a Benjamini–Hochberg q below {} (false \
          discovery rate over the codes tested for the group); groups under {} interviews, or too small for any \
@@ -230,8 +226,7 @@ fn method_note(agg: &Aggregates, esc: fn(&str) -> String) -> String {
          informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z above {}, used in at least {} interviews. \
          Golden themes reach {} prevalence in every group.",
         crate::words::counted(agg.interviews, "interview"),
-        agg.personas.len(),
-        if agg.personas.len() == 1 { "" } else { "s" },
+        crate::words::counted(agg.personas.len(), "group"),
         esc(&agg.group_by),
         t.difference_q,
         t.small_sample,
