@@ -32,7 +32,7 @@ fn build(b: &common::Bench) -> StudyIndex {
     index::open(&b.dir).expect("open index")
 }
 
-/// An exact-syntax request, as every query was before the any-word mode.
+/// An exact-syntax request: the query parser and ranking alone, without the any-word mode.
 fn request(query: &str, filters: Filters) -> SearchRequest {
     SearchRequest { filters, mode: QueryMode::Exact, ..SearchRequest::new(query) }
 }
