@@ -184,7 +184,7 @@ fn score(
     for r in refs {
         let expected = gold.get(&r.id).ok_or(format!("{} has no gold label", r.id))?;
         let Some((tags, text)) = texts.code(r, analyzer, lexicon)? else { continue };
-        let predicted = about_families(lexicon, &tags);
+        let predicted: Vec<Family> = about_families(lexicon, &tags).iter().collect();
         let features = Family::ALL.iter().map(|&f| features(lexicon, &tags, &text, f)).collect();
         let analysis = analyzer.analyze(&text);
         let mut stems: Vec<u32> =

@@ -103,6 +103,44 @@ pub enum Family {
     Uncertainty,
 }
 
+/// A set of families: a passage's verdict under the coding standard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FamilySet(u8);
+
+impl FamilySet {
+    /// Adds `family`.
+    pub fn insert(&mut self, family: Family) {
+        self.0 |= 1 << family as u8;
+    }
+
+    /// Whether `family` is in the set.
+    pub fn contains(self, family: Family) -> bool {
+        self.0 & (1 << family as u8) != 0
+    }
+
+    /// The families in the set, in [`Family::ALL`] (canvas) order.
+    pub fn iter(self) -> impl Iterator<Item = Family> {
+        Family::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+/// Written as the list of its families' names.
+impl Serialize for FamilySet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl FromIterator<Family> for FamilySet {
+    fn from_iter<I: IntoIterator<Item = Family>>(families: I) -> Self {
+        let mut set = FamilySet::default();
+        for f in families {
+            set.insert(f);
+        }
+        set
+    }
+}
+
 impl Family {
     /// Every family, in canvas order.
     pub const ALL: [Family; 8] = [
@@ -388,6 +426,11 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
+    /// The families it is about under the coding standard, negated mentions included.
+    pub about: FamilySet,
+    /// The families it is evidence of: what prevalence, search and exports count. A tag counts
+    /// only when it is evidence and its family is here.
+    pub evidence: FamilySet,
     /// Its words for the index, when coding was asked to keep them.
     pub stems: Option<Stems>,
 }

@@ -19,7 +19,7 @@ use crate::error::{Diagnostic, Location, Result};
 use crate::index;
 use crate::ingest;
 use crate::lexicon::Lexicon;
-use crate::model::{CodedInterview, CodedPassage, Passage};
+use crate::model::{CodedInterview, CodedPassage, FamilySet, Passage};
 use crate::segment;
 use crate::study::Study;
 
@@ -138,7 +138,8 @@ pub fn code_passages(
         let stems = output.index.then(|| Stems::of(&analysis));
         if !passage.role.is_evidence() {
             question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems });
+            let none = FamilySet::default();
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), about: none, evidence: none, stems });
             continue;
         }
         let q: &[usize] = passage
@@ -149,7 +150,8 @@ pub fn code_passages(
         if output.terms {
             terms.add_passage(&analysis);
         }
-        out.push(CodedPassage { passage, tags, jobs, stems });
+        let (about, evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
+        out.push(CodedPassage { passage, tags, jobs, about, evidence, stems });
     }
     terms.seal();
     (out, terms)

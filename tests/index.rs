@@ -178,7 +178,7 @@ fn code_rows(study: &std::path::Path) -> Vec<Value> {
 fn has_code(row: &Value, code: &str) -> bool {
     row["codes"].as_array().unwrap().iter().any(|c| {
         let id = c["code"].as_str().unwrap();
-        !c["negated"].as_bool().unwrap() && (id == code || id.starts_with(&format!("{code}.")))
+        c["evidence"] == true && (id == code || id.starts_with(&format!("{code}.")))
     })
 }
 
@@ -206,7 +206,7 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
     let mut totals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in &rows {
         for c in r["codes"].as_array().unwrap() {
-            if !c["negated"].as_bool().unwrap() {
+            if c["evidence"] == true {
                 let code = c["code"].as_str().unwrap().to_string();
                 let interview = r["interview"].as_str().unwrap().to_string();
                 totals.entry(code.clone()).or_default().insert(interview.clone());
@@ -229,7 +229,7 @@ fn count_by_agrees_with_a_brute_force_count_over_pith_code() {
     let mut expected: BTreeMap<String, (u64, usize, usize)> = BTreeMap::new();
     for r in participant.iter().filter(|r| r["interview"] == one) {
         for c in r["codes"].as_array().unwrap() {
-            if !c["negated"].as_bool().unwrap() {
+            if c["evidence"] == true {
                 let code = c["code"].as_str().unwrap();
                 expected.entry(code.to_string()).or_insert((0, 1, totals[code].len())).0 += 1;
             }

@@ -310,7 +310,7 @@ fn qdpx_on_real_transcripts_slices_and_validates() {
 }
 
 /// Every selection of `out/study.qdpx` slices its source to a passage of `pith code`, and carries
-/// exactly that passage's evidence codes. Returns code guid → id.
+/// exactly the codes it counts as evidence. Returns code guid → id.
 fn check_qdpx_codings(study: &Path, out: &Path) -> BTreeMap<String, String> {
     let (codes, selections, _) = read_qdpx(&out.join("study.qdpx"));
     let passages = json_lines(&pith(["code".as_ref(), study.as_os_str()]).stdout());
@@ -320,7 +320,7 @@ fn check_qdpx_codings(study: &Path, out: &Path) -> BTreeMap<String, String> {
         .collect();
     let mut coded_passages = 0;
     for p in &passages {
-        coded_passages += usize::from(p["codes"].as_array().is_some_and(|c| c.iter().any(|c| c["negated"] == false)));
+        coded_passages += usize::from(p["codes"].as_array().is_some_and(|c| c.iter().any(|c| c["evidence"] == true)));
     }
     assert_eq!(selections.len(), coded_passages, "one selection per passage with evidence");
     for s in &selections {
@@ -338,7 +338,7 @@ fn check_qdpx_codings(study: &Path, out: &Path) -> BTreeMap<String, String> {
             .as_array()
             .expect("codes")
             .iter()
-            .filter(|c| c["negated"] == false)
+            .filter(|c| c["evidence"] == true)
             .filter_map(|c| c["code"].as_str())
             .collect();
         assert_eq!(applied, evidence, "{}:{}", s.interview, s.start);

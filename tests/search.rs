@@ -283,3 +283,35 @@ fn qmsum_questions_pasted_verbatim_all_run_and_spelled_acronyms_are_found() {
     let (hits, _) = search(&t, "LCD", &["--role", "any"]);
     assert!(hits.iter().any(|h| h["text"].as_str().unwrap().contains("L_C_D_")), "{hits:?}");
 }
+
+/// `--code` finds the passages the reports count: a weak code alone is listed by `pith code` but
+/// not counted, and not found; with a second term of its family it is both.
+#[test]
+fn code_filter_follows_the_family_verdict() {
+    let t = TempStudy::new();
+    t.write(
+        "transcripts/ana.txt",
+        "Maya: Tell me about the plant.\n\
+         Ana: The electricity cost is high in summer.\n\
+         Maya: And then?\n\
+         Ana: The electricity cost is high, and we have to cut our operating cost.\n",
+    );
+    let rows = json_lines(&pith(["code".as_ref(), t.path().as_os_str()]).stdout());
+    let cost = |row: &Value| {
+        row["codes"].as_array().expect("codes").iter().find(|c| c["code"] == "need.cost").cloned().expect("need.cost")
+    };
+    let participant: Vec<&Value> = rows.iter().filter(|r| r["role"] == "participant").collect();
+    assert_eq!(participant.len(), 2);
+    assert_eq!(
+        (cost(participant[0])["evidence"].as_bool(), cost(participant[1])["evidence"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert!(participant[0]["evidence"].as_array().expect("families").is_empty());
+    assert_eq!(participant[1]["evidence"], serde_json::json!(["need"]));
+    pith(["index".as_ref(), t.path().as_os_str()]).stdout();
+    for code in ["need.cost", "need"] {
+        let (hits, _) = search(&t, "*", &["--code", code]);
+        let passages: Vec<u64> = hits.iter().filter_map(|h| h["passage"].as_u64()).collect();
+        assert_eq!(passages, [participant[1]["passage"].as_u64().expect("passage")], "--code {code}");
+    }
+}

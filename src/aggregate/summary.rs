@@ -63,7 +63,7 @@ impl Summarizer<'_> {
             let words = std::cell::OnceCell::new();
             for tag in &cp.tags {
                 let acc = codes.entry(tag.code).or_default();
-                if tag.is_evidence() {
+                if tag.is_evidence() && cp.evidence.contains(self.lexicon.codes()[tag.code].family()) {
                     acc.mentions += 1;
                     acc.prompted += usize::from(tag.prompted);
                     acc.hedged += usize::from(tag.hedged());

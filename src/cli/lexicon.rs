@@ -147,9 +147,14 @@ fn explain(
     if tags.is_empty() {
         writeln!(out, "no codes")?;
     }
+    let evidence = code::evidence_families(lexicon, &tags);
     for tag in &tags {
         let c = &lexicon.codes()[tag.code];
-        let verdict = if tag.is_evidence() { "evidence" } else { "not evidence" };
+        let verdict = match (tag.is_evidence(), evidence.contains(c.family())) {
+            (true, true) => "evidence",
+            (true, false) => "not evidence: its family's rule is not met (a weak code needs a second term or code)",
+            (false, _) => "not evidence",
+        };
         let prompted = if tag.prompted { ", prompted: the question used a term of this code" } else { "" };
         writeln!(out, "{} ({}): {verdict}{prompted}", c.id, c.label)?;
         for m in &tag.mentions {

@@ -15,7 +15,7 @@ use words::Class;
 
 use crate::analyze::Analysis;
 use crate::lexicon::{Lexicon, Match};
-use crate::model::{Family, JobStatement, Mention, Tag};
+use crate::model::{CodedPassage, Family, FamilySet, JobStatement, Mention, Tag};
 
 /// The weight of evidence a family needs in one passage to be coded there.
 pub const FAMILY_THRESHOLD: f64 = 1.0;
@@ -45,16 +45,22 @@ fn weight(lexicon: &Lexicon, tags: &[Tag], family: Family, keep: fn(&Mention) ->
 }
 
 /// The families a passage is coded with: those whose [`family_weight`] reaches [`FAMILY_THRESHOLD`].
-pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
+pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
     Family::ALL.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
 }
 
 /// The families a passage is about, as the coding standard labels them: as
 /// [`evidence_families`], with negated mentions weighed too ("we weren't worried about
 /// security" is about risk, though not evidence of it).
-pub fn about_families(lexicon: &Lexicon, tags: &[Tag]) -> Vec<Family> {
+pub fn about_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
     let unvetoed = |m: &Mention| m.vetoed_by.is_none();
     Family::ALL.into_iter().filter(|f| weight(lexicon, tags, *f, unvetoed) >= FAMILY_THRESHOLD).collect()
+}
+
+/// The tags `passage` counts in prevalence, search and exports: those that are evidence and whose
+/// family the passage is evidence of, so a weak code alone is never counted.
+pub fn counted<'a>(lexicon: &'a Lexicon, passage: &'a CodedPassage) -> impl Iterator<Item = &'a Tag> + 'a {
+    passage.tags.iter().filter(|t| t.is_evidence() && passage.evidence.contains(lexicon.codes()[t.code].family()))
 }
 
 /// The codes a question mentions (any unvetoed match, negated or not): what makes an answer prompted.

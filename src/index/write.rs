@@ -488,10 +488,12 @@ fn documents(
                 None => doc.add_text(fields.text, Stems::of(&analyzer.analyze(interview.text(p))).as_str()),
             }
             doc.add_text(fields.written, interview.text(p));
-            for tag in &cp.tags {
-                let Some(code) = lexicon.codes().get(tag.code) else { continue };
-                let field = if tag.negated() { fields.negated } else { fields.code };
-                doc.add_facet(field, code_facet(&code.id));
+            // `--code` finds a passage by the verdict the reports count.
+            for tag in crate::code::counted(lexicon, cp) {
+                doc.add_facet(fields.code, code_facet(&lexicon.codes()[tag.code].id));
+            }
+            for tag in cp.tags.iter().filter(|t| t.negated()) {
+                doc.add_facet(fields.negated, code_facet(&lexicon.codes()[tag.code].id));
             }
             for (k, v) in &meta.attributes {
                 doc.add_text(fields.attr, attr_value(k, v));

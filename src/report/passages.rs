@@ -3,10 +3,9 @@
 
 use serde::Serialize;
 
-use crate::code::{about_families, evidence_families};
 use crate::lexicon::Lexicon;
 use crate::model::CodedInterview;
-use crate::model::{Family, Role};
+use crate::model::{Family, FamilySet, Role};
 
 /// One matched term of a code in a passage.
 #[derive(Debug, Clone, Serialize)]
@@ -77,9 +76,9 @@ pub struct PassageRow<'a> {
     pub question: Option<&'a str>,
     /// The families the passage is about, as the coding standard labels them (a family whose
     /// mentions are all negated counts: "we weren't worried about security" is about risk).
-    pub families: Vec<Family>,
+    pub families: FamilySet,
     /// The families it is evidence of: what prevalence counts.
-    pub evidence: Vec<Family>,
+    pub evidence: FamilySet,
     /// Its codes.
     pub codes: Vec<CodeRow<'a>>,
 }
@@ -144,7 +143,7 @@ pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> 
                     prompted: tag.prompted,
                     hedged: tag.hedged(),
                     intensified: tag.intensified(),
-                    evidence: tag.is_evidence(),
+                    evidence: tag.is_evidence() && cp.evidence.contains(code.family()),
                     terms,
                     matches,
                 }
@@ -162,8 +161,8 @@ pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> 
             end: p.span.chars.end,
             time: p.time.map(|t| t.start),
             question: p.question.and_then(|q| interview.passages.get(q)).map(|q| &doc[q.passage.span.bytes.clone()]),
-            families: about_families(lexicon, &cp.tags),
-            evidence: evidence_families(lexicon, &cp.tags),
+            families: cp.about,
+            evidence: cp.evidence,
             codes,
         }
     })
@@ -196,7 +195,7 @@ impl PassageRow<'_> {
             .map(|c| if c.negated { format!("{}!negated", c.code) } else { c.code.to_string() })
             .collect();
         let cell = |t: &str| super::csv_cell(t).into_owned();
-        let families = |fs: &[Family]| fs.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(";");
+        let families = |fs: FamilySet| fs.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(";");
         [
             cell(self.interview),
             cell(self.participant),
@@ -209,8 +208,8 @@ impl PassageRow<'_> {
             self.time.map(|t| t.to_string()).unwrap_or_default(),
             cell(self.question.unwrap_or("")),
             codes.join(";"),
-            families(&self.families),
-            families(&self.evidence),
+            families(self.families),
+            families(self.evidence),
             cell(self.text),
         ]
     }

@@ -549,7 +549,7 @@ fn source_xml(out: &mut String, lexicon: &Lexicon, interview: &CodedInterview, u
         if !cp.passage.role.is_evidence() {
             continue;
         }
-        let codes: Vec<&Code> = cp.tags.iter().filter(|t| t.is_evidence()).map(|t| &lexicon.codes()[t.code]).collect();
+        let codes: Vec<&Code> = crate::code::counted(lexicon, cp).map(|t| &lexicon.codes()[t.code]).collect();
         if codes.is_empty() {
             continue;
         }
