@@ -195,20 +195,23 @@ impl fmt::Display for Family {
 }
 
 /// A code id, `family.name` (for example `risk.downtime`), or a bare family for a parent node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct CodeId(Box<str>);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeId {
+    id: Box<str>,
+    /// Kept beside the id: coding asks every tag's family.
+    family: Family,
+}
 
 impl CodeId {
     /// Checks the shape `family[.name[.name...]]` with a known family and lowercase ASCII parts.
     pub fn parse(s: &str) -> Option<CodeId> {
         let mut parts = s.split('.');
-        Family::parse(parts.next()?)?;
+        let family = Family::parse(parts.next()?)?;
         let ok_part = |p: &str| {
             !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         };
         if parts.all(ok_part) {
-            Some(CodeId(s.into()))
+            Some(CodeId { id: s.into(), family })
         } else {
             None
         }
@@ -216,25 +219,30 @@ impl CodeId {
 
     /// The family this code belongs to (its id's first part).
     pub fn family(&self) -> Family {
-        let head = self.0.split('.').next().unwrap_or_default();
-        // `parse` is the only constructor and it checked the family.
-        Family::parse(head).unwrap_or(Family::Need)
+        self.family
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.id
     }
 
     /// The chain of ancestors from the family down to this code: `risk`, `risk.downtime`.
     pub fn ancestry(&self) -> impl Iterator<Item = &str> {
-        self.0.match_indices('.').map(|(i, _)| &self.0[..i]).chain(std::iter::once(&*self.0))
+        self.id.match_indices('.').map(|(i, _)| &self.id[..i]).chain(std::iter::once(&*self.id))
+    }
+}
+
+/// Written as the id.
+impl Serialize for CodeId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.id)
     }
 }
 
 impl fmt::Display for CodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.id)
     }
 }
 
