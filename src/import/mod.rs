@@ -41,10 +41,10 @@ impl ImportError {
         ImportError { location: Location::new("", line), message }
     }
 
+    /// The error in `path`, or in the part of it the error names (`study.qdpx/project.qde`).
     fn in_file(mut self, path: &Path) -> ImportError {
-        if self.location.path.as_os_str().is_empty() {
-            self.location.path = path.to_path_buf();
-        }
+        self.location.path =
+            if self.location.path.as_os_str().is_empty() { path.to_path_buf() } else { path.join(&self.location.path) };
         self
     }
 }

@@ -41,7 +41,10 @@ pub fn read_qdpx(bytes: &[u8], limits: &Limits) -> Result<Project, ImportError> 
         .ok_or_else(|| err("not a REFI-QDA project: the zip has no project.qde".into()))?;
     let xml = entry(&mut zip, &qde, limits.max_docx_xml_bytes, "max_docx_xml_bytes")?;
     let xml = String::from_utf8(xml).map_err(|_| err("project.qde is not UTF-8".into()))?;
-    let mut project = parse(&xml, Root::Project)?;
+    let mut project = parse(&xml, Root::Project).map_err(|mut e| {
+        e.location.path = "project.qde".into();
+        e
+    })?;
     let mut kept = Vec::new();
     for mut source in std::mem::take(&mut project.sources) {
         if let Some(path) = source.internal.take() {
