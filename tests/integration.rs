@@ -6,6 +6,7 @@ mod cli;
 mod code;
 mod corpus;
 mod hostile;
+mod human_coding;
 mod index;
 mod ingest;
 mod interrupt;

@@ -34,10 +34,13 @@ pub enum Command {
         /// The text to code.
         text: Option<String>,
     },
+    /// Suggest terms that tell the passages the researcher coded with a code from the rest.
+    Suggest(super::suggest::Args),
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
     match cmd {
+        Command::Suggest(args) => super::suggest::run(ctx, args),
         Command::Check { paths, language } => {
             let language =
                 Language::parse(&language).ok_or_else(|| anyhow::anyhow!("unknown language {language:?}"))?;

@@ -3,7 +3,9 @@
 //! into messages and exit statuses (0 all good, 1 nothing could be done, 2 inputs skipped or
 //! a persona, code or attribute the study does not have).
 
+mod agree;
 mod code;
+mod import;
 mod index;
 mod init;
 mod lexicon;
@@ -11,6 +13,7 @@ mod progress;
 mod report;
 mod run;
 mod search;
+mod suggest;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -57,6 +60,10 @@ enum Command {
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
+    /// Import a coded project (REFI-QDA .qdpx or .qdc, ATLAS.ti or Taguette quotes as CSV).
+    Import(import::Args),
+    /// Compare pith's coding with the researcher's: kappa and F1 per code and family.
+    Agree(agree::Args),
 }
 
 /// How a command ended.
@@ -83,6 +90,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Code(args) => code::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Agree(args) => agree::run(&ctx, args),
     };
     match result {
         Ok(Outcome::Done) => 0,

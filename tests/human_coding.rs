@@ -1,0 +1,548 @@
+//! The researcher's own coding: `pith import` (REFI-QDA projects and codebooks, quotation
+//! exports), `pith agree` and `pith lexicon suggest`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{copy_dir, pith, sample_study, shared_corpus, shared_dir, zip, TempStudy};
+
+/// Reads a CSV file as rows of header → value.
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_string).collect();
+    reader
+        .records()
+        .map(|r| header.iter().cloned().zip(r.expect("record").iter().map(str::to_string)).collect())
+        .collect()
+}
+
+/// The coded selections, codes and sources of a `.qdpx`, read with quick-xml apart from pith.
+struct Exported {
+    /// Code GUID → name.
+    codes: BTreeMap<String, String>,
+    /// (source name, start, end, code name).
+    selections: BTreeSet<(String, usize, usize, String)>,
+    /// Source name → text.
+    texts: BTreeMap<String, String>,
+}
+
+fn read_exported(path: &Path) -> Exported {
+    use quick_xml::events::Event;
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).expect("qdpx")).expect("zip");
+    let mut qde = String::new();
+    archive.by_name("project.qde").expect("project.qde").read_to_string(&mut qde).expect("read");
+    let attr = |e: &quick_xml::events::BytesStart, k: &[u8]| {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == k)
+            .map(|a| a.unescape_value().expect("attribute").into_owned())
+    };
+    let mut out = Exported { codes: BTreeMap::new(), selections: BTreeSet::new(), texts: BTreeMap::new() };
+    let mut reader = quick_xml::Reader::from_str(&qde);
+    let (mut source, mut range, mut refs) = (String::new(), (0, 0), Vec::new());
+    loop {
+        match reader.read_event().expect("XML") {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                b"Code" => {
+                    out.codes.insert(attr(&e, b"guid").expect("guid"), attr(&e, b"name").expect("name"));
+                }
+                b"TextSource" => {
+                    source = attr(&e, b"name").expect("name");
+                    let file = attr(&e, b"plainTextPath").expect("path").replace("internal://", "sources/");
+                    let mut text = String::new();
+                    archive.by_name(&file).expect("source").read_to_string(&mut text).expect("text");
+                    out.texts.insert(source.clone(), text);
+                }
+                b"PlainTextSelection" => {
+                    let n = |k: &[u8]| attr(&e, k).expect("position").parse::<usize>().expect("number");
+                    range = (n(b"startPosition"), n(b"endPosition"));
+                }
+                b"CodeRef" => refs.push((source.clone(), range, attr(&e, b"targetGUID").expect("target"))),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    for (source, (start, end), code) in refs {
+        out.selections.insert((source, start, end, out.codes[&code].clone()));
+    }
+    out
+}
+
+/// The sample study exported as REFI-QDA, and a study it was imported into.
+fn sample_round_trip() -> (TempStudy, TempStudy) {
+    let exported = TempStudy::new();
+    let out = exported.path().join("out");
+    pith([
+        "report".as_ref(),
+        sample_study().as_os_str(),
+        "--format".as_ref(),
+        "qdpx".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "-q".as_ref(),
+    ])
+    .stdout();
+    let imported = TempStudy::new();
+    let study = imported.path().join("study");
+    let said = pith(["import".as_ref(), out.join("study.qdpx").as_os_str(), study.as_os_str()]).stdout();
+    assert!(said.contains("12 sources (12 new or changed), 12 participant rows"), "{said}");
+    (exported, imported)
+}
+
+#[test]
+fn the_sample_studys_export_imports_back_with_every_code_selection_and_case_attribute() {
+    let (exported, imported) = sample_round_trip();
+    let project = read_exported(&exported.path().join("out/study.qdpx"));
+    let study = imported.path().join("study");
+    // Every source's text, exactly.
+    for (name, text) in &project.texts {
+        let back = std::fs::read_to_string(study.join("transcripts").join(format!("{name}.txt"))).expect("transcript");
+        assert!(&back == text, "{name} differs");
+    }
+    // Every code, with its parent.
+    let book = csv_rows(&study.join("coding/codebook.csv"));
+    let names: BTreeSet<&str> = book.iter().map(|r| r["code"].as_str()).collect();
+    let wanted: BTreeSet<&str> = project.codes.values().map(String::as_str).collect();
+    assert_eq!(names, wanted);
+    let downtime = book.iter().find(|r| r["code"] == "Downtime and reliability (risk.downtime)").expect("code");
+    assert_eq!(downtime["parent"], "Risks");
+    // Every selection, with its code.
+    let selections: BTreeSet<(String, usize, usize, String)> = csv_rows(&study.join("coding/selections/study.csv"))
+        .into_iter()
+        .map(|r| {
+            let source = r["transcript"].strip_suffix(".txt").expect(".txt").to_string();
+            (source, r["start"].parse().expect("start"), r["end"].parse().expect("end"), r["code"].clone())
+        })
+        .collect();
+    assert!(project.selections.len() > 1000, "the sample has many codings: {}", project.selections.len());
+    assert_eq!(selections, project.selections);
+    // Every case attribute: the sample's participants.csv rows, by participant.
+    let original = csv_rows(&sample_study().join("participants.csv"));
+    let back = csv_rows(&study.join("participants.csv"));
+    assert_eq!(back.len(), original.len());
+    for row in &original {
+        let b = back.iter().find(|b| b["participant"] == row["participant"]).expect("participant");
+        for (k, v) in row.iter().filter(|(k, _)| k.as_str() != "transcript" && k.as_str() != "speaker") {
+            assert_eq!(&b[k], v, "{} {k}", row["participant"]);
+        }
+        assert_eq!(b["transcript"].trim_end_matches(".txt"), row["transcript"].rsplit_once('.').expect("ext").0);
+    }
+}
+
+#[test]
+fn pith_agrees_with_its_own_coding_imported_back() {
+    let (_exported, imported) = sample_round_trip();
+    let study = imported.path().join("study");
+    copy_dir(&sample_study().join("lexicons"), &study.join("lexicons"));
+    let csv = pith(["agree".as_ref(), study.as_os_str(), "--format".as_ref(), "csv".as_ref()]).stdout();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert!(rows.iter().filter(|r| &r[0] == "code").count() > 40, "{csv}");
+    assert!(rows.iter().filter(|r| &r[0] == "family").count() == 8, "{csv}");
+    for r in &rows {
+        // Every code the researcher (here: pith) applied agrees fully; none is coded by one side only.
+        assert_eq!((&r[4], &r[5]), ("0", "0"), "{r:?}");
+        if &r[3] != "0" {
+            assert_eq!(&r[7], "1.00", "{r:?}");
+        }
+    }
+}
+
+/// A GUID for test element `n`.
+fn g(n: u32) -> String {
+    format!("6f1c2a00-0000-4000-8000-{n:012x}")
+}
+
+/// A project as another tool writes it: two users, codes nested three deep with a name used
+/// twice, a set of codes, variables of two types, a case, a source stored as an internal file,
+/// one inline, a PDF with its text representation, a picture, a coding of a whole source.
+fn other_tools_project(first: &str, second: &str) -> String {
+    let (c1, c2) = (first.chars().count(), second.chars().count());
+    let at = |text: &str, part: &str| {
+        let b = text.find(part).expect("part");
+        let s = text[..b].chars().count();
+        (s, s + part.chars().count())
+    };
+    let (h0, h1) = at(first, "hidden fees");
+    let (t0, t1) = at(first, "I don't trust them");
+    let pdf = "Sam: The invoice was wrong again.";
+    let (p0, p1) = at(pdf, "invoice was wrong");
+    assert!(c1 > 0 && c2 > 0);
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Other tool" origin="Another QDA tool 9" creatingUserGUID="{u1}">
+  <Users>
+    <User guid="{u1}" name="Ann"/>
+    <User guid="{{{u2_upper}}}" name="Ben"/>
+  </Users>
+  <CodeBook>
+    <Codes>
+      <Code guid="{money}" name="Money" isCodable="false">
+        <Description>About money &amp; prices</Description>
+        <Code guid="{cost}" name="Cost" isCodable="true">
+          <Code guid="{hidden1}" name="Hidden" isCodable="true"/>
+        </Code>
+      </Code>
+      <Code guid="{trust}" name="Trust" isCodable="true">
+        <Code guid="{hidden2}" name="Hidden" isCodable="true"/>
+      </Code>
+    </Codes>
+  </CodeBook>
+  <Variables>
+    <Variable guid="{v1}" name="persona" typeOfVariable="Text"/>
+    <Variable guid="{v2}" name="sites" typeOfVariable="Integer"/>
+  </Variables>
+  <Cases>
+    <Case guid="{k1}" name="Priya">
+      <VariableValue><VariableRef targetGUID="{v1}"/><TextValue>Buyer</TextValue></VariableValue>
+      <VariableValue><VariableRef targetGUID="{v2}"/><IntegerValue>3</IntegerValue></VariableValue>
+      <SourceRef targetGUID="{s1}"/>
+    </Case>
+    <Case guid="{k2}" name="Sam">
+      <SourceRef targetGUID="{s3}"/>
+      <SourceRef targetGUID="{s4}"/>
+    </Case>
+  </Cases>
+  <Sources>
+    <TextSource guid="{s1}" name="Interview Priya.docx" plainTextPath="internal://{s1}.txt" creatingUser="{u1}">
+      <PlainTextSelection guid="{x1}" startPosition="{h0}" endPosition="{h1}" creatingUser="{u1}">
+        <Coding guid="{x2}" creatingUser="{u1}"><CodeRef targetGUID="{hidden1}"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="{x3}" startPosition="{t0}" endPosition="{t1}" creatingUser="{u2}">
+        <Coding guid="{x4}" creatingUser="{u2}"><CodeRef targetGUID="{hidden2}"/></Coding>
+        <Coding guid="{x5}" creatingUser="{u1}"><CodeRef targetGUID="{trust}"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="{s2}" name="team/notes">
+      <PlainTextContent>{second}</PlainTextContent>
+      <Coding guid="{x6}" creatingUser="{u2}"><CodeRef targetGUID="{cost}"/></Coding>
+    </TextSource>
+    <PDFSource guid="{s3}" name="Sam.pdf" path="internal://{s3}.pdf">
+      <Representation guid="{s5}" name="Sam.pdf" plainTextPath="internal://{s5}.txt">
+        <PlainTextSelection guid="{x7}" startPosition="{p0}" endPosition="{p1}">
+          <Coding guid="{x8}" creatingUser="{u1}"><CodeRef targetGUID="{cost}"/></Coding>
+        </PlainTextSelection>
+      </Representation>
+    </PDFSource>
+    <PictureSource guid="{s4}" name="whiteboard.png" path="internal://{s4}.png"/>
+  </Sources>
+  <Sets>
+    <Set guid="{set}" name="Economics"><MemberCode targetGUID="{cost}"/><MemberCode targetGUID="{money}"/></Set>
+  </Sets>
+</Project>
+"#,
+        u1 = g(1),
+        u2 = g(2),
+        u2_upper = g(2).to_uppercase(),
+        money = g(10),
+        cost = g(11),
+        hidden1 = g(12),
+        trust = g(13),
+        hidden2 = g(14),
+        v1 = g(20),
+        v2 = g(21),
+        k1 = g(30),
+        k2 = g(31),
+        s1 = g(40),
+        s2 = g(41),
+        s3 = g(42),
+        s4 = g(43),
+        s5 = g(44),
+        x1 = g(50),
+        x2 = g(51),
+        x3 = g(52),
+        x4 = g(53),
+        x5 = g(54),
+        x6 = g(55),
+        x7 = g(56),
+        x8 = g(57),
+        set = g(60),
+    )
+}
+
+/// Validates `xml` against a REFI-QDA schema with xmllint, when both are there.
+fn validate(xml: &str, xsd: &str) {
+    let Some(shared) = shared_dir("refi") else { return };
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        eprintln!("skipping the schema check: xmllint missing (.ci/run installs libxml2-utils)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("doc.xml");
+    std::fs::write(&file, xml).expect("write");
+    let run = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(shared.join("refi").join(xsd))
+        .arg(&file)
+        .output()
+        .expect("xmllint");
+    assert!(run.status.success(), "the test's document does not validate:\n{}", String::from_utf8_lossy(&run.stderr));
+}
+
+#[test]
+fn projects_shaped_as_other_tools_write_them_import() {
+    let first = "Interviewer: What does it cost?\nPriya: The café's hidden fees — they hurt. I don't trust them.\n";
+    let second = "Q: Anything else?\nA: The price went up twice.";
+    let xml = other_tools_project(first, second);
+    validate(&xml, "Project-mrt2019.xsd");
+    let t = TempStudy::new();
+    let pdf_text = "Sam: The invoice was wrong again.";
+    let qdpx = zip(&[
+        ("project.qde", xml.as_bytes()),
+        (&format!("sources/{}.txt", g(40)), first.as_bytes()),
+        (&format!("sources/{}.txt", g(44)), pdf_text.as_bytes()),
+        (&format!("sources/{}.pdf", g(42)), b"%PDF-1.4 not read"),
+        (&format!("sources/{}.png", g(43)), b"\x89PNG not read"),
+    ]);
+    let input = t.write("other.qdpx", qdpx);
+    let study = t.path().join("study");
+    let (stdout, stderr) = pith(["import".as_ref(), input.as_os_str(), study.as_os_str()]).status(2);
+    assert!(stderr.contains("PictureSource \"whiteboard.png\" is not text; skipped"), "{stderr}");
+    assert!(stdout.contains("imported 3 sources"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(study.join("transcripts/Interview Priya.txt")).expect("source"), first);
+    assert_eq!(std::fs::read_to_string(study.join("transcripts/team/notes.txt")).expect("inline"), second);
+    assert_eq!(std::fs::read_to_string(study.join("transcripts/Sam.txt")).expect("pdf text"), pdf_text);
+    let book = csv_rows(&study.join("coding/codebook.csv"));
+    let row =
+        |code: &str| book.iter().find(|r| r["code"] == code).unwrap_or_else(|| panic!("{code} missing: {book:?}"));
+    // The name two codes share is qualified by its parents.
+    assert_eq!(row("Money/Cost/Hidden")["parent"], "Cost");
+    assert_eq!(row("Trust/Hidden")["parent"], "Trust");
+    assert_eq!(row("Cost")["groups"], "Economics");
+    assert_eq!(row("Money")["description"], "About money & prices");
+    let selections = csv_rows(&study.join("coding/selections/other.csv"));
+    let got: BTreeSet<(String, String, String)> = selections
+        .iter()
+        .map(|r| {
+            let text: String = std::fs::read_to_string(study.join("transcripts").join(&r["transcript"]))
+                .expect("transcript")
+                .chars()
+                .skip(r["start"].parse().expect("start"))
+                .take(r["end"].parse::<usize>().expect("end") - r["start"].parse::<usize>().expect("start"))
+                .collect();
+            (text, r["code"].clone(), r["coder"].clone())
+        })
+        .collect();
+    let want: BTreeSet<(String, String, String)> = [
+        ("hidden fees", "Money/Cost/Hidden", "Ann"),
+        ("I don't trust them", "Trust/Hidden", "Ben"),
+        ("I don't trust them", "Trust", "Ann"),
+        (second, "Cost", "Ben"),
+        ("invoice was wrong", "Cost", "Ann"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    let people = csv_rows(&study.join("participants.csv"));
+    let priya = people.iter().find(|r| r["participant"] == "Priya").expect("Priya");
+    assert_eq!(
+        (priya["transcript"].as_str(), priya["persona"].as_str(), priya["sites"].as_str()),
+        ("Interview Priya.txt", "Buyer", "3")
+    );
+    assert!(people.iter().any(|r| r["participant"] == "Sam" && r["transcript"] == "Sam.txt"), "{people:?}");
+    // Imported again, nothing changes and nothing is duplicated.
+    let again = pith(["import".as_ref(), input.as_os_str(), study.as_os_str(), "-q".as_ref()]).status(2).0;
+    assert!(again.contains("(0 new or changed)"), "{again}");
+    assert_eq!(csv_rows(&study.join("coding/selections/other.csv")).len(), 5);
+    assert_eq!(csv_rows(&study.join("participants.csv")).len(), 2);
+    // The imported study is a study.
+    pith(["code".as_ref(), study.as_os_str(), "-q".as_ref()]).stdout();
+}
+
+#[test]
+fn a_codebook_alone_and_a_project_without_sources_import() {
+    let qdc = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="Tool">
+  <Codes>
+    <Code guid="{a}" name="Pains" isCodable="true">
+      <Description>What hurts</Description>
+      <Code guid="{b}" name="Slow support" isCodable="true"/>
+    </Code>
+  </Codes>
+</CodeBook>
+"#,
+        a = g(1),
+        b = g(2)
+    );
+    validate(&qdc, "Codebook-mrt2019.xsd");
+    let t = TempStudy::new();
+    let study = t.path().join("study");
+    let input = t.write("codes.qdc", &qdc);
+    let out = pith(["import".as_ref(), input.as_os_str(), study.as_os_str()]).stdout();
+    assert!(out.contains("0 sources") && out.contains("2 codes"), "{out}");
+    let book = csv_rows(&study.join("coding/codebook.csv"));
+    assert_eq!(book.len(), 2);
+    assert_eq!(book.iter().find(|r| r["code"] == "Slow support").expect("child")["parent"], "Pains");
+    assert!(!study.join("transcripts").exists() && !study.join("participants.csv").exists());
+    // A project with a codebook and no sources adds its codes to the same codebook.
+    let project = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Codes only">
+  <CodeBook><Codes><Code guid="{c}" name="Gains" isCodable="true"/></Codes></CodeBook>
+</Project>
+"#,
+        c = g(3)
+    );
+    validate(&project, "Project-mrt2019.xsd");
+    let input = t.write("codes-only.qdpx", zip(&[("project.qde", project.as_bytes())]));
+    pith(["import".as_ref(), input.as_os_str(), study.as_os_str()]).stdout();
+    let codes: BTreeSet<String> =
+        csv_rows(&study.join("coding/codebook.csv")).into_iter().map(|r| r["code"].clone()).collect();
+    assert_eq!(codes, ["Gains", "Pains", "Slow support"].iter().map(|s| s.to_string()).collect());
+}
+
+#[test]
+fn hostile_or_broken_projects_are_refused_and_leave_the_study_as_it_was() {
+    let t = TempStudy::new();
+    let study = t.path().join("study");
+    t.write("study/pith.toml", "[limits]\nmax_docx_xml_bytes = 20000\nmax_docx_entries = 4\n");
+    let head = format!(
+        r#"<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x"><!-- {} --></Project>"#,
+        " ".repeat(100_000)
+    );
+    let refused = |name: &str, bytes: Vec<u8>, says: &str| {
+        let input = t.write(name, bytes);
+        let (_, stderr) = pith(["import".as_ref(), input.as_os_str(), study.as_os_str()]).status(1);
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(!study.join("transcripts").exists() && !study.join("coding").exists(), "{name} wrote into the study");
+    };
+    refused("bomb.qdpx", zip(&[("project.qde", head.as_bytes())]), "project.qde decompresses to more than");
+    let many: Vec<(String, Vec<u8>)> = (0..6).map(|i| (format!("sources/{i}.txt"), b"x".to_vec())).collect();
+    let many: Vec<(&str, &[u8])> = many.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    refused("many.qdpx", zip(&many), "the zip has 6 entries (limit 4");
+    refused("not-a-zip.qdpx", b"PK\x03\x04 broken".to_vec(), "not a REFI-QDA project");
+    refused(
+        "wrong.qdc",
+        br#"<?xml version="1.0"?><Foo xmlns="urn:x"/>"#.to_vec(),
+        "not a REFI-QDA project or codebook",
+    );
+    let dangling = format!(
+        "<?xml version=\"1.0\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"x\">\n<Sources>\n<TextSource guid=\"{}\" name=\"a\">\n<PlainTextContent>Some text</PlainTextContent>\n<Coding guid=\"{}\"><CodeRef targetGUID=\"{}\"/></Coding>\n</TextSource>\n</Sources>\n</Project>\n",
+        g(1),
+        g(2),
+        g(3)
+    );
+    refused(
+        "dangling.qdpx",
+        zip(&[("project.qde", dangling.as_bytes())]),
+        "dangling.qdpx/project.qde:6: <CodeRef> names no code",
+    );
+    refused("guid.qdc", br#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="a" isCodable="true"/></Codes></CodeBook>"#.to_vec(), "guid=\"x\" is not a GUID");
+    // A source path climbing out of sources/ and a selection past the text are skipped, the rest imported.
+    let project = format!(
+        "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"x\"><CodeBook><Codes><Code guid=\"{c}\" name=\"C\" isCodable=\"true\"/></Codes></CodeBook><Sources>\
+         <TextSource guid=\"{a}\" name=\"escape\" plainTextPath=\"internal://../../../etc/passwd\"/>\
+         <TextSource guid=\"{b}\" name=\"ok\"><PlainTextContent>short</PlainTextContent>\
+         <PlainTextSelection guid=\"{d}\" startPosition=\"2\" endPosition=\"99\"><Coding guid=\"{e}\"><CodeRef targetGUID=\"{c}\"/></Coding></PlainTextSelection></TextSource></Sources></Project>",
+        a = g(1),
+        b = g(2),
+        c = g(3),
+        d = g(4),
+        e = g(5)
+    );
+    let input = t.write("mixed.qdpx", zip(&[("project.qde", project.as_bytes())]));
+    let (_, stderr) = pith(["import".as_ref(), input.as_os_str(), study.as_os_str()]).status(2);
+    assert!(
+        stderr.contains("\"internal://../../../etc/passwd\" is not a file of the archive's sources/ folder"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("selection 2..99 of source \"ok\" lies outside its 5 characters"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(study.join("transcripts/ok.txt")).expect("ok"), "short");
+    assert!(!t.path().join("etc").exists());
+}
+
+/// The number before `what` in `text` (`1298 coded selections`).
+fn count_before(text: &str, what: &str) -> Option<usize> {
+    text.split(what).next()?.rsplit(' ').next()?.parse().ok()
+}
+
+/// The Rust interviews as a study: their transcripts copied into a temporary folder, their
+/// ATLAS.ti quotations imported.
+fn rust_study() -> Option<TempStudy> {
+    let corpus = shared_corpus()?.join("rust-unsafe-interviews");
+    let t = TempStudy::new();
+    copy_dir(&corpus.join("transcripts"), &t.path().join("transcripts"));
+    let coding = corpus.join("coding");
+    let (stdout, stderr) = pith([
+        "import".as_ref(),
+        coding.join("decisions.csv").as_os_str(),
+        t.path().as_os_str(),
+        "--codebook".as_ref(),
+        coding.join("codebook.csv").as_os_str(),
+    ])
+    .status(2);
+    assert!(stdout.contains("190 codes"), "{stdout}");
+    // 1,006 quotes with 1.3 codes each; a few edited beyond recognition.
+    let n = count_before(&stdout, " coded selections").expect("a count");
+    assert!(n >= 1250, "{n} selections: {stdout}");
+    let unfound =
+        stderr.matches("the quote is not in").count() + count_before(&stderr, " more quotes not found").unwrap_or(0);
+    assert!(unfound <= 20, "{unfound} quotes not found:\n{stderr}");
+    Some(t)
+}
+
+#[test]
+fn the_rust_interviews_atlas_coding_imports_and_a_lexicon_reproduces_topics_not_stances() {
+    let Some(t) = rust_study() else { return };
+    let suggest = |what: &str, name: &str| {
+        pith([
+            "lexicon".as_ref(),
+            "suggest".as_ref(),
+            t.path().as_os_str(),
+            what.as_ref(),
+            name.as_ref(),
+            "--train".as_ref(),
+            "1-10".as_ref(),
+            "-q".as_ref(),
+        ])
+        .stdout()
+    };
+    let types = suggest("--group", "Types");
+    assert!(types.contains("1,2,3,4,5,6,7,8,9,10 → 11,12,13,14,15,16,17,18,19"), "{types}");
+    assert!(types.contains("verdict: a lexicon reproduces it"), "{types}");
+    assert!(types.contains(" box ") || types.contains("box "), "{types}");
+    let stance = suggest("--code", "No Other Choice");
+    assert!(stance.contains("verdict: a lexicon cannot reproduce it"), "{stance}");
+}
+
+#[test]
+fn accepted_terms_go_into_a_study_lexicon_that_compiles() {
+    let (_exported, imported) = sample_round_trip();
+    let study = imported.path().join("study");
+    let accept = |which: &str| {
+        let out = pith([
+            "lexicon".as_ref(),
+            "suggest".as_ref(),
+            study.as_os_str(),
+            "--code".as_ref(),
+            "Downtime and reliability (risk.downtime)".as_ref(),
+            "--accept".as_ref(),
+            which.as_ref(),
+            "-q".as_ref(),
+        ])
+        .stdout();
+        let line = out.lines().find_map(|l| l.split_once(" terms to the study lexicon: ")).map(|(_, t)| t.to_string());
+        let terms: Vec<String> = line.unwrap_or_else(|| panic!("{out}")).split(", ").map(str::to_string).collect();
+        terms
+    };
+    let listed = accept("1,2");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let file = study.join("lexicons/learned-downtime_and_reliability_risk_downtime.toml");
+    let text = std::fs::read_to_string(&file).expect("the study lexicon");
+    assert!(text.contains("id = \"risk.downtime_and_reliability_risk_downtime\""), "{text}");
+    for term in &listed {
+        assert!(text.contains(&format!("\"{term}\"")), "{term} not in\n{text}");
+    }
+    pith(["lexicon".as_ref(), "check".as_ref(), study.join("lexicons").as_os_str()]).stdout();
+    // Accepting again adds nothing twice.
+    assert_eq!(accept("1")[0], listed[0]);
+    let again = std::fs::read_to_string(&file).expect("lexicon");
+    assert_eq!(again.matches(&format!("\"{}\"", listed[0])).count(), 1, "{again}");
+}
