@@ -96,11 +96,8 @@ pub fn pair(opened: &Opened, coding: &HumanCoding) -> Result<Paired> {
         for (cp, coded) in evidence.into_iter().zip(human) {
             let human: BTreeSet<String> = coded.iter().flat_map(|c| coding.ancestry(c)).map(str::to_string).collect();
             let mut pith = BTreeSet::new();
-            for tag in cp.tags.iter().filter(|t| t.is_evidence()) {
-                let code = &opened.lexicon.codes()[tag.code];
-                pith.extend(code.id.ancestry().map(str::to_string));
-                pith.insert(code.id.as_str().to_string());
-                pith.insert(code.family().as_str().to_string());
+            for tag in crate::code::counted(&opened.lexicon, cp) {
+                pith.extend(opened.lexicon.codes()[tag.code].id.ancestry().map(str::to_string));
             }
             let text = interview.text(&cp.passage).to_string();
             let question = cp
