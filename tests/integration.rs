@@ -2,6 +2,7 @@
 
 mod util;
 
+mod changes;
 mod cli;
 mod code;
 mod corpus;
@@ -9,6 +10,7 @@ mod hostile;
 mod index;
 mod ingest;
 mod interrupt;
+mod portfolio;
 mod privacy;
 mod report;
 mod sample;

@@ -4,9 +4,11 @@
 //! a persona, code or attribute the study does not have).
 
 mod code;
+mod diff;
 mod index;
 mod init;
 mod lexicon;
+mod portfolio;
 mod progress;
 mod report;
 mod run;
@@ -54,6 +56,8 @@ enum Command {
     Code(code::Args),
     /// Search the indexed passages, or count matches per persona, code or attribute.
     Search(search::Args),
+    /// What changed between two report.json files (text, or --json).
+    Diff(diff::Args),
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
@@ -83,6 +87,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Code(args) => code::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
+        Command::Diff(args) => diff::run(&ctx, args),
     };
     match result {
         Ok(Outcome::Done) => 0,
