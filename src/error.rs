@@ -152,6 +152,9 @@ pub enum Error {
     /// An option given to the library is invalid (unknown attribute, bad format name).
     #[error("{0}")]
     Invalid(String),
+    /// A report.json cannot be read back.
+    #[error(transparent)]
+    Report(#[from] crate::readback::ReadError),
 }
 
 impl Error {

@@ -36,6 +36,7 @@
 pub mod aggregate;
 pub mod analyze;
 pub mod cache;
+pub mod changes;
 pub mod code;
 pub mod coding;
 pub mod error;
@@ -47,6 +48,8 @@ pub mod ingest;
 pub mod lexicon;
 pub mod model;
 pub mod pipeline;
+pub mod portfolio;
+pub mod readback;
 pub mod report;
 pub mod run;
 pub mod segment;

@@ -264,9 +264,18 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }
+    let (kept, now) = (crate::changes::kept_path(study, by, redact), report::render_json(&aggregates)?);
+    let (changes, unread) = crate::changes::since(&kept, &now);
+    observer.diagnostics(unread.as_slice());
+    aggregates.changes = Some(changes);
     // The index update holds the study's lock: reports are written before it is released, so
     // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon)?;
+    if let Err(e) = crate::changes::keep(&kept, &now) {
+        // Only the next run's changes section depends on it.
+        let message = format!("{}; the next run cannot say what changed", e.without_path());
+        observer.diagnostics(&[Diagnostic::warning(Location::new(kept, None), message)]);
+    }
     // Only a run without diagnostics may be skipped next time: its messages would be lost.
     let record = (diagnostics.is_empty()).then(|| index::RunRecord {
         request,

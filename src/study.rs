@@ -54,6 +54,20 @@ pub struct Config {
     /// Per-transcript limits (`[limits]`).
     #[serde(default)]
     pub limits: Limits,
+    /// What the study's product is and which needs it addresses (`[study]`), for portfolios.
+    #[serde(default)]
+    pub study: Product,
+}
+
+/// `[study]` in `pith.toml`: the product a study is about, for `pith report` over several studies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    /// The product's name.
+    pub product: Option<String>,
+    /// Codes (`family.name`) of the needs the product addresses.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 fn default_language() -> String {
@@ -72,6 +86,7 @@ impl Default for Config {
             lexicons: default_lexicons(),
             title: None,
             limits: Limits::default(),
+            study: Product::default(),
         }
     }
 }

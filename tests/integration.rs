@@ -2,6 +2,7 @@
 
 mod util;
 
+mod changes;
 mod cli;
 mod code;
 mod corpus;
@@ -10,6 +11,7 @@ mod human_coding;
 mod index;
 mod ingest;
 mod interrupt;
+mod portfolio;
 mod privacy;
 mod report;
 mod sample;

@@ -160,27 +160,7 @@ fn matrix_csv_agrees_with_report_json() {
 #[test]
 fn report_json_validates_against_the_documented_schema() {
     let (_study, out) = sample_report();
-    // Python's jsonschema is the reference implementation of draft 2020-12 and ships with the
-    // machine image (.ci/run installs Debian's python3-jsonschema otherwise); no Rust crate to build.
-    let script = "import json,sys,jsonschema\n\
-                  s=json.load(open(sys.argv[1]))\n\
-                  jsonschema.Draft202012Validator.check_schema(s)\n\
-                  jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n";
-    let Some(python) = ["python3", "/usr/bin/python3"]
-        .into_iter()
-        .find(|p| Command::new(p).args(["-c", "import jsonschema"]).output().is_ok_and(|o| o.status.success()))
-    else {
-        eprintln!("skipping: no python3 with jsonschema (.ci/run installs python3-jsonschema)");
-        return;
-    };
-    let schema = repo().join("docs/report.schema.json");
-    let run =
-        Command::new(python).arg("-c").arg(script).arg(&schema).arg(out.join("report.json")).output().expect("python");
-    assert!(
-        run.status.success(),
-        "report.json does not match docs/report.schema.json:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    crate::util::check_schema("docs/report.schema.json", &out.join("report.json"));
 }
 
 /// One coded selection of the qdpx: source text slice and the codes applied.

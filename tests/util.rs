@@ -202,3 +202,28 @@ pub fn odt(paragraphs: &str) -> Vec<u8> {
     );
     zip(&[("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", content.as_bytes())])
 }
+
+/// Validates the JSON file `json` against the schema at `schema` (relative to the repository);
+/// skips with a message when no python3 has jsonschema.
+pub fn check_schema(schema: &str, json: &Path) {
+    // Python's jsonschema is the reference implementation of draft 2020-12 and ships with the
+    // machine image (.ci/run installs Debian's python3-jsonschema otherwise); no Rust crate to build.
+    let script = "import json,sys,jsonschema\n\
+                  s=json.load(open(sys.argv[1]))\n\
+                  jsonschema.Draft202012Validator.check_schema(s)\n\
+                  jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n";
+    let Some(python) = ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|p| Command::new(p).args(["-c", "import jsonschema"]).output().is_ok_and(|o| o.status.success()))
+    else {
+        eprintln!("skipping: no python3 with jsonschema (.ci/run installs python3-jsonschema)");
+        return;
+    };
+    let run = Command::new(python).arg("-c").arg(script).arg(repo().join(schema)).arg(json).output().expect("python");
+    assert!(
+        run.status.success(),
+        "{} does not match {schema}:\n{}",
+        json.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

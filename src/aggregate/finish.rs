@@ -138,6 +138,7 @@ impl Aggregator<'_> {
                 golden_prevalence: GOLDEN_PREVALENCE,
                 term_min_interviews: TERM_MIN_INTERVIEWS,
             },
+            changes: None,
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Aggregates {
     pub codebook: Vec<CodebookEntry>,
     /// Thresholds used for the statements the report makes.
     pub thresholds: Thresholds,
+    /// What changed since the last run of the same kind (set by the run, not the fold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::changes::Changes>,
 }
 
 /// The thresholds behind the report's claims.

@@ -5,10 +5,12 @@
 
 mod agree;
 mod code;
+mod diff;
 mod import;
 mod index;
 mod init;
 mod lexicon;
+mod portfolio;
 mod progress;
 mod report;
 mod run;
@@ -57,6 +59,8 @@ enum Command {
     Code(code::Args),
     /// Search the indexed passages, or count matches per persona, code or attribute.
     Search(search::Args),
+    /// What changed between two report.json files (text, or --json).
+    Diff(diff::Args),
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
@@ -92,6 +96,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
         Command::Import(args) => import::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
     };
     match result {
         Ok(Outcome::Done) => 0,

@@ -18,8 +18,12 @@ pub const ALL_FORMATS: &str = "md,html,json,csv,qdpx";
 /// Arguments of `pith report` and `pith run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The study folder (or a bare folder of transcripts).
-    pub(super) study: PathBuf,
+    /// The study folder (or a bare folder of transcripts); several make a portfolio across them.
+    #[arg(required_unless_present = "portfolio")]
+    pub(super) study: Vec<PathBuf>,
+    /// A file listing study folders, one a line: write the portfolio across them (as several STUDY).
+    #[arg(long, conflicts_with = "study")]
+    pub(super) portfolio: Option<PathBuf>,
     /// Where to write the reports (default: STUDY/out).
     #[arg(long, short)]
     pub(super) out: Option<PathBuf>,
@@ -44,7 +48,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
 /// progress and diagnostics, and says what was done.
 pub fn produce(ctx: &Context, args: Args, index: bool) -> anyhow::Result<Outcome> {
     let formats = parse_formats(&args.format)?;
-    let opened = open_study(ctx, &args.study)?;
+    let [study] = args.study.as_slice() else { return super::portfolio::run(ctx, args, &formats) };
+    let opened = open_study(ctx, study)?;
     if args.redact && formats.contains(&ReportFormat::Qdpx) && !ctx.quiet {
         let _ = writeln!(
             std::io::stderr().lock(),

@@ -75,6 +75,7 @@ pub(super) fn render(agg: &Aggregates) -> String {
     if agg.personas.len() > 1 {
         golden(&mut out, agg);
     }
+    super::changes::html(&mut out, agg);
     let _ = writeln!(
         out,
         "<h2>Prevalence by code</h2>\n<p class=\"note\">Share of each group's interviews with evidence of the code (k of n). Outlined cells are called differences: ▲ more, ▼ less than the rest.</p>\n<div class=\"chart\">{}</div>",

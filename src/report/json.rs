@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 /// Version of the report.json schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub(super) fn render(agg: &Aggregates) -> Result<Vec<u8>> {
+/// The aggregates as report.json's bytes.
+pub fn render(agg: &Aggregates) -> Result<Vec<u8>> {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         schema_version: u32,

@@ -39,6 +39,7 @@ pub(super) fn render(agg: &Aggregates) -> String {
     for p in &agg.personas {
         overview(&mut out, agg, p);
     }
+    super::changes::markdown(&mut out, agg);
     if agg.personas.len() > 1 {
         let _ = writeln!(out, "## Shared by every group (golden themes)\n");
         if agg.golden.is_empty() {

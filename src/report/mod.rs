@@ -7,6 +7,7 @@
 //! place atomically; a file is never half-written and nothing of a failed run replaces the
 //! previous reports. Escaping lives in one place ([`escape`]).
 
+mod changes;
 mod csv;
 pub mod escape;
 mod html;
@@ -17,6 +18,7 @@ mod qdpx;
 pub mod redact;
 
 pub use escape::markdown as escape_markdown;
+pub use json::{render as render_json, SCHEMA_VERSION};
 pub use qdpx::guid;
 
 use std::path::{Path, PathBuf};

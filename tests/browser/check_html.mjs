@@ -3,7 +3,8 @@
 // makes any request besides the file itself, logs a console error, throws, or opens a dialog
 // (an escaped `<script>alert(1)</script>` must stay text). Saves a full-page screenshot.
 //
-// Usage: node tests/browser/check_html.mjs REPORT.html SCREENSHOT.png
+// Usage: node tests/browser/check_html.mjs REPORT.html SCREENSHOT.png [CHARTS]
+// (CHARTS: the <svg> charts the page must have, 2 by default: a report's heatmap and saturation).
 // Talks the DevTools protocol over --remote-debugging-pipe: no npm package, no network port.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [html, shot] = process.argv.slice(2);
+const [html, shot, charts = '2'] = process.argv.slice(2);
 if (!html || !shot) {
   console.error('usage: check_html.mjs REPORT.html SCREENSHOT.png');
   process.exit(2);
@@ -104,7 +105,7 @@ try {
   const page = JSON.parse(result.value);
   if (page.h1 !== 1) problems.push(`expected one <h1>, found ${page.h1}`);
   if (page.scripts !== 0) problems.push(`expected no <script>, found ${page.scripts}`);
-  if (page.svgs < 2) problems.push(`expected the heatmap and saturation charts, found ${page.svgs} <svg>`);
+  if (page.svgs < Number(charts)) problems.push(`expected ${charts} charts, found ${page.svgs} <svg>`);
   const height = Math.min(page.height, 16000);
   const { data } = await send('Page.captureScreenshot', {
     format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1200, height, scale: 1 },
