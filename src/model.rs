@@ -101,6 +101,12 @@ pub enum Family {
     Ecosystem,
     /// Known unknowns: what they say they don't know.
     Uncertainty,
+    /// Stages of the buyer's journey (trigger to renewal): reported as a journey, not a canvas section.
+    Journey,
+    /// Roles in the buying unit (CFO, procurement, facilities, ...): reported as the buying unit.
+    Role,
+    /// What a role does in a purchase (approves, pays, blocks, ...), read beside role mentions.
+    Relation,
 }
 
 impl Family {
@@ -116,6 +122,26 @@ impl Family {
         Family::Uncertainty,
     ];
 
+    /// The families coded like the canvas ones but reported in sections of their own (the
+    /// journey strip, the buying unit): left out of the canvas statistics.
+    pub const STRUCTURE: [Family; 3] = [Family::Journey, Family::Role, Family::Relation];
+
+    /// The canvas families, then the structure families.
+    pub const EVERY: [Family; 11] = {
+        let mut every = [Family::Journey; 11];
+        let mut i = 0;
+        while i < every.len() {
+            every[i] = if i < 8 { Family::ALL[i] } else { Family::STRUCTURE[i - 8] };
+            i += 1;
+        }
+        every
+    };
+
+    /// Whether the family is a section of the persona canvas (one of [`Family::ALL`]).
+    pub fn is_canvas(self) -> bool {
+        !Family::STRUCTURE.contains(&self)
+    }
+
     /// The family's name, as in code ids and lexicon files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -127,6 +153,9 @@ impl Family {
             Family::Trigger => "trigger",
             Family::Ecosystem => "ecosystem",
             Family::Uncertainty => "uncertainty",
+            Family::Journey => "journey",
+            Family::Role => "role",
+            Family::Relation => "relation",
         }
     }
 
@@ -141,12 +170,15 @@ impl Family {
             Family::Trigger => "Triggers",
             Family::Ecosystem => "Ecosystem",
             Family::Uncertainty => "Known unknowns",
+            Family::Journey => "Journey",
+            Family::Role => "Buying unit",
+            Family::Relation => "Buying relations",
         }
     }
 
     /// Parses a family name.
     pub fn parse(s: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.as_str() == s)
+        Family::EVERY.into_iter().find(|f| f.as_str() == s)
     }
 }
 

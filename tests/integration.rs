@@ -9,6 +9,7 @@ mod hostile;
 mod index;
 mod ingest;
 mod interrupt;
+mod joined;
 mod privacy;
 mod report;
 mod sample;

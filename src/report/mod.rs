@@ -7,9 +7,11 @@
 //! place atomically; a file is never half-written and nothing of a failed run replaces the
 //! previous reports. Escaping lives in one place ([`escape`]).
 
+mod buying;
 mod csv;
 pub mod escape;
 mod html;
+mod journey;
 mod json;
 mod markdown;
 pub mod passages;
