@@ -348,3 +348,28 @@ pub struct InfluenceLink {
     /// Labels of the relations they state.
     pub relations: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{Analyzer, Language};
+
+    #[test]
+    fn a_persona_stands_for_the_role_its_role_column_or_else_its_name_contains() {
+        let lexicon = Lexicon::load(&Analyzer::new(Language::English), &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let role = |name: &str, column: Option<&str>| {
+            persona_role(&lexicon, name, column).map(|(c, _)| lexicon.codes()[c].id.to_string())
+        };
+        assert_eq!(role("Data Center Debbie", None).as_deref(), Some("role.data_center"));
+        assert_eq!(role("Facilities Frank", None).as_deref(), Some("role.facilities"));
+        assert_eq!(role("Procurement Pat", None).as_deref(), Some("role.procurement"));
+        assert_eq!(role("Ursula", None), None);
+        // The column decides over the name.
+        assert_eq!(role("Facilities Frank", Some("Head of procurement")).as_deref(), Some("role.procurement"));
+        assert_eq!(role("Ops", Some("the data center team")).as_deref(), Some("role.data_center"));
+        // Whole words only: "it" is not in "Kitty", "cio" not in "Ciora".
+        assert_eq!(role("Kitty Ciora", None), None);
+        let (_, because) = persona_role(&lexicon, "Ops", Some("facilities")).unwrap_or_default();
+        assert_eq!(because, "role \"facilities\" contains \"facilities\"");
+    }
+}

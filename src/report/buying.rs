@@ -180,7 +180,7 @@ pub(super) fn html_map(out: &mut String, agg: &Aggregates, color: fn(usize) -> &
         let label = format!("{}/{n} · {how}", l.interviews);
         let _ = write!(
             out,
-            "<g class=\"link\"><title>{} → {}: {}</title><path d=\"M{x1} {top}Q{} {control} {x2} {top}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#1f2933\">{}</text></g>",
+            "<g class=\"link\"><title>{} → {}: {}</title><path d=\"M{x1} {top}Q{} {control} {x2} {top}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#1f2933\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{}</text></g>",
             esc(&l.from),
             esc(&l.to),
             esc(&l.role),
