@@ -32,7 +32,7 @@ use crate::study::STATE_DIR;
 
 /// Version of the record layout and of the values pith keeps: bumped when either changes, so a
 /// cache written by another build is never misread.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// A record's key.
 pub type Key = [u8; 32];

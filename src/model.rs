@@ -101,26 +101,32 @@ pub enum Family {
     Ecosystem,
     /// Known unknowns: what they say they don't know.
     Uncertainty,
+    /// Stages of the buyer's journey (trigger to renewal): reported as a journey, not a canvas section.
+    Journey,
+    /// Roles in the buying unit (CFO, procurement, facilities, ...): reported as the buying unit.
+    Role,
+    /// What a role does in a purchase (approves, pays, blocks, ...), read beside role mentions.
+    Relation,
 }
 
 /// A set of families: a passage's verdict under the coding standard.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct FamilySet(u8);
+pub struct FamilySet(u16);
 
 impl FamilySet {
     /// Adds `family`.
     pub fn insert(&mut self, family: Family) {
-        self.0 |= 1 << family as u8;
+        self.0 |= 1 << family as u16;
     }
 
     /// Whether `family` is in the set.
     pub fn contains(self, family: Family) -> bool {
-        self.0 & (1 << family as u8) != 0
+        self.0 & (1 << family as u16) != 0
     }
 
-    /// The families in the set, in [`Family::ALL`] (canvas) order.
+    /// The families in the set, in [`Family::EVERY`] order.
     pub fn iter(self) -> impl Iterator<Item = Family> {
-        Family::ALL.into_iter().filter(move |f| self.contains(*f))
+        Family::EVERY.into_iter().filter(move |f| self.contains(*f))
     }
 }
 
@@ -154,6 +160,26 @@ impl Family {
         Family::Uncertainty,
     ];
 
+    /// The families coded like the canvas ones but reported in sections of their own (the
+    /// journey strip, the buying unit): left out of the canvas statistics.
+    pub const STRUCTURE: [Family; 3] = [Family::Journey, Family::Role, Family::Relation];
+
+    /// The canvas families, then the structure families.
+    pub const EVERY: [Family; 11] = {
+        let mut every = [Family::Journey; 11];
+        let mut i = 0;
+        while i < every.len() {
+            every[i] = if i < 8 { Family::ALL[i] } else { Family::STRUCTURE[i - 8] };
+            i += 1;
+        }
+        every
+    };
+
+    /// Whether the family is a section of the persona canvas (one of [`Family::ALL`]).
+    pub fn is_canvas(self) -> bool {
+        !Family::STRUCTURE.contains(&self)
+    }
+
     /// The family's name, as in code ids and lexicon files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -165,6 +191,9 @@ impl Family {
             Family::Trigger => "trigger",
             Family::Ecosystem => "ecosystem",
             Family::Uncertainty => "uncertainty",
+            Family::Journey => "journey",
+            Family::Role => "role",
+            Family::Relation => "relation",
         }
     }
 
@@ -179,12 +208,15 @@ impl Family {
             Family::Trigger => "Triggers",
             Family::Ecosystem => "Ecosystem",
             Family::Uncertainty => "Known unknowns",
+            Family::Journey => "Journey",
+            Family::Role => "Buying unit",
+            Family::Relation => "Buying relations",
         }
     }
 
     /// Parses a family name.
     pub fn parse(s: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.as_str() == s)
+        Family::EVERY.into_iter().find(|f| f.as_str() == s)
     }
 }
 

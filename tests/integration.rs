@@ -11,6 +11,7 @@ mod human_coding;
 mod index;
 mod ingest;
 mod interrupt;
+mod joined;
 mod portfolio;
 mod privacy;
 mod report;

@@ -92,10 +92,13 @@ impl Aggregator<'_> {
                 gaps,
                 known_unknowns,
                 saturation: saturation(&g.order),
+                journey: g.journey.stages(self.lexicon, n),
+                buying_unit: g.buying.roles(self.lexicon, n),
             }
         };
         let personas: Vec<Persona> = groups.par_iter().map(persona).collect();
         let golden = golden(&personas);
+        let buying_map = buying::unit_map(self.lexicon, &self.groups);
         let mut cooccurrence: Vec<Cooccurrence> = self
             .pairs
             .iter()
@@ -131,6 +134,7 @@ impl Aggregator<'_> {
             golden,
             cooccurrence,
             codebook,
+            buying_map,
             thresholds: Thresholds {
                 difference_q: DIFFERENCE_Q,
                 distinctive_z: DISTINCTIVE_Z,

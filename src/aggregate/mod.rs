@@ -11,7 +11,9 @@
 //! again. Pure: no files (what it reads back comes through the caller's [`Fetch`]), and no
 //! threads of its own.
 
+mod buying;
 mod finish;
+mod journey;
 mod quotes;
 mod resume;
 pub mod stats;
@@ -25,7 +27,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+pub use buying::{BuyingMap, BuyingRole, InfluenceLink, PersonaRole, StatedRelation, MAX_GAP, ROLE_COLUMN};
 use finish::sort_quotes;
+pub use journey::{JourneyStage, StageCode};
 pub use quotes::Quote;
 pub use resume::{Fetch, Keeping, Kept, TermMerge};
 use resume::{LastGroup, Start};
@@ -36,7 +40,7 @@ pub use terms::{is_content_word, TermCounts, Terms};
 
 use crate::cache::Key;
 use crate::lexicon::Lexicon;
-use crate::model::{CodedInterview, CodedPassage, Tag};
+use crate::model::{CodedInterview, CodedPassage, Mention, Tag};
 use crate::model::{Family, UNASSIGNED};
 
 /// Benjamini–Hochberg q-value (false discovery rate over the codes tested for a group) below
@@ -82,6 +86,8 @@ struct GroupAcc {
     encoded: Option<Vec<u8>>,
     /// Term counts that could not be read back: the group's words are incomplete.
     damaged: bool,
+    journey: journey::Acc,
+    buying: buying::Acc,
 }
 
 /// One interview for [`Aggregator::add_all`]: its summary, its term counts and its key, if it has one.
@@ -171,7 +177,19 @@ impl<'a> Aggregator<'a> {
 
     /// Adds everything of a summary but its term counts; gives its group.
     fn add_counts(&mut self, summary: Summary, key: Option<Key>) -> &mut GroupAcc {
-        let Summary { group: name, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
+        let Summary {
+            group: name,
+            passages,
+            codes,
+            evidence_codes,
+            families,
+            best,
+            jobs,
+            pairs,
+            order_key,
+            journey,
+            buying,
+        } = summary;
         self.interviews += 1;
         let group = match self.groups.entry(name) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -216,6 +234,8 @@ impl<'a> Aggregator<'a> {
             }
         }
         group.order.push((order_key, evidence_codes));
+        group.journey.add(journey);
+        group.buying.add(buying);
         group
     }
 }

@@ -123,7 +123,7 @@ fn trim(text: &str, words: usize, focus: usize) -> String {
 }
 
 /// `text`'s words, one space between each.
-fn tidy(text: &str) -> String {
+pub(super) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -136,7 +136,7 @@ fn tidy(text: &str) -> String {
 
 /// The sentences of `text` (each ends at `.`, `!` or `?` before whitespace or the end of the
 /// text), each with its words.
-fn sentences(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+pub(super) fn sentences(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     let b = text.as_bytes();

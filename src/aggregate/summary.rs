@@ -40,6 +40,8 @@ pub struct Summary {
     pub(super) jobs: Vec<JobRow>,
     pub(super) pairs: PairCounts,
     pub(super) order_key: String,
+    pub(super) journey: journey::Seen,
+    pub(super) buying: buying::Seen,
 }
 
 impl Summarizer<'_> {
@@ -53,6 +55,7 @@ impl Summarizer<'_> {
         let mut jobs = Vec::new();
         let mut pairs = PairCounts::default();
         let mut passages = 0;
+        let mut journey = journey::Builder::default();
         for cp in &interview.passages {
             if !cp.passage.role.is_evidence() {
                 continue;
@@ -61,7 +64,8 @@ impl Summarizer<'_> {
             let text = interview.text(&cp.passage);
             let mut here: Vec<usize> = Vec::new();
             let words = std::cell::OnceCell::new();
-            for tag in &cp.tags {
+            journey.see(self.lexicon, cp, text);
+            for tag in cp.tags.iter().filter(|t| self.lexicon.codes()[t.code].family().is_canvas()) {
                 let acc = codes.entry(tag.code).or_default();
                 if tag.is_evidence() && cp.evidence.contains(self.lexicon.codes()[tag.code].family()) {
                     acc.mentions += 1;
@@ -108,6 +112,7 @@ impl Summarizer<'_> {
                 (code, quotes::make(id, participant, &cp.passage, (interview.text(&cp.passage), words), tag, s))
             })
             .collect();
-        Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key }
+        let (journey, buying) = (journey.finish(interview), buying::Seen::of(self.lexicon, interview));
+        Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key, journey, buying }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Quote;
+use super::{BuyingMap, BuyingRole, JourneyStage, Quote};
 use crate::model::Family;
 
 /// Everything the reports show.
@@ -25,6 +25,8 @@ pub struct Aggregates {
     pub cooccurrence: Vec<Cooccurrence>,
     /// The codebook: every code with evidence anywhere.
     pub codebook: Vec<CodebookEntry>,
+    /// Who takes part in whose buying, across groups.
+    pub buying_map: BuyingMap,
     /// Thresholds used for the statements the report makes.
     pub thresholds: Thresholds,
     /// What changed since the last run of the same kind (set by the run, not the fold).
@@ -85,6 +87,10 @@ pub struct Persona {
     pub known_unknowns: Vec<Quote>,
     /// New codes as interviews accumulate.
     pub saturation: Saturation,
+    /// Each stage of the buyer's journey, in the lexicon's order.
+    pub journey: Vec<JourneyStage>,
+    /// The roles its interviews name as taking part in buying.
+    pub buying_unit: Vec<BuyingRole>,
 }
 
 /// A family's evidence in a group.

@@ -46,7 +46,7 @@ fn weight(lexicon: &Lexicon, tags: &[Tag], family: Family, keep: fn(&Mention) ->
 
 /// The families a passage is coded with: those whose [`family_weight`] reaches [`FAMILY_THRESHOLD`].
 pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
-    Family::ALL.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
+    Family::EVERY.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
 }
 
 /// The families a passage is about, as the coding standard labels them: as
@@ -54,7 +54,7 @@ pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
 /// security" is about risk, though not evidence of it).
 pub fn about_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
     let unvetoed = |m: &Mention| m.vetoed_by.is_none();
-    Family::ALL.into_iter().filter(|f| weight(lexicon, tags, *f, unvetoed) >= FAMILY_THRESHOLD).collect()
+    Family::EVERY.into_iter().filter(|f| weight(lexicon, tags, *f, unvetoed) >= FAMILY_THRESHOLD).collect()
 }
 
 /// The tags `passage` counts in prevalence, search and exports: those that are evidence and whose

@@ -365,7 +365,7 @@ impl Expander {
     pub fn new(lexicon: &Lexicon, analyzer: &Analyzer) -> Expander {
         let mut by_stem: BTreeMap<String, Vec<Named>> = BTreeMap::new();
         let mut known = Vec::new();
-        for family in Family::ALL {
+        for family in Family::EVERY {
             let name = family.as_str();
             known.push(name.to_string());
             by_stem.entry(analyzer.stem_word(name)).or_default().push(Named {

@@ -229,7 +229,7 @@ fn compile_terms(
 }
 
 fn family_names() -> String {
-    Family::ALL.map(|f| f.as_str()).join(", ")
+    Family::EVERY.map(|f| f.as_str()).join(", ")
 }
 
 /// Parses one term string.

@@ -86,6 +86,7 @@ pub(super) fn render(agg: &Aggregates) -> String {
         "<h2>Saturation</h2>\n<p class=\"note\">Distinct codes found as interviews accumulate, in interview order (date, then id). A flat end means the last interviews added nothing new.</p>\n<div class=\"chart\">{}</div>",
         saturation(agg)
     );
+    super::buying::html_map(&mut out, agg, color);
     for (i, p) in agg.personas.iter().enumerate() {
         detail(&mut out, agg, p, i);
     }
@@ -298,13 +299,13 @@ fn heatmap(agg: &Aggregates) -> String {
 }
 
 /// A blue ramp from near-white (0) to dark blue (1).
-fn shade(p: f64) -> String {
+pub(super) fn shade(p: f64) -> String {
     let p = p.clamp(0.0, 1.0);
     let mix = |lo: f64, hi: f64| (lo + (hi - lo) * p).round() as u8;
     format!("#{:02x}{:02x}{:02x}", mix(240.0, 33.0), mix(244.0, 80.0), mix(248.0, 140.0))
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(super) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -482,6 +483,8 @@ fn detail(out: &mut String, agg: &Aggregates, p: &Persona, i: usize) {
             }
         }
     }
+    super::journey::html(out, p);
+    super::buying::html(out, p);
     if !p.known_unknowns.is_empty() {
         let _ = writeln!(out, "<h3>What they said they don't know</h3>");
         for q in &p.known_unknowns {

@@ -56,6 +56,7 @@ pub(super) fn render(agg: &Aggregates) -> String {
             out.push('\n');
         }
     }
+    super::buying::markdown_map(&mut out, agg);
     for p in &agg.personas {
         detail(&mut out, agg, p);
     }
@@ -159,6 +160,8 @@ fn detail(out: &mut String, agg: &Aggregates, p: &Persona) {
             }
         }
     }
+    super::journey::markdown(out, p);
+    super::buying::markdown(out, p);
     if !p.jobs.is_empty() {
         let _ = writeln!(out, "### Job statements\n\n| who | when | wants to | so that |\n|---|---|---|---|");
         for j in p.jobs.iter().take(30) {

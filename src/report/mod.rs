@@ -7,10 +7,12 @@
 //! place atomically; a file is never half-written and nothing of a failed run replaces the
 //! previous reports. Escaping lives in one place ([`escape`]).
 
+mod buying;
 mod changes;
 mod csv;
 pub mod escape;
 mod html;
+mod journey;
 mod json;
 mod markdown;
 pub mod passages;

@@ -67,6 +67,9 @@ fn family_color(f: Family) -> &'static str {
         Family::Trigger => "#edc948",
         Family::Ecosystem => "#b07aa1",
         Family::Uncertainty => "#9c755f",
+        Family::Journey => "#86bcb6",
+        Family::Role => "#bab0ac",
+        Family::Relation => "#d4a6c8",
     }
 }
 
@@ -96,7 +99,7 @@ fn codes_xml(lexicon: &Lexicon, indent: &str) -> String {
         let _ = writeln!(out, "{pad}</Code>");
     }
     let mut out = format!("{indent}<Codes>\n");
-    for family in Family::ALL {
+    for family in Family::EVERY {
         let Some(top) = children.get(family.as_str()) else { continue };
         let _ = writeln!(
             out,

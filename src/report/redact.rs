@@ -322,12 +322,24 @@ impl Redactor {
     /// Rewrites every string of `agg` that comes from the transcripts or the manifest.
     pub fn apply(&self, agg: &mut Aggregates) {
         agg.study = self.text(&agg.study);
+        for p in &mut agg.buying_map.personas {
+            p.persona = self.text(&p.persona);
+            p.because = p.because.as_deref().map(|b| self.text(b));
+        }
+        for l in &mut agg.buying_map.links {
+            (l.from, l.to) = (self.text(&l.from), self.text(&l.to));
+        }
         for persona in &mut agg.personas {
             persona.name = self.text(&persona.name);
             for code in &mut persona.codes {
                 code.quotes.iter_mut().for_each(|q| self.quote(q));
             }
             persona.known_unknowns.iter_mut().for_each(|q| self.quote(q));
+            persona.journey.iter_mut().filter_map(|s| s.quote.as_mut()).for_each(|q| self.quote(q));
+            for role in &mut persona.buying_unit {
+                role.quotes.iter_mut().for_each(|q| self.quote(q));
+                role.named_in = role.named_in.iter().map(|id| self.interview(id)).collect();
+            }
             for job in &mut persona.jobs {
                 job.interview = self.interview(&job.interview);
                 job.participant = self.participant(&job.participant);
