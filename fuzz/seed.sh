@@ -19,3 +19,6 @@ done
 cp ../examples/cooling-study/participants.csv corpus/fuzz_manifest/ 2>/dev/null || true
 printf 'transcript,participant,persona,speaker\nzoom.vtt,Dana,Debbie,Dana Lee\n../x,P,Q,\n' > corpus/fuzz_manifest/seed1.csv
 cp ../lexicons/*.toml corpus/fuzz_lexicon/
+mkdir -p corpus/fuzz_report
+../target/debug/pith report ../examples/cooling-study --out corpus/fuzz_report/out --format json -q \
+  && mv corpus/fuzz_report/out/report.json corpus/fuzz_report/sample.json && rmdir corpus/fuzz_report/out || true

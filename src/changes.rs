@@ -4,7 +4,7 @@
 //! interview, new quotes and saturation moving, and for the study the golden themes gained or
 //! lost. What `report.json`'s `changes` section holds and `pith diff` prints.
 //!
-//! Each run keeps its report.json in the study's `.pith/reports/` ([`kept_path`]), one per
+//! Each `pith run` keeps its report.json in the study's `.pith/reports/` ([`kept_path`]), one per
 //! grouping and redaction, so that the next run of the same kind compares against it.
 
 use std::collections::{BTreeMap, BTreeSet};

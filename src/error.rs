@@ -154,7 +154,7 @@ pub enum Error {
     Invalid(String),
     /// A report.json cannot be read back.
     #[error(transparent)]
-    Report(#[from] crate::readback::ReadError),
+    Report(#[from] ReadError),
 }
 
 impl Error {
@@ -170,6 +170,41 @@ impl Error {
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
         Error::Io { path: path.as_ref().to_path_buf(), source }
     }
+}
+
+/// A report.json that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file is not JSON, or not a pith report.
+    #[error("{}:{line}:{column}: not a pith report.json: {message}", path.display())]
+    NotReport {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A pith report of another schema version.
+    #[error("{}: report.json schema version {found}; this pith reads version {expected}: make both reports with the same pith", path.display())]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version it has.
+        found: u64,
+        /// The version this pith reads.
+        expected: u32,
+    },
 }
 
 /// One problem in a lexicon file.

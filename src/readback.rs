@@ -1,49 +1,19 @@
 //! readback: takes a `report.json` file, gives the parts of it that later runs compare
 //! (interviews, code prevalence, differences, golden themes, quotes, saturation) as typed data.
-//! What [`crate::changes`] and [`crate::portfolio`] read; the file is the interface, so neither
-//! reaches into the aggregation.
+//! What the changes since the last run and the portfolio read: the file is the interface, so
+//! neither reaches into the aggregation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
-pub use crate::report::SCHEMA_VERSION;
+pub use crate::error::ReadError;
+
+/// Version of the report.json schema, written and read.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Largest report.json read back (a study of thousands of interviews stays far below it).
 const MAX_BYTES: u64 = 512 << 20;
-
-/// A report.json that cannot be read back.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The file cannot be read.
-    #[error("{}: cannot read: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The file is not JSON, or not a pith report.
-    #[error("{}:{line}:{column}: not a pith report.json: {message}", path.display())]
-    NotReport {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A pith report of another schema version.
-    #[error("{}: report.json schema version {found}; this pith reads version {SCHEMA_VERSION}: run both studies with the same pith", path.display())]
-    Version {
-        /// The file.
-        path: PathBuf,
-        /// The version it has.
-        found: u64,
-    },
-}
 
 /// A report.json, as far as it is compared.
 #[derive(Debug, Clone, Deserialize)]
@@ -213,7 +183,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Report, ReadError> {
     };
     match found {
         Some(v) if v == u64::from(SCHEMA_VERSION) => serde_json::from_slice(bytes).map_err(not_report),
-        Some(found) => Err(ReadError::Version { path: path.to_path_buf(), found }),
+        Some(found) => Err(ReadError::Version { path: path.to_path_buf(), found, expected: SCHEMA_VERSION }),
         None => Err(ReadError::NotReport {
             path: path.to_path_buf(),
             line: 1,

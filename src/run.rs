@@ -271,7 +271,8 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
     // The index update holds the study's lock: reports are written before it is released, so
     // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon)?;
-    if let Err(e) = crate::changes::keep(&kept, &now) {
+    // Only `pith run` keeps state in the study; `pith report` compares with what it kept.
+    if let Err(e) = options.index.then(|| crate::changes::keep(&kept, &now)).transpose() {
         // Only the next run's changes section depends on it.
         let message = format!("{}; the next run cannot say what changed", e.without_path());
         observer.diagnostics(&[Diagnostic::warning(Location::new(kept, None), message)]);

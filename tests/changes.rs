@@ -187,6 +187,18 @@ fn adding_an_interview_names_exactly_what_moved() {
 }
 
 #[test]
+fn pith_report_keeps_nothing_in_the_study() {
+    let study = TempStudy::sample();
+    let out = tempfile::tempdir().expect("temp");
+    pith(["report".as_ref(), study.path().as_os_str(), "--out".as_ref(), out.path().as_os_str(), "-q".as_ref()])
+        .stdout();
+    assert!(!study.path().join(".pith").exists());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).expect("read")).expect("JSON");
+    assert!(report["changes"]["earlier"].is_null());
+}
+
+#[test]
 fn a_report_compared_with_itself_has_no_changes() {
     let study = TempStudy::sample();
     let report = run(study.path());

@@ -226,6 +226,18 @@ fn a_portfolio_file_lists_the_studies_and_mistakes_are_named() {
     assert!(err.contains("empty.txt") && err.contains("lists no study folder"), "{err}");
     let (_, err) = pith(["report".as_ref(), cooling.path().as_os_str(), watch.path().as_os_str()]).status(1);
     assert!(err.contains("--out"), "{err}");
+    // A mistyped tag is an error naming pith.toml and its line.
+    let toml = watch.read("pith.toml").replace("addresses = ", "adresses = ");
+    watch.write("pith.toml", toml);
+    let (_, err) = pith([
+        "report".as_ref(),
+        cooling.path().as_os_str(),
+        watch.path().as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
+    .status(1);
+    assert!(err.contains("pith.toml:") && err.contains("adresses"), "{err}");
     let missing: PathBuf = dir.path().join("no-such-study");
     let (_, err) =
         pith(["report".as_ref(), cooling.path().as_os_str(), missing.as_os_str(), "--out".as_ref(), out.as_os_str()])

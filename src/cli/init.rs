@@ -45,6 +45,12 @@ const CONFIG: &str = r#"# pith study settings. Every key is optional.
 # max_docx_xml_bytes = 209715200    # 200 MB of decompressed word/document.xml (.odt: content.xml)
 # max_docx_entries = 10000          # entries in a .docx or .odt zip
 # max_json_depth = 128              # JSON nesting (128 at most)
+
+# The product this study is about and the codes of the needs it addresses, for the persona
+# portfolio across studies (pith report STUDY1 STUDY2 ... --out DIR; docs/portfolio.md).
+# [study]
+# product = "Coolara Watch"
+# addresses = ["need.visibility", "need.energy_cost"]
 "#;
 
 const MANIFEST: &str = "transcript,participant,persona,speaker

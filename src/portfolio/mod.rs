@@ -68,6 +68,14 @@ pub fn gather(paths: &[PathBuf], redact: bool, observer: &mut dyn Observer) -> R
             }
             Err(e) => return Err(e),
         };
+        if std::fs::symlink_metadata(&kept).is_err() {
+            // An unchanged study whose last run was made by a pith that kept no report.
+            return Err(Error::Invalid(format!(
+                "{}: its last run kept no report.json to read; delete {} (always safe) and run it again",
+                path.display(),
+                path.join(crate::study::STATE_DIR).display()
+            )));
+        }
         let report = readback::load(&kept)?;
         let product = opened.study.config.study.clone();
         inputs.push(Input { path: path.clone(), product, report, coded });

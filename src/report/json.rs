@@ -3,8 +3,7 @@
 use crate::aggregate::Aggregates;
 use crate::error::{Error, Result};
 
-/// Version of the report.json schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub use crate::readback::SCHEMA_VERSION;
 
 /// The aggregates as report.json's bytes.
 pub fn render(agg: &Aggregates) -> Result<Vec<u8>> {
