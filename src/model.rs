@@ -388,6 +388,8 @@ pub struct CodedPassage {
     pub tags: Vec<Tag>,
     /// Job statements found in it.
     pub jobs: Vec<JobStatement>,
+    /// For an interviewer's passage, the codes its words name: what the question asked about.
+    pub asked: Vec<usize>,
     /// Its words for the index, when coding was asked to keep them.
     pub stems: Option<Stems>,
 }

@@ -137,8 +137,9 @@ pub fn code_passages(
         analyzer.analyze_into(text, &mut analysis);
         let stems = output.index.then(|| Stems::of(&analysis));
         if !passage.role.is_evidence() {
-            question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), stems });
+            let asked = code::question_codes(lexicon, text, &analysis);
+            question_codes.push((passage.index, asked.clone()));
+            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), asked, stems });
             continue;
         }
         let q: &[usize] = passage
@@ -149,7 +150,7 @@ pub fn code_passages(
         if output.terms {
             terms.add_passage(&analysis);
         }
-        out.push(CodedPassage { passage, tags, jobs, stems });
+        out.push(CodedPassage { passage, tags, jobs, asked: Vec::new(), stems });
     }
     terms.seal();
     (out, terms)

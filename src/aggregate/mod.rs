@@ -11,6 +11,7 @@
 //! again. Pure: no files (what it reads back comes through the caller's [`Fetch`]), and no
 //! threads of its own.
 
+mod brief;
 mod finish;
 mod quotes;
 mod resume;
@@ -25,7 +26,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+pub use brief::*;
 use finish::sort_quotes;
+pub(crate) use quotes::locate;
 pub use quotes::Quote;
 pub use resume::{Fetch, Keeping, Kept, TermMerge};
 use resume::{LastGroup, Start};
@@ -48,6 +51,11 @@ pub const DISTINCTIVE_Z: f64 = 1.96;
 pub const SMALL_SAMPLE: usize = 5;
 /// Prevalence a code needs in every group to be golden.
 pub const GOLDEN_PREVALENCE: f64 = 0.5;
+/// Share of the study's participant passages at or above which a code is background, not a
+/// theme: it is everywhere, so it tells nothing about anyone.
+pub const GOLDEN_MAX_SHARE: f64 = 0.25;
+/// Golden themes listed at most.
+pub const GOLDEN_MAX: usize = 10;
 /// Interviews of a group that must use a word before it can be called distinctive (one
 /// talkative interviewee is not a persona).
 pub const TERM_MIN_INTERVIEWS: usize = 2;
@@ -62,6 +70,10 @@ struct CodeAcc {
     prompted: usize,
     hedged: usize,
     candidates: Vec<Quote>,
+    /// Matched words that counted → interviews using them.
+    phrases: BTreeMap<String, usize>,
+    /// Per interview with evidence, the passages where the code is evidence.
+    evidence: Vec<(String, Vec<usize>)>,
 }
 
 #[derive(Default)]
@@ -82,6 +94,10 @@ struct GroupAcc {
     encoded: Option<Vec<u8>>,
     /// Term counts that could not be read back: the group's words are incomplete.
     damaged: bool,
+    /// Attribute → value → interviews.
+    layers: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Family → interviews whose questions named it.
+    asked: BTreeMap<Family, usize>,
 }
 
 /// One interview for [`Aggregator::add_all`]: its summary, its term counts and its key, if it has one.
@@ -171,7 +187,21 @@ impl<'a> Aggregator<'a> {
 
     /// Adds everything of a summary but its term counts; gives its group.
     fn add_counts(&mut self, summary: Summary, key: Option<Key>) -> &mut GroupAcc {
-        let Summary { group: name, passages, codes, evidence_codes, families, best, jobs, pairs, order_key } = summary;
+        let Summary {
+            group: name,
+            passages,
+            codes,
+            evidence_codes,
+            families,
+            best,
+            jobs,
+            pairs,
+            order_key,
+            evidence,
+            asked,
+            attributes,
+            interview,
+        } = summary;
         self.interviews += 1;
         let group = match self.groups.entry(name) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -216,6 +246,23 @@ impl<'a> Aggregator<'a> {
             }
         }
         group.order.push((order_key, evidence_codes));
+        for (code, (at, matched)) in evidence {
+            let acc = group.codes.entry(code).or_default();
+            acc.evidence.push((interview.clone(), at));
+            for m in matched {
+                *acc.phrases.entry(m).or_default() += 1;
+            }
+        }
+        for f in asked {
+            *group.asked.entry(f).or_default() += 1;
+        }
+        for (k, v) in attributes {
+            let values = group.layers.entry(k).or_default();
+            // A column with a value per interview (a name, a date) is summed up, not listed.
+            if values.len() < brief::LAYER_VALUES || values.contains_key(&v) {
+                *values.entry(v).or_default() += 1;
+            }
+        }
         group
     }
 }
@@ -488,8 +535,13 @@ mod tests {
         assert_eq!(d.direction, Direction::Higher);
         assert!(ops.distinctive.small_sample);
         assert!((ops.distinctive.min_p_value - 0.1).abs() < 1e-12);
-        // Cost is everywhere: golden, not distinctive.
-        assert!(agg.golden.iter().any(|g| g.code == "need.cost" && g.prevalence == [1.0, 1.0]), "{:?}", agg.golden);
+        // "cost" alone is a weak code without a second term of its family: mentioned everywhere,
+        // counted nowhere, so neither golden nor distinctive.
+        assert!(agg
+            .personas
+            .iter()
+            .all(|p| p.codes.iter().any(|c| c.code == "need.cost" && c.weak && c.mentions == 0 && c.interviews == 0)));
+        assert!(!agg.golden.iter().any(|g| g.code == "need.cost"), "{:?}", agg.golden);
         assert!(!ops.distinctive.codes.iter().any(|d| d.code == "need.cost"));
     }
 
