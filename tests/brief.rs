@@ -146,6 +146,22 @@ fn sample_brief_reads_like_the_seed_with_counts_that_match_report_json() {
         );
         assert!(!q["text"].as_str().unwrap_or_default().contains("energy cost"), "{q}");
     }
+    // The REFI-QDA project carries every statement as a note in a set per persona, with its evidence.
+    let file = std::fs::File::open(study.path().join("out/study.qdpx")).expect("study.qdpx");
+    let mut zip = zip::ZipArchive::new(file).expect("a zip");
+    let mut project = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").expect("project.qde"), &mut project).expect("UTF-8");
+    let statements: usize = arr(&report["brief"])
+        .iter()
+        .map(|b| {
+            arr(&b["differences"]).len()
+                + arr(&b["sections"]).iter().map(|s| arr(&s["statements"]).len()).sum::<usize>()
+        })
+        .sum();
+    assert_eq!(project.matches("<Note ").count(), statements);
+    assert_eq!(project.matches("<MemberNote ").count(), statements);
+    assert!(project.contains("<Set guid=") && project.contains("name=\"Brief: Facilities Frank\""));
+    assert!(project.contains("Evidence: debbie/debbie-0"), "notes name their evidence");
     let md = study.read("out/brief.md");
     assert!(md.contains("Only Data Center Debbies fear downtime and reliability"), "{md}");
     assert!(md.contains("Only Facilities Franks are responsible for building management system"), "{md}");
@@ -301,6 +317,7 @@ fn real_interviews_brief_states_no_weak_theme_and_quotes_counting_matches() {
     let mut files: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(&rust)
         .expect("rust transcripts")
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             (e.path().strip_prefix(&rust).map(Path::to_path_buf).unwrap_or_default(), "Rust developer".to_string())
         })
@@ -312,6 +329,7 @@ fn real_interviews_brief_states_no_weak_theme_and_quotes_counting_matches() {
     let mut files: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(&va)
         .expect("va notes")
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             let name = e.file_name().to_string_lossy().to_string();
             let officer = ["notes-p19", "notes-p20", "notes-p21"].iter().any(|p| name.starts_with(p));
