@@ -140,7 +140,7 @@ pub struct Section {
     pub section: Family,
     /// Its heading.
     pub title: String,
-    /// Its statements, most interviews first.
+    /// Its statements, by prevalence × (1 − passage share), as golden themes are ranked.
     pub statements: Vec<Statement>,
 }
 
@@ -282,11 +282,19 @@ pub(super) fn build(
     groups: &[(&String, &GroupAcc)],
     codes: &[Code],
     by: &str,
+    share: &HashMap<String, f64>,
 ) -> Vec<PersonaBrief> {
-    personas.iter().zip(groups).map(|(p, (_, g))| persona(p, g, personas, codes, by)).collect()
+    personas.iter().zip(groups).map(|(p, (_, g))| persona(p, g, personas, codes, by, share)).collect()
 }
 
-fn persona(p: &Persona, g: &GroupAcc, all: &[Persona], codes: &[Code], by: &str) -> PersonaBrief {
+fn persona(
+    p: &Persona,
+    g: &GroupAcc,
+    all: &[Persona],
+    codes: &[Code],
+    by: &str,
+    share: &HashMap<String, f64>,
+) -> PersonaBrief {
     let who = members(&p.name, by);
     let by_id = |id: &str| codes.iter().position(|c| c.id.as_str() == id);
     let acc = |id: &str| by_id(id).and_then(|c| g.codes.get(&c));
@@ -344,10 +352,17 @@ fn persona(p: &Persona, g: &GroupAcc, all: &[Persona], codes: &[Code], by: &str)
         .iter()
         .map(|&(section, families)| {
             let mut used: Vec<(String, usize)> = Vec::new();
-            let statements = p
+            // As golden themes: prevalence × (1 − the code's share of the study's passages), so a
+            // code said everywhere ("I need") gives way to one that says what is needed.
+            let score = |c: &CodeStats| c.prevalence * (1.0 - share.get(&c.code).copied().unwrap_or(0.0));
+            let mut chosen: Vec<&CodeStats> = p
                 .codes
                 .iter()
                 .filter(|c| families.contains(&c.family) && c.is_theme() && c.interviews >= support)
+                .collect();
+            chosen.sort_by(|a, b| score(b).total_cmp(&score(a)).then(a.code.cmp(&b.code)));
+            let statements = chosen
+                .into_iter()
                 .take(SECTION_STATEMENTS)
                 .map(|c| {
                     let d = p.distinctive.codes.iter().find(|d| d.code == c.code && d.significant);

@@ -106,7 +106,7 @@ impl Aggregator<'_> {
         let share: HashMap<String, f64> =
             self.code_passages.iter().map(|(&c, &k)| (codes[c].id.to_string(), ratio(k, all_passages))).collect();
         let golden = golden(&personas, &share);
-        let brief = brief::build(&personas, &groups, codes, &self.by);
+        let brief = brief::build(&personas, &groups, codes, &self.by, &share);
         let mut cooccurrence: Vec<Cooccurrence> = self
             .pairs
             .iter()
