@@ -225,6 +225,29 @@ mod tests {
     }
 
     #[test]
+    fn a_question_put_to_the_participant_is_not_quoted_as_theirs() {
+        let text = "Have you talked to the VA? No. The VA never called me back.";
+        let at = |from: usize| {
+            let start = text[from..].find("VA").map_or(0, |i| i + from);
+            crate::model::Mention {
+                term: 0,
+                bytes: start..start + 2,
+                negation: None,
+                hedge: None,
+                intensifier: None,
+                vetoed_by: None,
+            }
+        };
+        let (asked, said) = (at(0), at(25));
+        let tag = |mentions| Tag { code: 0, mentions, prompted: false };
+        assert_eq!(focus(text, &tag(vec![asked.clone(), said.clone()])), Some(said.bytes.clone()));
+        assert_eq!(focus(text, &tag(vec![asked])), None);
+        let (quote, highlight) = cut(text, word_count(text), said.bytes);
+        assert_eq!(quote, "… The VA never called me back.");
+        assert_eq!(highlight, Some([6, 8]));
+    }
+
+    #[test]
     fn short_text_is_only_tidied() {
         assert_eq!(trim("We  worry\n about it.", 0), "We worry about it.");
     }
