@@ -130,28 +130,35 @@ pub fn code_passages(
 ) -> (Vec<CodedPassage>, TermCounts) {
     let mut terms = TermCounts::default();
     let mut analysis = Analysis::default();
-    let mut question_codes: Vec<(usize, Vec<usize>)> = Vec::new();
-    let mut out = Vec::with_capacity(passages.len());
+    let mut out: Vec<CodedPassage> = Vec::with_capacity(passages.len());
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
         analyzer.analyze_into(text, &mut analysis);
         let stems = output.index.then(|| Stems::of(&analysis));
         if !passage.role.is_evidence() {
-            question_codes.push((passage.index, code::question_codes(lexicon, text, &analysis)));
+            let asked = code::question_codes(lexicon, text, &analysis);
             let none = FamilySet::default();
-            out.push(CodedPassage { passage, tags: Vec::new(), jobs: Vec::new(), about: none, evidence: none, stems });
+            out.push(CodedPassage {
+                passage,
+                tags: Vec::new(),
+                jobs: Vec::new(),
+                asked,
+                about: none,
+                evidence: none,
+                stems,
+            });
             continue;
         }
         let q: &[usize] = passage
             .question
-            .and_then(|qi| question_codes.iter().rev().find(|(i, _)| *i == qi))
-            .map_or(&[], |(_, c)| c.as_slice());
+            .and_then(|qi| out.iter().rev().find(|cp| cp.passage.index == qi))
+            .map_or(&[], |cp| cp.asked.as_slice());
         let (tags, jobs) = code::code_passage_and_jobs(lexicon, text, &analysis, q);
         if output.terms {
             terms.add_passage(&analysis);
         }
         let (about, evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
-        out.push(CodedPassage { passage, tags, jobs, about, evidence, stems });
+        out.push(CodedPassage { passage, tags, jobs, asked: Vec::new(), about, evidence, stems });
     }
     terms.seal();
     (out, terms)

@@ -247,14 +247,9 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
     observer.diagnostics(&diagnostics);
     let skipped = diagnostics.iter().any(|d| d.severity == Severity::Skipped);
     let title = opened.study.config.title.clone().unwrap_or_else(|| study_name(study));
-    // The REFI-QDA project needs no aggregates: it is finished while the fold's state is kept for
-    // the next run and the aggregates are computed.
-    let (mut aggregates, project, kept) = std::thread::scope(|s| {
-        let project = s.spawn(|| writer.finish_project(&title, &opened.lexicon));
-        let kept = cache.as_ref().map(|cache| cache.put_whole(FOLD, &agg.kept()));
-        (agg.finish(&title), project.join(), kept)
-    });
-    project.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    // The REFI-QDA project carries the briefs' statements: the writer finishes it with the aggregates.
+    let kept = cache.as_ref().map(|cache| cache.put_whole(FOLD, &agg.kept()));
+    let mut aggregates = agg.finish(&title);
     if let Some(Err(e)) = kept {
         // Only the next run's speed depends on it.
         let path = crate::cache::cache_path(study).with_extension(FOLD);

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod brief;
 mod changes;
 mod cli;
 mod code;

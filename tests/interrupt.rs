@@ -12,7 +12,8 @@ use crate::util::{pith, TempStudy};
 const TRANSCRIPTS: usize = 300;
 const KILLS: u64 = 8;
 /// Every file `pith run` writes by default.
-const FILES: [&str; 6] = ["report.md", "report.html", "report.json", "matrix.csv", "study.qdpx", "codebook.qdc"];
+const FILES: [&str; 7] =
+    ["report.md", "brief.md", "report.html", "report.json", "matrix.csv", "study.qdpx", "codebook.qdc"];
 
 const OPENERS: [&str; 6] = [
     "Honestly the power bill is what worries me most",

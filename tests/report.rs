@@ -427,6 +427,8 @@ fn html_and_markdown_escape_every_transcript_string() {
     {
         let ok = match forbidden {
             "onerror=alert" => !lower.contains("<img src=x onerror=alert"),
+            // The brief links its quotes to themselves, in the page; nothing else is a link.
+            "href=" => lower.matches("href=").count() == lower.matches("href=\"#").count(),
             _ => !lower.contains(forbidden),
         };
         assert!(ok, "report.html contains {forbidden}");

@@ -155,7 +155,7 @@ fn a_run_removes_its_own_outputs_of_formats_it_did_not_write_this_time() {
 
     pith(["run".as_ref(), t.path().as_os_str(), "--redact".as_ref(), "-q".as_ref()]).stdout();
     assert!(!out.join("study.qdpx").exists() && !out.join("codebook.qdc").exists(), "the verbatim project stayed");
-    for name in ["report.md", "report.html", "report.json", "matrix.csv"] {
+    for name in ["report.md", "brief.md", "report.html", "report.json", "matrix.csv"] {
         let text = std::fs::read_to_string(out.join(name)).expect("report");
         assert!(!text.contains("Samantha") && !text.contains("Quill"), "{name} names the participant");
     }
@@ -163,7 +163,11 @@ fn a_run_removes_its_own_outputs_of_formats_it_did_not_write_this_time() {
     let mut left: Vec<String> =
         std::fs::read_dir(&out).expect("out").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     left.sort();
-    assert_eq!(left, ["notes-of-mine.txt", "report.md"], "a file of another format stayed, or the user's went");
+    assert_eq!(
+        left,
+        ["brief.md", "notes-of-mine.txt", "report.md"],
+        "a file of another format stayed, or the user's went"
+    );
 }
 
 #[test]

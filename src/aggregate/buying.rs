@@ -58,14 +58,14 @@ impl Seen {
                     let seen = roles.entry(tag.code).or_insert_with(|| RoleSeen {
                         relations: BTreeSet::new(),
                         score: f64::NEG_INFINITY,
-                        quote: quote(interview, &cp.passage, tag, ""),
+                        quote: quote(interview, &cp.passage, tag, "", ""),
                     });
                     if let Some((code, m)) = stated {
                         seen.relations.insert((code, m.negation.is_some()));
                     }
                     if score > seen.score {
                         seen.score = score;
-                        seen.quote = quote(interview, &cp.passage, tag, &text[sentence]);
+                        seen.quote = quote(interview, &cp.passage, tag, &text[sentence], &text[mention.bytes.clone()]);
                     }
                 }
             }
@@ -110,13 +110,16 @@ fn nearest<'m>(
         .map(|(_, code, m)| (code, m))
 }
 
-fn quote(interview: &CodedInterview, passage: &crate::model::Passage, tag: &Tag, sentence: &str) -> Quote {
+/// The quote of a role: its `sentence`, with the words that named it (`named`) highlighted.
+fn quote(interview: &CodedInterview, passage: &crate::model::Passage, tag: &Tag, sentence: &str, named: &str) -> Quote {
+    let text = quotes::tidy(sentence);
     Quote {
+        highlight: quotes::locate(&text, named),
         interview: interview.meta.id.clone(),
         participant: interview.meta.participant.clone(),
         passage: passage.index,
         speaker: passage.speaker.clone(),
-        text: quotes::tidy(sentence),
+        text,
         start: passage.span.chars.start,
         end: passage.span.chars.end,
         time: passage.time.map(|t| t.start),

@@ -44,6 +44,7 @@ impl Aggregator<'_> {
                         code: codes[c].id.to_string(),
                         family: codes[c].family(),
                         label: codes[c].label.clone(),
+                        weak: codes[c].weight < crate::code::FAMILY_THRESHOLD,
                         interviews: acc.interviews,
                         prevalence: ratio(acc.interviews, n),
                         mentions: acc.mentions,
@@ -70,12 +71,18 @@ impl Aggregator<'_> {
                 })
                 .collect();
             let gaps = families.iter().filter(|f| f.interviews == 0).map(|f| f.family).collect();
-            let known_unknowns = code_stats
-                .iter()
-                .filter(|c| c.family == Family::Uncertainty)
-                .flat_map(|c| c.quotes.iter().cloned())
-                .take(6)
-                .collect();
+            // One passage once, different interviews first.
+            let mut known_unknowns: Vec<Quote> = Vec::new();
+            let candidates =
+                code_stats.iter().filter(|c| c.family == Family::Uncertainty).flat_map(|c| c.quotes.iter());
+            for fresh_only in [true, false] {
+                for q in candidates.clone() {
+                    let seen = |k: &Quote| k.interview == q.interview && (fresh_only || k.passage == q.passage);
+                    if known_unknowns.len() < 6 && !known_unknowns.iter().any(seen) {
+                        known_unknowns.push(q.clone());
+                    }
+                }
+            }
             Persona {
                 name: name.clone(),
                 interviews: n,
@@ -97,8 +104,12 @@ impl Aggregator<'_> {
             }
         };
         let personas: Vec<Persona> = groups.par_iter().map(persona).collect();
-        let golden = golden(&personas);
         let buying_map = buying::unit_map(self.lexicon, &self.groups);
+        let all_passages: usize = self.groups.values().map(|g| g.passages).sum();
+        let share: HashMap<String, f64> =
+            self.code_passages.iter().map(|(&c, &k)| (codes[c].id.to_string(), ratio(k, all_passages))).collect();
+        let golden = golden(&personas, &share);
+        let brief = brief::build(&personas, &groups, codes, &self.by, &share);
         let mut cooccurrence: Vec<Cooccurrence> = self
             .pairs
             .iter()
@@ -135,6 +146,7 @@ impl Aggregator<'_> {
             cooccurrence,
             codebook,
             buying_map,
+            brief,
             thresholds: Thresholds {
                 difference_q: DIFFERENCE_Q,
                 distinctive_z: DISTINCTIVE_Z,
@@ -279,13 +291,17 @@ pub(super) fn saturation(order: &[(String, BTreeSet<usize>)]) -> Saturation {
     }
 }
 
-pub(super) fn golden(personas: &[Persona]) -> Vec<Golden> {
+/// The golden themes: codes that can code their family alone, reach [`GOLDEN_PREVALENCE`] in
+/// every group and are specific (in less than [`GOLDEN_MAX_SHARE`] of the study's passages),
+/// ranked by lowest prevalence × (1 − passage share), at most [`GOLDEN_MAX`]. `share` is each
+/// code's share of the study's passages.
+pub(super) fn golden(personas: &[Persona], share: &HashMap<String, f64>) -> Vec<Golden> {
     if personas.len() < 2 {
         return Vec::new();
     }
     let mut all: BTreeSet<&str> = BTreeSet::new();
     for p in personas {
-        all.extend(p.codes.iter().map(|c| c.code.as_str()));
+        all.extend(p.codes.iter().filter(|c| !c.weak).map(|c| c.code.as_str()));
     }
     let mut out: Vec<Golden> = all
         .into_iter()
@@ -295,9 +311,18 @@ pub(super) fn golden(personas: &[Persona]) -> Vec<Golden> {
                 .map(|p| p.codes.iter().find(|c| c.code == code).map_or(0.0, |c| c.prevalence))
                 .collect();
             let min = prevalence.iter().copied().fold(f64::INFINITY, f64::min);
-            (min >= GOLDEN_PREVALENCE).then(|| Golden { code: code.to_string(), min_prevalence: min, prevalence })
+            let passage_share = share.get(code).copied().unwrap_or(0.0);
+            let score = min * (1.0 - passage_share);
+            (min >= GOLDEN_PREVALENCE && passage_share < GOLDEN_MAX_SHARE).then(|| Golden {
+                code: code.to_string(),
+                min_prevalence: min,
+                prevalence,
+                passage_share,
+                score,
+            })
         })
         .collect();
-    out.sort_by(|a, b| b.min_prevalence.total_cmp(&a.min_prevalence).then(a.code.cmp(&b.code)));
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.code.cmp(&b.code)));
+    out.truncate(GOLDEN_MAX);
     out
 }

@@ -11,6 +11,7 @@
 //! again. Pure: no files (what it reads back comes through the caller's [`Fetch`]), and no
 //! threads of its own.
 
+mod brief;
 mod buying;
 mod finish;
 mod journey;
@@ -27,9 +28,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+pub use brief::*;
 pub use buying::{BuyingMap, BuyingRole, InfluenceLink, PersonaRole, StatedRelation, MAX_GAP, ROLE_COLUMN};
 use finish::sort_quotes;
 pub use journey::{JourneyStage, StageCode};
+pub(crate) use quotes::locate;
 pub use quotes::Quote;
 pub use resume::{Fetch, Keeping, Kept, TermMerge};
 use resume::{LastGroup, Start};
@@ -52,6 +55,11 @@ pub const DISTINCTIVE_Z: f64 = 1.96;
 pub const SMALL_SAMPLE: usize = 5;
 /// Prevalence a code needs in every group to be golden.
 pub const GOLDEN_PREVALENCE: f64 = 0.5;
+/// Share of the study's participant passages at or above which a code is background, not a
+/// theme: it is everywhere, so it tells nothing about anyone.
+pub const GOLDEN_MAX_SHARE: f64 = 0.25;
+/// Golden themes listed at most.
+pub const GOLDEN_MAX: usize = 10;
 /// Interviews of a group that must use a word before it can be called distinctive (one
 /// talkative interviewee is not a persona).
 pub const TERM_MIN_INTERVIEWS: usize = 2;
@@ -66,6 +74,10 @@ struct CodeAcc {
     prompted: usize,
     hedged: usize,
     candidates: Vec<Quote>,
+    /// Matched words that counted → interviews using them.
+    phrases: BTreeMap<String, usize>,
+    /// Per interview with evidence, the passages where the code is evidence.
+    evidence: Vec<(String, Vec<usize>)>,
 }
 
 #[derive(Default)]
@@ -88,6 +100,10 @@ struct GroupAcc {
     damaged: bool,
     journey: journey::Acc,
     buying: buying::Acc,
+    /// Attribute → value → interviews.
+    layers: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Family → interviews whose questions named it.
+    asked: BTreeMap<Family, usize>,
 }
 
 /// One interview for [`Aggregator::add_all`]: its summary, its term counts and its key, if it has one.
@@ -189,6 +205,10 @@ impl<'a> Aggregator<'a> {
             order_key,
             journey,
             buying,
+            evidence,
+            asked,
+            attributes,
+            interview,
         } = summary;
         self.interviews += 1;
         let group = match self.groups.entry(name) {
@@ -236,6 +256,23 @@ impl<'a> Aggregator<'a> {
         group.order.push((order_key, evidence_codes));
         group.journey.add(journey);
         group.buying.add(buying);
+        for (code, (at, matched)) in evidence {
+            let acc = group.codes.entry(code).or_default();
+            acc.evidence.push((interview.clone(), at));
+            for m in matched {
+                *acc.phrases.entry(m).or_default() += 1;
+            }
+        }
+        for f in asked {
+            *group.asked.entry(f).or_default() += 1;
+        }
+        for (k, v) in attributes {
+            let values = group.layers.entry(k).or_default();
+            // A column with a value per interview (a name, a date) is summed up, not listed.
+            if values.len() < brief::LAYER_VALUES || values.contains_key(&v) {
+                *values.entry(v).or_default() += 1;
+            }
+        }
         group
     }
 }
@@ -508,8 +545,13 @@ mod tests {
         assert_eq!(d.direction, Direction::Higher);
         assert!(ops.distinctive.small_sample);
         assert!((ops.distinctive.min_p_value - 0.1).abs() < 1e-12);
-        // Cost is everywhere: golden, not distinctive.
-        assert!(agg.golden.iter().any(|g| g.code == "need.cost" && g.prevalence == [1.0, 1.0]), "{:?}", agg.golden);
+        // "cost" alone is a weak code without a second term of its family: mentioned everywhere,
+        // counted nowhere, so neither golden nor distinctive.
+        assert!(agg
+            .personas
+            .iter()
+            .all(|p| p.codes.iter().any(|c| c.code == "need.cost" && c.weak && c.mentions == 0 && c.interviews == 0)));
+        assert!(!agg.golden.iter().any(|g| g.code == "need.cost"), "{:?}", agg.golden);
         assert!(!ops.distinctive.codes.iter().any(|d| d.code == "need.cost"));
     }
 

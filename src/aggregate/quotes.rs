@@ -1,5 +1,6 @@
 //! Quote selection: per code, the best passage of each interview (unprompted, unnegated,
-//! readable length first), trimmed at sentence boundaries with an ellipsis.
+//! readable length first), cut at sentence boundaries from the sentence of the mention that
+//! counted, with an ellipsis where cut and that mention's place in the quote.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,8 @@ pub struct Quote {
     pub time: Option<f64>,
     /// Whether the interviewer used a term of the code just before.
     pub prompted: bool,
+    /// Char range in `text` of the words that counted for the code (the match to highlight).
+    pub highlight: Option<[usize; 2]>,
     #[serde(skip)]
     pub(super) score: f64,
 }
@@ -58,7 +61,7 @@ pub(super) fn score(tag: &Tag, words: usize) -> f64 {
     s + tag.mentions.iter().filter(|m| m.counts()).count().min(3) as f64 * 0.1
 }
 
-/// Builds the quote for `passage` (whose text is `text`, of `words` words), trimmed around the
+/// Builds the quote for `passage` (whose text is `text`, of `words` words), cut around the
 /// tag's first counting mention.
 pub(super) fn make(
     interview: &str,
@@ -68,13 +71,15 @@ pub(super) fn make(
     tag: &Tag,
     score: f64,
 ) -> Quote {
-    let focus = tag.mentions.iter().find(|m| m.counts()).map_or(0, |m| m.bytes.start);
+    let focus = self::focus(text, tag).unwrap_or(0..0);
+    let (text, highlight) = cut(text, words, focus);
     Quote {
         interview: interview.to_string(),
         participant: participant.to_string(),
         passage: passage.index,
         speaker: passage.speaker.clone(),
-        text: trim(text, words, focus),
+        text,
+        highlight,
         start: passage.span.chars.start,
         end: passage.span.chars.end,
         time: passage.time.map(|t| t.start),
@@ -83,12 +88,58 @@ pub(super) fn make(
     }
 }
 
-/// Trims `text` (of `words` words) to whole sentences around byte `focus`, tidying whitespace.
+/// The counting mention of `tag` a quote is cut around: the first that is not in a question put
+/// to the participant ("Have you used the VA?"), which interview notes often keep in the answer
+/// and which is the interviewer's words. `None`: no mention to quote.
+pub(super) fn focus(text: &str, tag: &Tag) -> Option<std::ops::Range<usize>> {
+    let asked = |at: usize| {
+        sentences(text).into_iter().find(|(r, _)| r.end > at).is_some_and(|(r, _)| {
+            let sentence = &text[r];
+            sentence.trim_end().ends_with('?')
+                && sentence
+                    .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+                    .any(|w| matches!(w.to_lowercase().as_str(), "you" | "your" | "you're" | "you’re" | "you've"))
+        })
+    };
+    tag.mentions.iter().find(|m| m.counts() && !asked(m.bytes.start)).map(|m| m.bytes.clone())
+}
+
+/// [`trim`]s `text` around the byte range `focus` and finds `focus` in the result: the trimmed
+/// text and the char range of the focus in it.
+pub(super) fn cut(text: &str, words: usize, focus: std::ops::Range<usize>) -> (String, Option<[usize; 2]>) {
+    let out = trim(text, words, focus.start);
+    let highlight = locate(&out, text.get(focus).unwrap_or_default());
+    (out, highlight)
+}
+
+/// The char range of `needle` (whitespace tidied) in `text`: the first whole-word occurrence.
+pub(crate) fn locate(text: &str, needle: &str) -> Option<[usize; 2]> {
+    let needle = tidy(needle);
+    if needle.is_empty() {
+        return None;
+    }
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&needle).map(|i| i + from) {
+        let end = i + needle.len();
+        if !word(text[..i].chars().next_back()) && !word(text[end..].chars().next()) {
+            let start = text[..i].chars().count();
+            return Some([start, start + needle.chars().count()]);
+        }
+        from = i + text[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// Cuts `text` (of `words` words) to whole sentences from the one holding byte `focus`, tidying
+/// whitespace: what comes before that sentence (a negated mention of the same code, the end of
+/// another thought) is left out.
 fn trim(text: &str, words: usize, focus: usize) -> String {
-    if words <= TRIM_ABOVE {
+    let sentences = sentences(text);
+    let first = sentences.first().is_none_or(|(r, _)| r.end > focus);
+    if words <= TRIM_ABOVE && first {
         return tidy(text);
     }
-    let sentences = sentences(text);
     let Some(k) = sentences.iter().position(|(r, _)| r.end > focus) else {
         return tidy(text);
     };
@@ -99,17 +150,9 @@ fn trim(text: &str, words: usize, focus: usize) -> String {
         before.push(before[before.len() - 1] + n);
     }
     let words = |lo: usize, hi: usize| before[hi] - before[lo];
-    let (mut lo, mut hi) = (k, k + 1);
-    while words(lo, hi) < TRIM_TARGET {
-        let grow_right = hi < sentences.len();
-        let grow_left = lo > 0;
-        if grow_right && (words(lo, hi + 1) <= TRIM_TARGET + 15 || !grow_left) {
-            hi += 1;
-        } else if grow_left && words(lo - 1, hi) <= TRIM_TARGET + 15 {
-            lo -= 1;
-        } else {
-            break;
-        }
+    let (lo, mut hi) = (k, k + 1);
+    while words(lo, hi) < TRIM_TARGET && hi < sentences.len() && words(lo, hi + 1) <= TRIM_TARGET + 15 {
+        hi += 1;
     }
     let mut out = String::new();
     if lo > 0 {
@@ -179,6 +222,29 @@ mod tests {
 
     fn trim(text: &str, focus: usize) -> String {
         super::trim(text, word_count(text), focus)
+    }
+
+    #[test]
+    fn a_question_put_to_the_participant_is_not_quoted_as_theirs() {
+        let text = "Have you talked to the VA? No. The VA never called me back.";
+        let at = |from: usize| {
+            let start = text[from..].find("VA").map_or(0, |i| i + from);
+            crate::model::Mention {
+                term: 0,
+                bytes: start..start + 2,
+                negation: None,
+                hedge: None,
+                intensifier: None,
+                vetoed_by: None,
+            }
+        };
+        let (asked, said) = (at(0), at(25));
+        let tag = |mentions| Tag { code: 0, mentions, prompted: false };
+        assert_eq!(focus(text, &tag(vec![asked.clone(), said.clone()])), Some(said.bytes.clone()));
+        assert_eq!(focus(text, &tag(vec![asked])), None);
+        let (quote, highlight) = cut(text, word_count(text), said.bytes);
+        assert_eq!(quote, "… The VA never called me back.");
+        assert_eq!(highlight, Some([6, 8]));
     }
 
     #[test]

@@ -42,6 +42,14 @@ pub struct Summary {
     pub(super) order_key: String,
     pub(super) journey: journey::Seen,
     pub(super) buying: buying::Seen,
+    /// Per code, the passages where it is evidence and the matched words (lowercased) that counted.
+    pub(super) evidence: BTreeMap<usize, (Vec<usize>, BTreeSet<String>)>,
+    /// Families the interviewer's questions named.
+    pub(super) asked: BTreeSet<Family>,
+    /// The manifest's and the source's attributes.
+    pub(super) attributes: Vec<(String, String)>,
+    /// The interview's id.
+    pub(super) interview: String,
 }
 
 impl Summarizer<'_> {
@@ -56,7 +64,18 @@ impl Summarizer<'_> {
         let mut pairs = PairCounts::default();
         let mut passages = 0;
         let mut journey = journey::Builder::default();
+        let mut evidence: BTreeMap<usize, (Vec<usize>, BTreeSet<String>)> = BTreeMap::new();
+        let mut asked = BTreeSet::new();
+        // Quotes and job statements are the participant's words: a passage of unknown role only
+        // where no speaker was found to be the participant.
+        let labelled = interview.passages.iter().any(|cp| cp.passage.role == crate::model::Role::Participant);
+        let quotable = |role: crate::model::Role| match role {
+            crate::model::Role::Participant => true,
+            crate::model::Role::Unknown => !labelled,
+            _ => false,
+        };
         for cp in &interview.passages {
+            asked.extend(cp.asked.iter().map(|&c| self.lexicon.codes()[c].family()));
             if !cp.passage.role.is_evidence() {
                 continue;
             }
@@ -68,6 +87,13 @@ impl Summarizer<'_> {
             for tag in cp.tags.iter().filter(|t| self.lexicon.codes()[t.code].family().is_canvas()) {
                 let acc = codes.entry(tag.code).or_default();
                 if tag.is_evidence() && cp.evidence.contains(self.lexicon.codes()[tag.code].family()) {
+                    let (at, matched) = evidence.entry(tag.code).or_default();
+                    at.push(cp.passage.index);
+                    for m in tag.mentions.iter().filter(|m| m.counts()) {
+                        matched.insert(
+                            text[m.bytes.clone()].split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase(),
+                        );
+                    }
                     acc.mentions += 1;
                     acc.prompted += usize::from(tag.prompted);
                     acc.hedged += usize::from(tag.hedged());
@@ -75,7 +101,10 @@ impl Summarizer<'_> {
                     here.push(tag.code);
                     let words = *words.get_or_init(|| crate::words::word_count(text));
                     let s = quotes::score(tag, words);
-                    if best.get(&tag.code).is_none_or(|(score, ..)| *score < s) {
+                    if quotable(cp.passage.role)
+                        && best.get(&tag.code).is_none_or(|(score, ..)| *score < s)
+                        && quotes::focus(text, tag).is_some()
+                    {
                         best.insert(tag.code, (s, cp, tag, words));
                     }
                 } else if tag.negated() {
@@ -88,15 +117,19 @@ impl Summarizer<'_> {
                     *pairs.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
                 }
             }
-            for job in &cp.jobs {
-                jobs.push(JobRow {
+            for job in cp.jobs.iter().filter(|_| quotable(cp.passage.role)) {
+                let row = JobRow {
                     interview: interview.meta.id.clone(),
                     participant: interview.meta.participant.clone(),
                     passage: cp.passage.index,
                     situation: job.situation.clone(),
                     motivation: job.motivation.clone(),
                     outcome: job.outcome.clone(),
-                });
+                    link: job.outcome.as_deref().and_then(|o| super::brief::link(&text[job.bytes.clone()], o)),
+                };
+                if super::brief::is_job_shaped(&row) {
+                    jobs.push(row);
+                }
             }
         }
         let families = evidence_codes.iter().map(|&c| self.lexicon.codes()[c].family()).collect();
@@ -113,6 +146,23 @@ impl Summarizer<'_> {
             })
             .collect();
         let (journey, buying) = (journey.finish(interview), buying::Seen::of(self.lexicon, interview));
-        Summary { group, passages, codes, evidence_codes, families, best, jobs, pairs, order_key, journey, buying }
+        let attributes = interview.meta.attributes.clone();
+        Summary {
+            group,
+            passages,
+            codes,
+            evidence_codes,
+            families,
+            best,
+            jobs,
+            pairs,
+            order_key,
+            evidence,
+            asked,
+            attributes,
+            interview: interview.meta.id.clone(),
+            journey,
+            buying,
+        }
     }
 }

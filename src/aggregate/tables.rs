@@ -27,6 +27,8 @@ pub struct Aggregates {
     pub codebook: Vec<CodebookEntry>,
     /// Who takes part in whose buying, across groups.
     pub buying_map: BuyingMap,
+    /// Per group, the brief: its insight statements in canvas order, with their evidence.
+    pub brief: Vec<super::PersonaBrief>,
     /// Thresholds used for the statements the report makes.
     pub thresholds: Thresholds,
     /// What changed since the last run of the same kind (set by the run, not the fold).
@@ -113,6 +115,9 @@ pub struct CodeStats {
     pub family: Family,
     /// Label.
     pub label: String,
+    /// A weak code (weight below 1): it counts only beside a second term or code of its family,
+    /// and is never a theme on its own.
+    pub weak: bool,
     /// Interviews with evidence (an unnegated mention).
     pub interviews: usize,
     /// interviews / group interviews.
@@ -127,6 +132,13 @@ pub struct CodeStats {
     pub hedged: f64,
     /// Best quotes, from different interviews.
     pub quotes: Vec<Quote>,
+}
+
+impl CodeStats {
+    /// Whether the code may be listed as a theme: it has evidence and is not weak.
+    pub fn is_theme(&self) -> bool {
+        self.interviews > 0 && !self.weak
+    }
 }
 
 /// What sets a group apart.
@@ -213,6 +225,8 @@ pub struct JobRow {
     pub motivation: String,
     /// What for.
     pub outcome: Option<String>,
+    /// The words that joined motivation and outcome (`so that`, `so`, `in order to`).
+    pub link: Option<String>,
 }
 
 /// Saturation: distinct codes found as interviews accumulate.
@@ -260,6 +274,10 @@ pub struct Golden {
     pub min_prevalence: f64,
     /// Prevalence per group, in group order.
     pub prevalence: Vec<f64>,
+    /// Share of the study's participant passages with evidence of the code.
+    pub passage_share: f64,
+    /// What the themes are ranked by: `min_prevalence × (1 − passage_share)`.
+    pub score: f64,
 }
 
 /// Two codes in the same passages.

@@ -61,12 +61,14 @@ pub(super) fn render(agg: &Aggregates) -> String {
     let title = format!("{}: persona insights", agg.study);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<meta name=\"generator\" content=\"pith {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"note\">{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<meta name=\"generator\" content=\"pith {}\">\n<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"note\">{}</p>\n",
         env!("CARGO_PKG_VERSION"),
         esc(&title),
+        super::brief::CSS,
         esc(&title),
         esc(&super::method_note(agg, |s| s.to_string())),
     );
+    super::brief::html(&mut out, agg, color);
     let _ = writeln!(out, "<h2>Overview</h2>\n<div class=\"cards\">");
     for (i, p) in agg.personas.iter().enumerate() {
         card(&mut out, agg, p, i);
@@ -177,7 +179,7 @@ fn card(out: &mut String, agg: &Aggregates, p: &Persona, i: usize) {
     let top: Vec<String> = p
         .codes
         .iter()
-        .filter(|c| c.interviews > 0)
+        .filter(|c| c.is_theme())
         .take(6)
         .map(|c| format!("{} <code>{}/{}</code>", esc(&c.label), c.interviews, p.interviews))
         .collect();
@@ -402,7 +404,7 @@ fn quote(out: &mut String, q: &Quote) {
     let _ = writeln!(
         out,
         "<blockquote><p>“{}”</p><footer>{} · {} ¶{}{}{}</footer></blockquote>",
-        esc(&q.text),
+        super::brief::marked(q, esc, "<mark>", "</mark>"),
         esc(&q.participant),
         esc(&q.interview),
         q.passage,

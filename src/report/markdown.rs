@@ -106,7 +106,7 @@ fn overview(out: &mut String, agg: &Aggregates, p: &Persona) {
     let top: Vec<String> = p
         .codes
         .iter()
-        .filter(|c| c.interviews > 0)
+        .filter(|c| c.is_theme())
         .take(6)
         .map(|c| format!("{} ({}/{})", escape(&c.label), c.interviews, p.interviews))
         .collect();

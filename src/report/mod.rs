@@ -7,6 +7,7 @@
 //! place atomically; a file is never half-written and nothing of a failed run replaces the
 //! previous reports. Escaping lives in one place ([`escape`]).
 
+mod brief;
 mod buying;
 mod changes;
 mod csv;
@@ -36,7 +37,7 @@ use crate::model::InterviewMeta;
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReportFormat {
-    /// `report.md`: the workshop hand-out.
+    /// `report.md`: the workshop hand-out, and `brief.md`: one page per persona.
     Markdown,
     /// `report.html`: one self-contained page with charts, for screens and print.
     Html,
@@ -73,7 +74,7 @@ impl ReportFormat {
     /// The files this format writes.
     pub fn file_names(self) -> &'static [&'static str] {
         match self {
-            ReportFormat::Markdown => &["report.md"],
+            ReportFormat::Markdown => &["report.md", "brief.md"],
             ReportFormat::Html => &["report.html"],
             ReportFormat::Json => &["report.json"],
             ReportFormat::Csv => &["matrix.csv"],
@@ -85,7 +86,9 @@ impl ReportFormat {
     /// (the REFI-QDA project itself streams through [`Writer`]; only its codebook renders here).
     fn render(self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<(&'static str, Vec<u8>)>> {
         Ok(match self {
-            ReportFormat::Markdown => vec![("report.md", markdown::render(agg).into_bytes())],
+            ReportFormat::Markdown => {
+                vec![("report.md", markdown::render(agg).into_bytes()), ("brief.md", brief::markdown(agg).into_bytes())]
+            }
             ReportFormat::Html => vec![("report.html", html::render(agg).into_bytes())],
             ReportFormat::Json => vec![("report.json", json::render(agg)?)],
             ReportFormat::Csv => vec![("matrix.csv", csv::render(agg)?)],
@@ -129,8 +132,13 @@ impl Writer {
     /// needs no aggregates, so it may run while they are computed; [`Writer::finish`] does it
     /// otherwise. Nothing is in place before [`Writer::finish`].
     pub fn finish_project(&mut self, study: &str, lexicon: &Lexicon) -> Result<()> {
+        self.finish_project_with(study, lexicon, None)
+    }
+
+    /// [`Writer::finish_project`], with the briefs' statements as notes when given.
+    fn finish_project_with(&mut self, study: &str, lexicon: &Lexicon, brief: Option<qdpx::Brief<'_>>) -> Result<()> {
         if let Some(q) = self.qdpx.take() {
-            self.project = Some(q.finish(study, lexicon)?);
+            self.project = Some(q.finish(study, lexicon, brief)?);
         }
         Ok(())
     }
@@ -143,7 +151,7 @@ impl Writer {
     pub fn finish(mut self, agg: &Aggregates, lexicon: &Lexicon) -> Result<Vec<PathBuf>> {
         let rendered: Vec<Vec<(&str, Vec<u8>)>> =
             self.formats.par_iter().map(|f| f.render(agg, lexicon)).collect::<Result<_>>()?;
-        self.finish_project(&agg.study, lexicon)?;
+        self.finish_project_with(&agg.study, lexicon, Some(qdpx::Brief { personas: &agg.brief, by: &agg.group_by }))?;
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
         crate::fsutil::clean_stale_temporaries(&self.out);
         let out = &self.out;
@@ -228,7 +236,8 @@ fn method_note(agg: &Aggregates, esc: fn(&str) -> String) -> String {
          discovery rate over the codes tested for the group); groups under {} interviews, or too small for any \
          split to reach that, are marked too small to tell. Distinctive words and two-word phrases are weighted log-odds with an \
          informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z above {}, used in at least {} interviews. \
-         Golden themes reach {} prevalence in every group.",
+         Golden themes reach {} prevalence in every group, can code their family alone and are in under {} of the \
+         study's passages; they are ranked by lowest prevalence × (1 − passage share), at most {}.",
         crate::words::counted(agg.interviews, "interview"),
         crate::words::counted(agg.personas.len(), "group"),
         esc(&agg.group_by),
@@ -236,6 +245,8 @@ fn method_note(agg: &Aggregates, esc: fn(&str) -> String) -> String {
         t.small_sample,
         t.distinctive_z,
         t.term_min_interviews,
-        pct(t.golden_prevalence)
+        pct(t.golden_prevalence),
+        pct(crate::aggregate::GOLDEN_MAX_SHARE),
+        crate::aggregate::GOLDEN_MAX
     )
 }

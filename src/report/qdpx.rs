@@ -147,6 +147,60 @@ struct Case {
     sources: Vec<String>,
 }
 
+/// The persona briefs and the attribute their groups are values of.
+pub struct Brief<'a> {
+    /// The briefs.
+    pub personas: &'a [crate::aggregate::PersonaBrief],
+    /// The attribute interviews were grouped by.
+    pub by: &'a str,
+}
+
+/// The briefs' statements as notes, and per group a set of its sources and notes.
+fn brief_xml(brief: Brief<'_>, cases: &BTreeMap<String, Case>, user: &str) -> String {
+    let mut notes = String::new();
+    let mut sets = String::new();
+    for b in brief.personas {
+        let set_guid = guid("brief", &b.persona);
+        let _ = writeln!(sets, "    <Set guid=\"{set_guid}\" name=\"{}\">", xml(&format!("Brief: {}", b.persona)));
+        let _ = writeln!(
+            sets,
+            "      <Description>{}</Description>",
+            xml(&format!("The interviews and statements of {}'s brief.", b.persona))
+        );
+        for case in cases
+            .values()
+            .filter(|c| c.attributes.iter().any(|(k, v)| k.eq_ignore_ascii_case(brief.by) && *v == b.persona))
+        {
+            for source in &case.sources {
+                let _ = writeln!(sets, "      <MemberSource targetGUID=\"{}\"/>", guid("source", source));
+            }
+        }
+        let statements = b.differences.iter().map(|d| ("Core difference", d.text.clone(), Vec::new())).chain(
+            b.sections
+                .iter()
+                .flat_map(|s| s.statements.iter().map(|st| (s.title.as_str(), st.text.clone(), st.evidence.clone()))),
+        );
+        for (k, (section, text, evidence)) in statements.enumerate() {
+            let note_guid = guid("brief-note", &format!("{}\u{0}{k}", b.persona));
+            let ids: Vec<String> =
+                evidence.iter().flat_map(|e| e.passages.iter().map(move |p| format!("{} ¶{p}", e.interview))).collect();
+            let content = if ids.is_empty() { text } else { format!("{text}\nEvidence: {}", ids.join("; ")) };
+            let _ = writeln!(
+                notes,
+                "    <Note guid=\"{note_guid}\" name=\"{}\" creatingUser=\"{user}\">\n      <PlainTextContent>{}</PlainTextContent>\n    </Note>",
+                xml(&format!("{}: {section}", b.persona)),
+                xml(&content)
+            );
+            let _ = writeln!(sets, "      <MemberNote targetGUID=\"{note_guid}\"/>");
+        }
+        let _ = writeln!(sets, "    </Set>");
+    }
+    if notes.is_empty() {
+        return String::new();
+    }
+    format!("  <Notes>\n{notes}  </Notes>\n  <Sets>\n{sets}  </Sets>\n")
+}
+
 fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::io(PROJECT_FILE, e),
@@ -199,7 +253,12 @@ impl Builder {
 
     /// Writes `project.qde` (codebook, variables, cases, sources) and gives the finished zip,
     /// still a temporary file, to be renamed into place.
-    pub fn finish(mut self, study: &str, lexicon: &Lexicon) -> Result<tempfile::NamedTempFile> {
+    pub fn finish(
+        mut self,
+        study: &str,
+        lexicon: &Lexicon,
+        brief: Option<Brief<'_>>,
+    ) -> Result<tempfile::NamedTempFile> {
         let user = self.user.clone();
         let mut head = String::new();
         let _ = write!(
@@ -246,6 +305,9 @@ impl Builder {
         if self.spilled.len > 0 {
             head.push_str("  <Sources>\n");
             tail.push_str("  </Sources>\n");
+        }
+        if let Some(brief) = brief {
+            tail.push_str(&brief_xml(brief, &self.cases, &user));
         }
         tail.push_str("</Project>\n");
         let (head, tail) = (Deflated::piece(head.as_bytes(), false), Deflated::piece(tail.as_bytes(), true));

@@ -311,7 +311,9 @@ impl Redactor {
         q.interview = self.interview(&q.interview);
         q.participant = self.participant(&q.participant);
         q.speaker = q.speaker.as_deref().map(|s| self.speaker(s));
+        let marked: Option<String> = q.highlight.map(|[s, e]| q.text.chars().skip(s).take(e - s).collect());
         q.text = self.text(&q.text);
+        q.highlight = marked.and_then(|m| crate::aggregate::locate(&q.text, &self.text(&m)));
     }
 
     /// Whether a term is, or contains, a name or something masked.
@@ -349,6 +351,9 @@ impl Redactor {
             }
             persona.distinctive.terms.retain(|t| !self.is_identifying(&t.term) && !self.is_identifying(&t.stem));
             persona.saturation.order = persona.saturation.order.iter().map(|id| self.interview(id)).collect();
+        }
+        for b in &mut agg.brief {
+            b.redact(|s| self.text(s), |id| self.interview(id), |q| self.quote(q));
         }
     }
 }
