@@ -313,9 +313,9 @@ mod tests {
         let analyzer = Analyzer::new(Language::English);
         let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
         let ops = "Maya: What worries you?\nAna: Downtime. Downtime, downtime, downtime and downtime again. \
-                   The electricity cost is huge too, and we have to cut our operating cost.\n";
+                   The electricity cost is huge too.\n";
         let fac = "Maya: What worries you?\nBo: We are not worried about downtime at all. The electricity cost \
-                   is what I watch, electricity every month; the total cost of ownership matters.\n";
+                   is what I watch, electricity every month.\n";
         let mut agg = Aggregator::new(&lexicon, by);
         for i in 1..=3 {
             for c in [
