@@ -23,9 +23,15 @@
 //! source. The lexicons were written by hand while reading errors on `eval/sample.jsonl`; that
 //! is what the development figure is fitted to, and why the frozen split is reported apart.
 //!
+//! Then, when `eval/distill.py` has written its token table to `target/embeddings` (or
+//! `PITH_EMBEDDINGS=DIR`), meaning beyond the lexicons' words ([`meaning`]): a regression per
+//! family over the passage's pooled embedding, alone, OR-ed with the rule, and beside the rule's
+//! features; the OR is also fitted on the whole development set and scored once on the frozen split.
+//!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
-//! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split).
-//! `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR at run time.
+//! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
+//! `-- --tokens TEXTS.json` prints the table rows of each text of a JSON list, for
+//! `eval/tokcheck.py`). `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -37,6 +43,10 @@ use pith::lexicon::{Lexicon, Origin, BUILTIN};
 use pith::model::Family;
 use pith::model::Tag;
 use serde::Deserialize;
+
+mod dense;
+mod embed;
+mod meaning;
 
 /// Loads the built-in lexicons: the embedded ones, or, when `PITH_LEXICON_DIR=DIR` is set, the
 /// files of the same names in DIR (read at run time, so editing a lexicon needs no rebuild).
@@ -98,6 +108,8 @@ struct Scored {
     features: Vec<[f64; FEATURES]>,
     /// Hashed stems of the passage's words (bag of words, the same for every family).
     stems: Vec<u32>,
+    /// The passage's pooled token embedding (empty without a table).
+    embedding: Vec<f64>,
 }
 
 fn main() -> ExitCode {
@@ -112,11 +124,13 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let misses = match args.as_slice() {
-        [flag, fam] if flag == "--misses" => Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
-        [] => None,
-        _ => return Err("usage: eval [--misses FAMILY]".into()),
-    };
+    let (mut misses, mut tokens) = (None, None);
+    match args.as_slice() {
+        [flag, fam] if flag == "--misses" => misses = Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
+        [flag, file] if flag == "--tokens" => tokens = Some(file.clone()),
+        [] => {}
+        _ => return Err("usage: eval [--misses FAMILY | --tokens TEXTS.json]".into()),
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let a = read_labels(&root.join("eval/labels/pass-a.jsonl"))?;
     let b = read_labels(&root.join("eval/labels/pass-b.jsonl"))?;
@@ -136,7 +150,11 @@ fn run() -> Result<(), String> {
     }
     let frozen = read_jsonl::<PassageRef>(&root.join("eval/frozen.jsonl"))?;
 
-    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
+    let embeddings = meaning::load(root)?;
+    if let (Some(e), Some(path)) = (&embeddings, tokens) {
+        return meaning::print_tokens(e, Path::new(&path));
+    }
+    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses, embeddings.as_ref())?;
     println!(
         "\nDevelopment set, leave-one-source-out: {} passages from {} sources",
         dev_scored.len(),
@@ -160,13 +178,21 @@ fn run() -> Result<(), String> {
         println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
     }
 
-    let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
+    if let Some(embeddings) = &embeddings {
+        meaning::report(&dev_scored, embeddings);
+    }
+
+    let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None, embeddings.as_ref())?;
     println!(
         "\nFrozen test split (never read while tuning; scores only): {} passages from {} sources",
         frozen_scored.len(),
         sources(&frozen_scored).len()
     );
     print_table(&frozen_scored);
+    if embeddings.is_some() {
+        println!("\nFrozen test split, the rule OR the embedding regression (fitted on the whole development set):");
+        print_table(&meaning::frozen(&dev_scored, &frozen_scored));
+    }
     Ok(())
 }
 
@@ -179,6 +205,7 @@ fn score(
     analyzer: &Analyzer,
     lexicon: &Lexicon,
     misses: Option<Family>,
+    embeddings: Option<&embed::Embeddings>,
 ) -> Result<Vec<Scored>, String> {
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
@@ -203,6 +230,7 @@ fn score(
             gold: expected.clone(),
             features,
             stems,
+            embedding: embeddings.map(|e| e.pool(&text).into_iter().map(f64::from).collect()).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -332,21 +360,8 @@ fn dot(a: &[f64; FEATURES], b: &[f64; FEATURES]) -> f64 {
 /// too), leave-one-source-out: each source's passages predicted by models fitted on the other
 /// sources only (`share` of their passages).
 fn learned_loso(scored: &[Scored], with_stems: bool, share: f64) -> Vec<Scored> {
-    let mut out: Vec<Scored> = scored
-        .iter()
-        .map(|s| Scored {
-            source: s.source.clone(),
-            predicted: Vec::new(),
-            gold: s.gold.clone(),
-            features: Vec::new(),
-            stems: Vec::new(),
-        })
-        .collect();
-    for source in sources(scored) {
-        let others: Vec<&Scored> = scored.iter().filter(|s| s.source != source).collect();
-        // An evenly spread share of the training passages, for the learning curve.
-        let keep = ((others.len() as f64 * share).round() as usize).max(1);
-        let train: Vec<&Scored> = (0..keep).map(|k| others[k * others.len() / keep]).collect();
+    let mut out = blank(scored);
+    for (source, train) in folds(scored, share) {
         for (fi, &family) in Family::ALL.iter().enumerate() {
             let xs: Vec<([f64; FEATURES], &[u32])> =
                 train.iter().map(|s| (s.features[fi], if with_stems { &s.stems[..] } else { &[][..] })).collect();
@@ -360,6 +375,34 @@ fn learned_loso(scored: &[Scored], with_stems: bool, share: f64) -> Vec<Scored> 
         }
     }
     out
+}
+
+/// Each source with its fold's training passages: an evenly spread `share` (for the learning
+/// curve) of the other sources' passages.
+fn folds(scored: &[Scored], share: f64) -> Vec<(&str, Vec<&Scored>)> {
+    sources(scored)
+        .into_iter()
+        .map(|source| {
+            let others: Vec<&Scored> = scored.iter().filter(|s| s.source != source).collect();
+            let keep = ((others.len() as f64 * share).round() as usize).max(1);
+            (source, (0..keep).map(|k| others[k * others.len() / keep]).collect())
+        })
+        .collect()
+}
+
+/// The passages with their sources and gold labels, nothing predicted.
+fn blank(scored: &[Scored]) -> Vec<Scored> {
+    scored
+        .iter()
+        .map(|s| Scored {
+            source: s.source.clone(),
+            predicted: Vec::new(),
+            gold: s.gold.clone(),
+            features: Vec::new(),
+            stems: Vec::new(),
+            embedding: Vec::new(),
+        })
+        .collect()
 }
 
 /// The corpus folder a passage comes from (its first path component).
