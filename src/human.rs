@@ -210,10 +210,32 @@ pub fn suggest(paired: &Paired, question: Question, splits: Option<&[Split]>) ->
 pub fn both_ways(paired: &Paired, train: &BTreeSet<String>) -> Vec<Split> {
     let all: BTreeSet<String> = paired.passages.iter().map(|p| p.interview.clone()).collect();
     let rest: BTreeSet<String> = all.difference(train).cloned().collect();
+    // Ids as written, runs of consecutive numbers as ranges (`1-10`).
     let name = |s: &BTreeSet<String>| {
         let mut v: Vec<&String> = s.iter().collect();
         v.sort_by_key(|x| suggest::natural(x));
-        v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+        let mut parts: Vec<String> = Vec::new();
+        let mut run: Option<(u64, u64)> = None;
+        let flush = |run: &mut Option<(u64, u64)>, parts: &mut Vec<String>| {
+            if let Some((a, b)) = run.take() {
+                parts.push(if a == b { a.to_string() } else { format!("{a}-{b}") });
+            }
+        };
+        for id in v {
+            match (id.parse::<u64>().ok(), run) {
+                (Some(n), Some((a, b))) if n == b + 1 => run = Some((a, n)),
+                (Some(n), _) => {
+                    flush(&mut run, &mut parts);
+                    run = Some((n, n));
+                }
+                (None, _) => {
+                    flush(&mut run, &mut parts);
+                    parts.push(id.clone());
+                }
+            }
+        }
+        flush(&mut run, &mut parts);
+        parts.join(",")
     };
     vec![
         Split { name: format!("{} → {}", name(train), name(&rest)), train: train.clone() },
