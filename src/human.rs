@@ -13,7 +13,7 @@ use crate::coding::agree::{self, Agreement, Unit};
 use crate::coding::suggest::{self, Example, Learned, Split, Terms, Validated};
 use crate::coding::{HumanCoding, Selection, Target};
 use crate::error::{Diagnostic, Error, Result};
-use crate::model::Family;
+use crate::model::{CodedInterview, Family};
 use crate::pipeline;
 use crate::run::Opened;
 
@@ -72,24 +72,11 @@ pub fn pair(opened: &Opened, coding: &HumanCoding) -> Result<Paired> {
             study.root.display()
         )));
     }
-    let results: Vec<_> = coded
-        .par_iter()
-        .map(|(path, selections)| {
-            pipeline::process(study, &opened.lexicon, &opened.analyzer, path, pipeline::Output::default())
-                .map(|(c, w)| (c.interview, selections, w))
-        })
-        .collect();
+    let paths: Vec<&PathBuf> = coded.iter().map(|(p, _)| *p).collect();
     let mut terms = Terms::default();
     let mut passages = Vec::new();
-    for r in results {
-        let (interview, selections, warnings) = match r {
-            Ok(x) => x,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
-        diagnostics.extend(warnings);
+    for ((_, selections), interview) in coded.iter().zip(code_each(opened, &paths, &mut diagnostics)) {
+        let Some(interview) = interview else { continue };
         let evidence: Vec<_> = interview.passages.iter().filter(|p| p.passage.role.is_evidence()).collect();
         let ranges: Vec<_> = evidence.iter().map(|p| p.passage.span.chars.clone()).collect();
         let human = agree::human_codes(&ranges, selections);
@@ -121,6 +108,33 @@ pub fn pair(opened: &Opened, coding: &HumanCoding) -> Result<Paired> {
         }
     }
     Ok(Paired { passages, terms, diagnostics })
+}
+
+/// Codes each of `paths` on the rayon pool: the coded interview, or `None` for a transcript
+/// skipped (its diagnostic, and every warning, added to `diagnostics`).
+pub fn code_each(
+    opened: &Opened,
+    paths: &[&PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Option<CodedInterview>> {
+    let study = &opened.study;
+    let results: Vec<_> = paths
+        .par_iter()
+        .map(|path| pipeline::process(study, &opened.lexicon, &opened.analyzer, path, pipeline::Output::default()))
+        .collect();
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok((coded, warnings)) => {
+                diagnostics.extend(warnings);
+                Some(coded.interview)
+            }
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        })
+        .collect()
 }
 
 /// Agreement per human code and family.

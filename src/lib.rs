@@ -48,6 +48,7 @@ pub mod lexicon;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod segment;
 pub mod study;

@@ -11,6 +11,7 @@ mod init;
 mod lexicon;
 mod progress;
 mod report;
+mod review;
 mod run;
 mod search;
 mod suggest;
@@ -64,6 +65,8 @@ enum Command {
     Import(import::Args),
     /// Compare pith's coding with the researcher's: kappa and F1 per code and family.
     Agree(agree::Args),
+    /// Accept or reject pith's hits and near misses of a code, one at a time or as a sheet.
+    Review(review::Args),
 }
 
 /// How a command ended.
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lexicon(cmd) => lexicon::run(&ctx, cmd),
         Command::Import(args) => import::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     };
     match result {
         Ok(Outcome::Done) => 0,
