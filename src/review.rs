@@ -1,5 +1,5 @@
 //! The review loop: takes an opened study and a pith code, gives a sample of its hits and near
-//! misses (mentions that did not count: negated, vetoed, a weak term alone) in context, and
+//! misses (mentions that did not count: negated, or vetoed by an exclusion) in context, and
 //! records the researcher's decisions as human coding: an accepted passage is a selection of the
 //! code in `coding/selections/review.csv` (so `pith agree` counts it), a rejected one a line of
 //! `coding/rejected.csv` (same columns); decided passages are not offered again.
@@ -127,10 +127,8 @@ pub fn items(opened: &Opened, code: &str, sample: usize) -> Result<(Vec<Item>, V
                 let m = &tag.mentions[0];
                 let why = if let Some(n) = &m.negation {
                     format!("negated by {:?}", n.text)
-                } else if m.vetoed_by.is_some() {
-                    "vetoed by an exclusion".to_string()
                 } else {
-                    "a weak term alone".to_string()
+                    "vetoed by an exclusion".to_string()
                 };
                 Kind::NearMiss(why)
             };
