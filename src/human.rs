@@ -13,7 +13,7 @@ use crate::coding::agree::{self, Agreement, Unit};
 use crate::coding::suggest::{self, Example, Learned, Split, Terms, Validated};
 use crate::coding::{HumanCoding, Selection, Target};
 use crate::error::{Diagnostic, Error, Result};
-use crate::model::Family;
+use crate::model::{CodedInterview, Family};
 use crate::pipeline;
 use crate::run::Opened;
 
@@ -72,24 +72,11 @@ pub fn pair(opened: &Opened, coding: &HumanCoding) -> Result<Paired> {
             study.root.display()
         )));
     }
-    let results: Vec<_> = coded
-        .par_iter()
-        .map(|(path, selections)| {
-            pipeline::process(study, &opened.lexicon, &opened.analyzer, path, pipeline::Output::default())
-                .map(|(c, w)| (c.interview, selections, w))
-        })
-        .collect();
+    let paths: Vec<&PathBuf> = coded.iter().map(|(p, _)| *p).collect();
     let mut terms = Terms::default();
     let mut passages = Vec::new();
-    for r in results {
-        let (interview, selections, warnings) = match r {
-            Ok(x) => x,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
-        diagnostics.extend(warnings);
+    for ((_, selections), interview) in coded.iter().zip(code_each(opened, &paths, &mut diagnostics)) {
+        let Some(interview) = interview else { continue };
         let evidence: Vec<_> = interview.passages.iter().filter(|p| p.passage.role.is_evidence()).collect();
         let ranges: Vec<_> = evidence.iter().map(|p| p.passage.span.chars.clone()).collect();
         let human = agree::human_codes(&ranges, selections);
@@ -118,6 +105,33 @@ pub fn pair(opened: &Opened, coding: &HumanCoding) -> Result<Paired> {
         }
     }
     Ok(Paired { passages, terms, diagnostics })
+}
+
+/// Codes each of `paths` on the rayon pool: the coded interview, or `None` for a transcript
+/// skipped (its diagnostic, and every warning, added to `diagnostics`).
+pub fn code_each(
+    opened: &Opened,
+    paths: &[&PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Option<CodedInterview>> {
+    let study = &opened.study;
+    let results: Vec<_> = paths
+        .par_iter()
+        .map(|path| pipeline::process(study, &opened.lexicon, &opened.analyzer, path, pipeline::Output::default()))
+        .collect();
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok((coded, warnings)) => {
+                diagnostics.extend(warnings);
+                Some(coded.interview)
+            }
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        })
+        .collect()
 }
 
 /// Agreement per human code and family.
@@ -207,10 +221,32 @@ pub fn suggest(paired: &Paired, question: Question, splits: Option<&[Split]>) ->
 pub fn both_ways(paired: &Paired, train: &BTreeSet<String>) -> Vec<Split> {
     let all: BTreeSet<String> = paired.passages.iter().map(|p| p.interview.clone()).collect();
     let rest: BTreeSet<String> = all.difference(train).cloned().collect();
+    // Ids as written, runs of consecutive numbers as ranges (`1-10`).
     let name = |s: &BTreeSet<String>| {
         let mut v: Vec<&String> = s.iter().collect();
         v.sort_by_key(|x| suggest::natural(x));
-        v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+        let mut parts: Vec<String> = Vec::new();
+        let mut run: Option<(u64, u64)> = None;
+        let flush = |run: &mut Option<(u64, u64)>, parts: &mut Vec<String>| {
+            if let Some((a, b)) = run.take() {
+                parts.push(if a == b { a.to_string() } else { format!("{a}-{b}") });
+            }
+        };
+        for id in v {
+            match (id.parse::<u64>().ok(), run) {
+                (Some(n), Some((a, b))) if n == b + 1 => run = Some((a, n)),
+                (Some(n), _) => {
+                    flush(&mut run, &mut parts);
+                    run = Some((n, n));
+                }
+                (None, _) => {
+                    flush(&mut run, &mut parts);
+                    parts.push(id.clone());
+                }
+            }
+        }
+        flush(&mut run, &mut parts);
+        parts.join(",")
     };
     vec![
         Split { name: format!("{} → {}", name(train), name(&rest)), train: train.clone() },

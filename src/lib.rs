@@ -51,6 +51,7 @@ pub mod pipeline;
 pub mod portfolio;
 pub mod readback;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod segment;
 pub mod study;

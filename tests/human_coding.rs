@@ -505,7 +505,7 @@ fn the_rust_interviews_atlas_coding_imports_and_a_lexicon_reproduces_topics_not_
         .stdout()
     };
     let types = suggest("--group", "Types");
-    assert!(types.contains("1,2,3,4,5,6,7,8,9,10 → 11,12,13,14,15,16,17,18,19"), "{types}");
+    assert!(types.contains("1-10 → 11-19"), "{types}");
     assert!(types.contains("verdict: a lexicon reproduces it"), "{types}");
     assert!(types.contains(" box ") || types.contains("box "), "{types}");
     let stance = suggest("--code", "No Other Choice");
@@ -545,4 +545,147 @@ fn accepted_terms_go_into_a_study_lexicon_that_compiles() {
     assert_eq!(accept("1")[0], listed[0]);
     let again = std::fs::read_to_string(&file).expect("lexicon");
     assert_eq!(again.matches(&format!("\"{}\"", listed[0])).count(), 1, "{again}");
+}
+
+/// The text of a tmux pane.
+fn pane(session: &str) -> String {
+    let out = Command::new("tmux").args(["capture-pane", "-p", "-t", session]).output().expect("tmux capture-pane");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits (up to a minute, for a loaded machine) until the pane shows `text`.
+fn wait_for(session: &str, text: &str) -> String {
+    for _ in 0..600 {
+        let now = pane(session);
+        if now.contains(text) {
+            return now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the terminal never showed {text:?}:\n{}", pane(session));
+}
+
+#[test]
+fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_coding() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipping: tmux missing");
+        return;
+    }
+    let t = TempStudy::sample();
+    let session = format!("pith-review-{}", std::process::id());
+    let command = format!(
+        "{} review {} --code risk.downtime --sample 3; echo REVIEW-DONE; sleep 60",
+        env!("CARGO_BIN_EXE_pith"),
+        t.path().display()
+    );
+    let tmux =
+        |args: &[&str]| assert!(Command::new("tmux").args(args).status().expect("tmux").success(), "tmux {args:?}");
+    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "60", &command]);
+    struct Kill(String);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
+        }
+    }
+    let _kill = Kill(session.clone());
+    let first = wait_for(&session, "(a)ccept");
+    assert!(first.contains("[1/3]") && first.contains("pith: hit") && first.contains("[downtime]"), "{first}");
+    // One key each, no Enter.
+    tmux(&["send-keys", "-t", &session, "a"]);
+    let second = wait_for(&session, "[2/3]");
+    tmux(&["send-keys", "-t", &session, "r"]);
+    wait_for(&session, "[3/3]");
+    tmux(&["send-keys", "-t", &session, "s"]);
+    let end = wait_for(&session, "REVIEW-DONE");
+    assert!(end.contains("2 decisions on risk.downtime recorded"), "{end}");
+    let shown = |screen: &str, n: usize| -> String {
+        let line = screen.lines().find(|l| l.starts_with(&format!("[{n}/3]"))).expect("item line").to_string();
+        line.split_whitespace().nth(1).expect("interview:passage").rsplit_once(':').expect(":").0.to_string()
+    };
+    let accepted = csv_rows(&t.path().join("coding/selections/review.csv"));
+    let rejected = csv_rows(&t.path().join("coding/rejected.csv"));
+    assert_eq!((accepted.len(), rejected.len()), (1, 1));
+    assert_eq!(accepted[0]["code"], "risk.downtime");
+    assert_eq!(accepted[0]["coder"], "pith review");
+    assert_eq!(accepted[0]["transcript"].rsplit_once('.').expect("ext").0, shown(&first, 1));
+    assert_eq!(rejected[0]["transcript"].rsplit_once('.').expect("ext").0, shown(&second, 2));
+    // The accepted hit is human coding now: agreement on risk.downtime counts it.
+    let agree = pith(["agree".as_ref(), t.path().as_os_str(), "--format".as_ref(), "csv".as_ref()]).stdout();
+    let row = agree.lines().find(|l| l.starts_with("code,risk.downtime,")).unwrap_or_else(|| panic!("{agree}"));
+    assert!(row.starts_with("code,risk.downtime,risk.downtime,1,"), "{row}");
+    // Decided passages are not offered again.
+    let sheet = t.path().join("sheet.csv");
+    let rows = review_sheet(t.path(), &sheet, 20);
+    for decided in accepted.iter().chain(&rejected) {
+        assert!(
+            !rows.iter().any(|r| r["transcript"] == decided["transcript"] && r["start"] == decided["start"]),
+            "a decided passage is offered again"
+        );
+    }
+}
+
+/// The sheet `pith review --sheet` writes of up to `sample` passages of risk.downtime.
+fn review_sheet(study: &Path, sheet: &Path, sample: usize) -> Vec<BTreeMap<String, String>> {
+    let sample = sample.to_string();
+    let args = [
+        "review".as_ref(),
+        study.as_os_str(),
+        "--code".as_ref(),
+        "risk.downtime".as_ref(),
+        "--sample".as_ref(),
+        sample.as_ref(),
+        "--sheet".as_ref(),
+        sheet.as_os_str(),
+        "-q".as_ref(),
+    ];
+    pith(args).stdout();
+    csv_rows(sheet)
+}
+
+#[test]
+fn a_filled_in_review_sheet_is_recorded_and_a_later_decision_replaces_an_earlier_one() {
+    let t = TempStudy::sample();
+    let sheet = t.path().join("sheet.csv");
+    let mut rows = review_sheet(t.path(), &sheet, 4);
+    assert_eq!(rows.len(), 4);
+    assert!(rows[0]["pith"] == "hit" && rows[0]["in context"].contains("[downtime]"), "{:?}", rows[0]);
+    let fill = |rows: &[BTreeMap<String, String>]| {
+        let mut w = csv::Writer::from_path(&sheet).expect("sheet");
+        let header: Vec<&String> = rows[0].keys().collect();
+        w.write_record(&header).expect("header");
+        for r in rows {
+            w.write_record(r.values()).expect("row");
+        }
+        w.flush().expect("flush");
+    };
+    rows[0].insert("decision".into(), "accept".into());
+    rows[1].insert("decision".into(), "reject".into());
+    fill(&rows);
+    let apply = || {
+        pith([
+            "review".as_ref(),
+            t.path().as_os_str(),
+            "--code".as_ref(),
+            "risk.downtime".as_ref(),
+            "--apply".as_ref(),
+            sheet.as_os_str(),
+        ])
+    };
+    let said = apply().stdout();
+    assert!(said.contains("recorded 2 decisions on risk.downtime (1 accepted, 1 rejected)"), "{said}");
+    // Changing one's mind: the first passage rejected now.
+    rows[0].insert("decision".into(), "reject".into());
+    rows[1].insert("decision".into(), String::new());
+    fill(&rows);
+    apply().stdout();
+    assert!(csv_rows(&t.path().join("coding/selections/review.csv")).is_empty());
+    assert_eq!(csv_rows(&t.path().join("coding/rejected.csv")).len(), 2);
+    rows[2].insert("decision".into(), "maybe".into());
+    fill(&rows);
+    let (_, stderr) = apply().status(1);
+    // The line where the third record starts (passage texts span lines).
+    let mut reader = csv::Reader::from_path(&sheet).expect("sheet");
+    let third = reader.records().nth(2).expect("a third row").expect("row");
+    let line = third.position().expect("position").line();
+    assert!(stderr.contains(&format!("sheet.csv:{line}: decision \"maybe\"")), "{stderr}");
 }

@@ -13,6 +13,7 @@ mod lexicon;
 mod portfolio;
 mod progress;
 mod report;
+mod review;
 mod run;
 mod search;
 mod suggest;
@@ -68,6 +69,8 @@ enum Command {
     Import(import::Args),
     /// Compare pith's coding with the researcher's: kappa and F1 per code and family.
     Agree(agree::Args),
+    /// Accept or reject pith's hits and near misses of a code, one at a time or as a sheet.
+    Review(review::Args),
 }
 
 /// How a command ended.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Import(args) => import::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     };
     match result {
         Ok(Outcome::Done) => 0,

@@ -226,7 +226,8 @@ fn print_one(out: &mut impl Write, paired: &Paired, s: &Suggested, top: usize) -
     Ok(listed)
 }
 
-/// Prints every code and group with enough coded passages as a Markdown table.
+/// Prints every code and group with enough coded passages as a Markdown table, each kind by
+/// held-out kappa, best first; with one or two splits (`--train`), each split's figures too.
 fn all(out: &mut impl Write, paired: &Paired, coding: &HumanCoding, splits: Option<&[Split]>) -> io::Result<()> {
     let mut questions: Vec<(&str, Question)> = Vec::new();
     for (group, codes) in coding.groups() {
@@ -235,20 +236,43 @@ fn all(out: &mut impl Write, paired: &Paired, coding: &HumanCoding, splits: Opti
     for code in coding.codes() {
         questions.push(("code", Question { name: code.clone(), codes: vec![code] }));
     }
-    writeln!(out, "| kind | code or group | coded passages | lexicon precision | recall | F1 | kappa | always-yes F1 | verdict | first terms |")?;
-    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|---|")?;
-    for (kind, q) in questions {
-        let s = human::suggest(paired, q, splits);
-        if s.coded < suggest::MIN_CODED {
-            continue;
+    let mut done: Vec<(&str, Suggested)> = questions
+        .into_iter()
+        .map(|(kind, q)| (kind, human::suggest(paired, q, splits)))
+        .filter(|(_, s)| s.coded >= suggest::MIN_CODED)
+        .collect();
+    done.sort_by(|(k1, a), (k2, b)| {
+        let kappa = |s: &Suggested| s.validated.pooled().0.kappa().unwrap_or(0.0);
+        k2.cmp(k1).then(kappa(b).total_cmp(&kappa(a))).then(a.question.name.cmp(&b.question.name))
+    });
+    let per_split = splits.is_some_and(|s| s.len() <= 2);
+    let mut head = "| kind | code or group | coded passages |".to_string();
+    let mut rule = "|---|---|---:|".to_string();
+    if let (true, Some(splits)) = (per_split, splits) {
+        for s in splits {
+            head.push_str(&format!(" {}: F1 | kappa | always-yes F1 |", s.name));
+            rule.push_str("---:|---:|---:|");
+        }
+    }
+    head.push_str(" pooled precision | recall | F1 | kappa | always-yes F1 | verdict | first terms learned from all |");
+    rule.push_str("---:|---:|---:|---:|---:|---|---|");
+    writeln!(out, "{head}\n{rule}")?;
+    for (kind, s) in &done {
+        let mut row = format!("| {kind} | {} | {} |", s.question.name.replace('|', "\\|"), s.coded);
+        if per_split {
+            for t in &s.validated.splits {
+                row.push_str(&format!(
+                    " {} | {} | {} |",
+                    pct(t.lexicon.f1()),
+                    pct(t.lexicon.kappa()),
+                    pct(t.always_yes.f1())
+                ));
+            }
         }
         let (lexicon, yes) = s.validated.pooled();
         let terms: Vec<String> = s.learned.lexicon.iter().take(4).map(|&t| paired.terms.text(t)).collect();
-        writeln!(
-            out,
-            "| {kind} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            s.question.name.replace('|', "\\|"),
-            s.coded,
+        row.push_str(&format!(
+            " {} | {} | {} | {} | {} | {} | {} |",
             pct(lexicon.precision()),
             pct(lexicon.recall()),
             pct(lexicon.f1()),
@@ -261,7 +285,8 @@ fn all(out: &mut impl Write, paired: &Paired, coding: &HumanCoding, splits: Opti
                 suggest::Verdict::TooFew => "too few",
             },
             terms.join(", ").replace('|', "\\|")
-        )?;
+        ));
+        writeln!(out, "{row}")?;
     }
     Ok(())
 }

@@ -38,6 +38,9 @@ pub const MIN_GAIN: f64 = 0.005;
 const CANDIDATES: usize = 200;
 /// Below this many coded passages a code is not judged.
 pub const MIN_CODED: usize = 5;
+/// Below this many coded passages a code a lexicon fails on is not judged either: half of a few
+/// passages is too little to learn from.
+pub const MIN_CODED_TO_FAIL: usize = 15;
 
 /// A term's shape, as the lexicon syntax writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -390,7 +393,8 @@ pub fn natural(s: &str) -> Vec<(String, u64)> {
 /// What cross-validation says of a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Fewer than [`MIN_CODED`] coded passages: nothing to judge by.
+    /// Fewer than [`MIN_CODED`] coded passages, or fewer than [`MIN_CODED_TO_FAIL`] and not
+    /// reproduced: nothing to judge by.
     TooFew,
     /// Held-out kappa of at least 0.4 (moderate agreement or better).
     Reproduced,
@@ -409,6 +413,7 @@ impl Verdict {
         match table.kappa().unwrap_or(0.0) {
             k if k >= 0.4 => Verdict::Reproduced,
             k if k >= 0.2 => Verdict::Partly,
+            _ if coded < MIN_CODED_TO_FAIL => Verdict::TooFew,
             _ => Verdict::NotByWords,
         }
     }
@@ -497,6 +502,17 @@ mod tests {
         assert_eq!(t.always_yes, Table { both: 20, pith_only: 20, human_only: 0, neither: 0 });
         assert_eq!(t.lexicon, Table { both: 20, pith_only: 0, human_only: 0, neither: 20 });
         assert_eq!(v.terms.len(), 1, "one term learned");
+    }
+
+    #[test]
+    fn a_code_is_judged_only_on_enough_coded_passages() {
+        let good = Table { both: 8, pith_only: 2, human_only: 2, neither: 88 };
+        let bad = Table { both: 1, pith_only: 20, human_only: 19, neither: 60 };
+        assert!(good.kappa().unwrap() > 0.4 && bad.kappa().unwrap() < 0.0);
+        assert_eq!(Verdict::of(&good, 8), Verdict::Reproduced);
+        assert_eq!(Verdict::of(&good, 4), Verdict::TooFew);
+        assert_eq!(Verdict::of(&bad, 10), Verdict::TooFew);
+        assert_eq!(Verdict::of(&bad, 20), Verdict::NotByWords);
     }
 
     #[test]
