@@ -249,3 +249,25 @@ fn pith_code_shows_journey_role_and_relation_codes_like_the_others() {
         assert!(families.contains(&family), "{family}: {families:?}");
     }
 }
+
+#[test]
+fn search_filters_by_a_role_but_words_naming_a_stage_or_role_are_not_expanded() {
+    let study = small_study();
+    pith(["index".as_ref(), study.path().as_os_str()]).stdout();
+    let search = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec!["search".as_ref(), study.path().as_os_str()];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        let (stdout, stderr) = pith(all).status(0);
+        (json_lines(&stdout), stderr)
+    };
+    // "procurement" and "evaluation" name codes of the role and journey families: searched as words.
+    let (_, stderr) = search(&["procurement evaluation downtime", "--json"]);
+    assert!(stderr.contains("with code risk.downtime"), "{stderr}");
+    assert!(!stderr.contains("with code role.") && !stderr.contains("with code journey."), "{stderr}");
+    // The codes still filter: both passages name the CFO, one of them procurement too.
+    let (hits, _) = search(&["CFO", "--code", "role.finance", "--json"]);
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    let (hits, _) = search(&["CFO", "--code", "role.procurement", "--json"]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["interview"], "ops1");
+}
