@@ -249,3 +249,45 @@ fn pith_code_shows_journey_role_and_relation_codes_like_the_others() {
         assert!(families.contains(&family), "{family}: {families:?}");
     }
 }
+
+#[test]
+fn search_filters_by_a_role_but_words_naming_a_stage_or_role_are_not_expanded() {
+    let study = small_study();
+    pith(["index".as_ref(), study.path().as_os_str()]).stdout();
+    let search = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec!["search".as_ref(), study.path().as_os_str()];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        let (stdout, stderr) = pith(all).status(0);
+        (json_lines(&stdout), stderr)
+    };
+    // "procurement" and "evaluation" name codes of the role and journey families: searched as words.
+    let (_, stderr) = search(&["procurement evaluation downtime", "--json"]);
+    assert!(stderr.contains("with code risk.downtime"), "{stderr}");
+    assert!(!stderr.contains("with code role.") && !stderr.contains("with code journey."), "{stderr}");
+    // The codes still filter: both passages name the CFO, one of them procurement too.
+    let (hits, _) = search(&["CFO", "--code", "role.finance", "--json"]);
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    let (hits, _) = search(&["CFO", "--code", "role.procurement", "--json"]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["interview"], "ops1");
+}
+
+#[test]
+fn a_relation_is_coded_only_beside_a_role() {
+    let study = TempStudy::new();
+    study.write(
+        "transcripts/a.txt",
+        "Maya: Who pays?\nAna: We pay for it out of our own budget.\nMaya: And then?\nAna: The CFO pays for it.\n",
+    );
+    let rows = json_lines(&pith(["code".as_ref(), study.path().as_os_str()]).stdout());
+    let families = |i: usize| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["role"] == "participant")
+            .nth(i)
+            .and_then(|r| r["codes"].as_array())
+            .map(|cs| cs.iter().filter_map(|c| c["family"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    assert!(!families(0).contains(&"relation".to_string()), "{:?}", families(0));
+    assert!(families(1).contains(&"relation".to_string()) && families(1).contains(&"role".to_string()));
+}

@@ -78,7 +78,18 @@ pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question
     if matches.is_empty() {
         return Vec::new();
     }
-    tags_from_matches(analysis, &words::classes(analysis), matches, question)
+    let mut tags = tags_from_matches(analysis, &words::classes(analysis), matches, question);
+    keep_relations_beside_roles(lexicon, &mut tags);
+    tags
+}
+
+/// A relation ("signs off", "pays") is what a role does: without a role in the passage it says
+/// nothing, so its tags are dropped there.
+fn keep_relations_beside_roles(lexicon: &Lexicon, tags: &mut Vec<Tag>) {
+    let family = |t: &Tag| lexicon.codes()[t.code].family();
+    if !tags.iter().any(|t| family(t) == Family::Role) {
+        tags.retain(|t| family(t) != Family::Relation);
+    }
 }
 
 /// [`code_passage`] and [`extract_jobs_analyzed`] of one passage, its words classed once for both.
@@ -90,7 +101,9 @@ pub fn code_passage_and_jobs(
 ) -> (Vec<Tag>, Vec<JobStatement>) {
     let classes = words::classes(analysis);
     let matches = lexicon.matcher().find(text, analysis);
-    let tags = if matches.is_empty() { Vec::new() } else { tags_from_matches(analysis, &classes, matches, question) };
+    let mut tags =
+        if matches.is_empty() { Vec::new() } else { tags_from_matches(analysis, &classes, matches, question) };
+    keep_relations_beside_roles(lexicon, &mut tags);
     (tags, jobs::extract_classed(text, analysis, &classes))
 }
 

@@ -362,12 +362,16 @@ impl Expander {
     /// The codes of `lexicon`: a code is named by the last part of its id (`downtime` for
     /// `risk.downtime`, when one word) and adds its terms that are words or phrases of words
     /// (no prefixes, gaps or expressions); a family is named by its name and adds its passages.
+    /// Only the canvas families and their codes expand a query.
     pub fn new(lexicon: &Lexicon, analyzer: &Analyzer) -> Expander {
         let mut by_stem: BTreeMap<String, Vec<Named>> = BTreeMap::new();
         let mut known = Vec::new();
         for family in Family::EVERY {
             let name = family.as_str();
             known.push(name.to_string());
+            if !family.is_canvas() {
+                continue;
+            }
             by_stem.entry(analyzer.stem_word(name)).or_default().push(Named {
                 id: name.to_string(),
                 written: Vec::new(),
@@ -377,7 +381,8 @@ impl Expander {
         for code in lexicon.codes() {
             known.push(code.id.as_str().to_string());
             let Some(last) = code.id.as_str().rsplit('.').next() else { continue };
-            if last.contains(['_', '-']) || last == code.family().as_str() {
+            // Journey stages, roles and relations are named by everyday words ("use", "support").
+            if last.contains(['_', '-']) || last == code.family().as_str() || !code.family().is_canvas() {
                 continue;
             }
             let (mut written, mut stems) = (Vec::new(), Vec::new());
