@@ -9,6 +9,7 @@ use super::{Matched, Portfolio, PortfolioPersona};
 use crate::error::{Error, Result};
 use crate::report::escape;
 use crate::report::ReportFormat;
+use crate::report::{page_start, Images};
 
 /// Version of portfolio.json's schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -161,12 +162,7 @@ td.n{text-align:right}code{font:12px ui-monospace,Menlo,Consolas,monospace;color
 fn html(p: &Portfolio) -> String {
     let e = escape::html;
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<meta name=\"generator\" content=\"pith {}\">\n<title>Persona portfolio</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>Persona portfolio</h1>\n<p class=\"note\">{}</p>\n",
-        env!("CARGO_PKG_VERSION"),
-        e(&method(p))
-    );
+    page_start(&mut out, "Persona portfolio", &[CSS], Images::None, &method(p));
     let _ = writeln!(out, "<h2>Studies</h2>\n<table><thead><tr><th>study</th><th>product</th><th>interviews</th><th>addresses</th></tr></thead><tbody>");
     for s in &p.studies {
         let _ = writeln!(

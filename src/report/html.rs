@@ -56,18 +56,35 @@ fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
+/// What a page may show as images besides inline SVG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Images {
+    /// None.
+    None,
+    /// `data:` URLs (the saturation charts).
+    Data,
+}
+
+/// The start of a self-contained pith page, up to its method note: a policy that lets it load
+/// nothing but its own styles (and `data:` images where asked), `css` inlined, `title` as title
+/// and heading.
+pub(crate) fn page_start(out: &mut String, title: &str, css: &[&str], images: Images, note: &str) {
+    let img = if images == Images::Data { "; img-src data:" } else { "" };
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'{img}\">\n<meta name=\"generator\" content=\"pith {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"note\">{}</p>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(title),
+        css.concat(),
+        esc(title),
+        esc(note),
+    );
+}
+
 pub(super) fn render(agg: &Aggregates) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let title = format!("{}: persona insights", agg.study);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<meta name=\"generator\" content=\"pith {}\">\n<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"note\">{}</p>\n",
-        env!("CARGO_PKG_VERSION"),
-        esc(&title),
-        super::brief::CSS,
-        esc(&title),
-        esc(&super::method_note(agg, |s| s.to_string())),
-    );
+    page_start(&mut out, &title, &[CSS, super::brief::CSS], Images::Data, &super::method_note(agg, |s| s.to_string()));
     super::brief::html(&mut out, agg, color);
     let _ = writeln!(out, "<h2>Overview</h2>\n<div class=\"cards\">");
     for (i, p) in agg.personas.iter().enumerate() {

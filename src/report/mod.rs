@@ -21,6 +21,7 @@ mod qdpx;
 pub mod redact;
 
 pub use escape::markdown as escape_markdown;
+pub(crate) use html::{page_start, Images};
 pub use json::{render as render_json, SCHEMA_VERSION};
 pub use qdpx::guid;
 
