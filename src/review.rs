@@ -121,7 +121,7 @@ pub fn items(opened: &Opened, code: &str, sample: usize) -> Result<(Vec<Item>, V
                 continue;
             }
             let text = interview.text(&cp.passage).to_string();
-            let kind = if tag.is_evidence() && cp.evidence.contains(opened.lexicon.codes()[index].family()) {
+            let kind = if crate::code::counts(&opened.lexicon, cp, tag) {
                 Kind::Hit
             } else if tag.is_evidence() {
                 Kind::NearMiss("a weak code alone: its family's rule is not met".to_string())

@@ -86,7 +86,7 @@ impl Summarizer<'_> {
             journey.see(self.lexicon, cp, text);
             for tag in cp.tags.iter().filter(|t| self.lexicon.codes()[t.code].family().is_canvas()) {
                 let acc = codes.entry(tag.code).or_default();
-                if tag.is_evidence() && cp.evidence.contains(self.lexicon.codes()[tag.code].family()) {
+                if crate::code::counts(self.lexicon, cp, tag) {
                     let (at, matched) = evidence.entry(tag.code).or_default();
                     at.push(cp.passage.index);
                     for m in tag.mentions.iter().filter(|m| m.counts()) {

@@ -24,43 +24,51 @@ pub const FAMILY_THRESHOLD: f64 = 1.0;
 /// code's weight once per distinct term with a counting mention. A code of weight 1 is enough on
 /// its own; a weak code (weight 0.5) needs a second term or a second code.
 pub fn family_weight(lexicon: &Lexicon, tags: &[Tag], family: Family) -> f64 {
-    weight(lexicon, tags, family, Mention::counts)
+    weights(lexicon, tags, Mention::counts)[family as usize]
 }
 
-/// The weight of the mentions of `family`'s codes that `keep` keeps, each distinct term of a code
-/// counted once at the code's weight.
-fn weight(lexicon: &Lexicon, tags: &[Tag], family: Family, keep: fn(&Mention) -> bool) -> f64 {
-    let mut total = 0.0;
+/// Per family (indexed by `Family as usize`), the weight of the mentions of its codes that `keep`
+/// keeps, each distinct term of a code counted once at the code's weight.
+fn weights(lexicon: &Lexicon, tags: &[Tag], keep: fn(&Mention) -> bool) -> [f64; Family::EVERY.len()] {
+    let mut total = [0.0; Family::EVERY.len()];
+    let mut terms: Vec<usize> = Vec::new();
     for tag in tags {
         let code = &lexicon.codes()[tag.code];
-        if code.family() != family {
-            continue;
-        }
-        let mut terms: Vec<usize> = tag.mentions.iter().filter(|m| keep(m)).map(|m| m.term).collect();
+        terms.clear();
+        terms.extend(tag.mentions.iter().filter(|m| keep(m)).map(|m| m.term));
         terms.sort_unstable();
         terms.dedup();
-        total += code.weight * terms.len() as f64;
+        total[code.family() as usize] += code.weight * terms.len() as f64;
     }
     total
 }
 
+/// The families whose weight reaches [`FAMILY_THRESHOLD`].
+fn reached(weights: [f64; Family::EVERY.len()]) -> FamilySet {
+    Family::EVERY.into_iter().filter(|f| weights[*f as usize] >= FAMILY_THRESHOLD).collect()
+}
+
 /// The families a passage is coded with: those whose [`family_weight`] reaches [`FAMILY_THRESHOLD`].
 pub fn evidence_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
-    Family::EVERY.into_iter().filter(|f| family_weight(lexicon, tags, *f) >= FAMILY_THRESHOLD).collect()
+    reached(weights(lexicon, tags, Mention::counts))
 }
 
 /// The families a passage is about, as the coding standard labels them: as
 /// [`evidence_families`], with negated mentions weighed too ("we weren't worried about
 /// security" is about risk, though not evidence of it).
 pub fn about_families(lexicon: &Lexicon, tags: &[Tag]) -> FamilySet {
-    let unvetoed = |m: &Mention| m.vetoed_by.is_none();
-    Family::EVERY.into_iter().filter(|f| weight(lexicon, tags, *f, unvetoed) >= FAMILY_THRESHOLD).collect()
+    reached(weights(lexicon, tags, |m| m.vetoed_by.is_none()))
 }
 
-/// The tags `passage` counts in prevalence, search and exports: those that are evidence and whose
-/// family the passage is evidence of, so a weak code alone is never counted.
+/// Whether `passage` counts `tag` in prevalence, search and exports: the tag is evidence and the
+/// passage is evidence of its family, so a weak code alone is never counted.
+pub fn counts(lexicon: &Lexicon, passage: &CodedPassage, tag: &Tag) -> bool {
+    tag.is_evidence() && passage.evidence.contains(lexicon.codes()[tag.code].family())
+}
+
+/// The tags `passage` counts ([`counts`]).
 pub fn counted<'a>(lexicon: &'a Lexicon, passage: &'a CodedPassage) -> impl Iterator<Item = &'a Tag> + 'a {
-    passage.tags.iter().filter(|t| t.is_evidence() && passage.evidence.contains(lexicon.codes()[t.code].family()))
+    passage.tags.iter().filter(|t| counts(lexicon, passage, t))
 }
 
 /// The codes a question mentions (any unvetoed match, negated or not): what makes an answer prompted.

@@ -143,7 +143,7 @@ pub fn passage_rows<'a>(interview: &'a CodedInterview, lexicon: &'a Lexicon) -> 
                     prompted: tag.prompted,
                     hedged: tag.hedged(),
                     intensified: tag.intensified(),
-                    evidence: tag.is_evidence() && cp.evidence.contains(code.family()),
+                    evidence: crate::code::counts(lexicon, cp, tag),
                     terms,
                     matches,
                 }
