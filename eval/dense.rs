@@ -71,6 +71,13 @@ impl Dense {
             .collect()
     }
 
+    /// The intercept and weights over the unscaled features.
+    pub fn linear(&self) -> (f64, Vec<f64>) {
+        let weights: Vec<f64> = self.weights[1..].iter().zip(&self.scale).map(|(w, s)| w / s).collect();
+        let bias = self.weights[0] - weights.iter().zip(&self.mean).map(|(w, m)| w * m).sum::<f64>();
+        (bias, weights)
+    }
+
     /// The probability the model gives the passage with features `x`.
     pub fn probability(&self, x: &[f64]) -> f64 {
         sigmoid(dot(&self.weights, &self.design(x)))

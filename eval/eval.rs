@@ -23,15 +23,16 @@
 //! source. The lexicons were written by hand while reading errors on `eval/sample.jsonl`; that
 //! is what the development figure is fitted to, and why the frozen split is reported apart.
 //!
-//! Then, when `eval/distill.py` has written its token table to `target/embeddings` (or
-//! `PITH_EMBEDDINGS=DIR`), meaning beyond the lexicons' words ([`meaning`]): a regression per
-//! family over the passage's pooled embedding, alone, OR-ed with the rule, and beside the rule's
-//! features; the OR is also fitted on the whole development set and scored once on the frozen split.
+//! Then meaning beyond the lexicons' words ([`meaning`]): a regression per family over the
+//! passage's pooled token embedding (`lexicons/meaning/tokens.i8`), alone, OR-ed with the rule,
+//! and beside the rule's features. The OR fitted on the whole development set is pith's meaning
+//! layer (`lexicons/meaning/weights.txt`, written by `-- --fit-meaning`; every run says whether the
+//! file is what a refit gives); the frozen split scores the rule OR the layer as pith runs it.
 //!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
 //! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
 //! `-- --tokens TEXTS.json` prints the table rows of each text of a JSON list, for
-//! `eval/tokcheck.py`). `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR.
+//! `eval/tokcheck.py`; `-- --fit-meaning` writes the meaning layer's weights). `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -40,12 +41,12 @@ use std::process::ExitCode;
 use pith::analyze::{Analyzer, Language};
 use pith::code::{about_families, code_passage, question_codes};
 use pith::lexicon::{Lexicon, Origin, BUILTIN};
+use pith::meaning::{Embeddings, Meaning};
 use pith::model::Family;
 use pith::model::Tag;
 use serde::Deserialize;
 
 mod dense;
-mod embed;
 mod meaning;
 
 /// Loads the built-in lexicons: the embedded ones, or, when `PITH_LEXICON_DIR=DIR` is set, the
@@ -108,8 +109,10 @@ struct Scored {
     features: Vec<[f64; FEATURES]>,
     /// Hashed stems of the passage's words (bag of words, the same for every family).
     stems: Vec<u32>,
-    /// The passage's pooled token embedding (empty without a table).
+    /// The passage's pooled token embedding.
     embedding: Vec<f64>,
+    /// The families pith's meaning layer finds in the passage.
+    meaning: Vec<Family>,
 }
 
 fn main() -> ExitCode {
@@ -124,12 +127,13 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut misses, mut tokens) = (None, None);
+    let (mut misses, mut tokens, mut refit) = (None, None, false);
     match args.as_slice() {
         [flag, fam] if flag == "--misses" => misses = Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
         [flag, file] if flag == "--tokens" => tokens = Some(file.clone()),
+        [flag] if flag == "--fit-meaning" => refit = true,
         [] => {}
-        _ => return Err("usage: eval [--misses FAMILY | --tokens TEXTS.json]".into()),
+        _ => return Err("usage: eval [--misses FAMILY | --tokens TEXTS.json | --fit-meaning]".into()),
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let a = read_labels(&root.join("eval/labels/pass-a.jsonl"))?;
@@ -150,11 +154,25 @@ fn run() -> Result<(), String> {
     }
     let frozen = read_jsonl::<PassageRef>(&root.join("eval/frozen.jsonl"))?;
 
-    let embeddings = meaning::load(root)?;
-    if let (Some(e), Some(path)) = (&embeddings, tokens) {
-        return meaning::print_tokens(e, Path::new(&path));
+    let embeddings = Embeddings::builtin();
+    if let Some(path) = tokens {
+        return meaning::print_tokens(embeddings, Path::new(&path));
     }
-    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses, embeddings.as_ref())?;
+    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
+    let or = meaning::or_loso(&dev_scored);
+    let weights = meaning::fit_weights(&dev_scored, &or.helped);
+    let weights_file = root.join("lexicons/meaning/weights.txt");
+    if refit {
+        std::fs::write(&weights_file, &weights).map_err(|e| format!("{}: {e}", weights_file.display()))?;
+        println!("wrote {} (rebuild for pith and this evaluation to use it)", weights_file.display());
+        return Ok(());
+    }
+    let same = weights == pith::meaning::WEIGHTS;
+    println!(
+        "
+The meaning layer's weights (lexicons/meaning/weights.txt) are {}",
+        if same { "byte-identical to a refit" } else { "NOT what a refit gives: run with --fit-meaning" }
+    );
     println!(
         "\nDevelopment set, leave-one-source-out: {} passages from {} sources",
         dev_scored.len(),
@@ -178,21 +196,17 @@ fn run() -> Result<(), String> {
         println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
     }
 
-    if let Some(embeddings) = &embeddings {
-        meaning::report(&dev_scored, embeddings);
-    }
+    meaning::report(&dev_scored, &or, embeddings.dims());
 
-    let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None, embeddings.as_ref())?;
+    let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
     println!(
         "\nFrozen test split (never read while tuning; scores only): {} passages from {} sources",
         frozen_scored.len(),
         sources(&frozen_scored).len()
     );
     print_table(&frozen_scored);
-    if embeddings.is_some() {
-        println!("\nFrozen test split, the rule OR the embedding regression (fitted on the whole development set):");
-        print_table(&meaning::frozen(&dev_scored, &frozen_scored));
-    }
+    println!("\nFrozen test split, the rule OR pith's meaning layer (lexicons/meaning/weights.txt):");
+    print_table(&meaning::shipped(&frozen_scored));
     Ok(())
 }
 
@@ -205,7 +219,6 @@ fn score(
     analyzer: &Analyzer,
     lexicon: &Lexicon,
     misses: Option<Family>,
-    embeddings: Option<&embed::Embeddings>,
 ) -> Result<Vec<Scored>, String> {
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
@@ -230,7 +243,8 @@ fn score(
             gold: expected.clone(),
             features,
             stems,
-            embedding: embeddings.map(|e| e.pool(&text).into_iter().map(f64::from).collect()).unwrap_or_default(),
+            embedding: Embeddings::builtin().pool(&text).into_iter().map(f64::from).collect(),
+            meaning: Meaning::builtin().families(&text).iter().collect(),
         });
     }
     Ok(out)
@@ -401,6 +415,7 @@ fn blank(scored: &[Scored]) -> Vec<Scored> {
             features: Vec::new(),
             stems: Vec::new(),
             embedding: Vec::new(),
+            meaning: Vec::new(),
         })
         .collect()
 }

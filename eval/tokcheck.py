@@ -28,7 +28,7 @@ import draw  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 CORPUS = os.environ.get("PITH_CORPUS", os.path.join(ROOT, "../shared/corpus"))
-TABLE = os.environ.get("PITH_EMBEDDINGS", os.path.join(ROOT, "target/embeddings"))
+TABLE = os.path.join(ROOT, "lexicons/meaning")
 
 
 def texts():

@@ -11,7 +11,8 @@
 //! [`ingest`] reads text and Markdown (speaker labels, Otter/Rev headers, front matter),
 //! WebVTT, SubRip, speech-to-text JSON and Word `.docx` transcripts, chosen by extension and
 //! then by content, into a document text and speaker turns that every offset points into.
-//! [`study`] opens a study folder, [`lexicon`] compiles the lexicons, [`pipeline`] runs the
+//! [`study`] opens a study folder, [`lexicon`] compiles the lexicons ([`meaning`] is their optional
+//! second opinion from token embeddings), [`pipeline`] runs the
 //! stages over every transcript in parallel and streams the coded interviews on, [`index`] keeps
 //! them searchable, [`aggregate`] folds them into per-persona tables and [`report`] writes them.
 //! [`run`] is the whole job in that order, what `pith run`, `pith report` and `pith index` call;
@@ -46,6 +47,7 @@ pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod lexicon;
+pub mod meaning;
 pub mod model;
 pub mod pipeline;
 pub mod portfolio;

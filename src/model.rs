@@ -124,6 +124,16 @@ impl FamilySet {
         self.0 & (1 << family as u16) != 0
     }
 
+    /// The families in either set.
+    pub fn union(self, other: FamilySet) -> FamilySet {
+        FamilySet(self.0 | other.0)
+    }
+
+    /// The families of this set that are not in `other`.
+    pub fn without(self, other: FamilySet) -> FamilySet {
+        FamilySet(self.0 & !other.0)
+    }
+
     /// The families in the set, in [`Family::EVERY`] order.
     pub fn iter(self) -> impl Iterator<Item = Family> {
         Family::EVERY.into_iter().filter(move |f| self.contains(*f))

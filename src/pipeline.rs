@@ -157,7 +157,14 @@ pub fn code_passages(
         if output.terms {
             terms.add_passage(&analysis);
         }
-        let (about, evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
+        let (mut about, mut evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
+        if let Some(meaning) = lexicon.meaning() {
+            // The classifiers cannot see negation: a family the rule found only in negated
+            // mentions stays out of the evidence.
+            let found = meaning.families(text);
+            evidence = evidence.union(found.without(about.without(evidence)));
+            about = about.union(found);
+        }
         out.push(CodedPassage { passage, tags, jobs, asked: Vec::new(), about, evidence, stems });
     }
     terms.seal();

@@ -35,7 +35,9 @@ impl Opened {
     pub fn open(path: &Path) -> Result<Opened> {
         let study = Study::open(path)?;
         let analyzer = Analyzer::new(study.language()?);
-        let lexicon = Lexicon::load(&analyzer, &study.lexicon_paths()).map_err(Error::Lexicon)?;
+        let lexicon = Lexicon::load(&analyzer, &study.lexicon_paths())
+            .map_err(Error::Lexicon)?
+            .with_meaning(study.config.coding.meaning);
         Ok(Opened { study, analyzer, lexicon })
     }
 }

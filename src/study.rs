@@ -57,6 +57,19 @@ pub struct Config {
     /// What the study's product is and which needs it addresses (`[study]`), for portfolios.
     #[serde(default)]
     pub study: Product,
+    /// How passages are coded (`[coding]`).
+    #[serde(default)]
+    pub coding: Coding,
+}
+
+/// `[coding]` in `pith.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coding {
+    /// Also code the families the meaning layer's classifiers find (see [`crate::meaning`]):
+    /// more of what people say without a lexicon's words, at a cost in speed; off by default.
+    #[serde(default)]
+    pub meaning: bool,
 }
 
 /// `[study]` in `pith.toml`: the product a study is about, for `pith report` over several studies.
@@ -87,6 +100,7 @@ impl Default for Config {
             title: None,
             limits: Limits::default(),
             study: Product::default(),
+            coding: Coding::default(),
         }
     }
 }

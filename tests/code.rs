@@ -475,3 +475,71 @@ fn each_passage_of_pith_code_carries_the_families_it_is_about_and_those_it_is_ev
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
     assert!(records[1][families].split(';').any(|f| f == "risk") && !records[1][evidence].contains("risk"));
 }
+
+/// `[coding] meaning = true`: each participant passage is about the families the lexicon rule
+/// finds and those the meaning layer's classifiers find in its text; it is evidence of those too,
+/// unless the rule saw only negated mentions of the family. Checked against the library's
+/// classifiers on every passage of the sample study, after a run with the layer off, so that a
+/// result kept from that run would show.
+#[test]
+fn the_meaning_layer_adds_the_families_its_classifiers_find() {
+    let t = util::TempStudy::sample();
+    let code = |t: &util::TempStudy| util::json_lines(&util::pith(["code".as_ref(), t.path().as_os_str()]).stdout());
+    let set = |row: &serde_json::Value, key: &str| -> std::collections::BTreeSet<Family> {
+        row[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} missing: {row}"))
+            .iter()
+            .map(|f| Family::parse(f.as_str().unwrap_or_default()).unwrap_or_else(|| panic!("{f}")))
+            .collect()
+    };
+    util::pith(["run".as_ref(), t.path().as_os_str(), "-q".as_ref()]).stdout();
+    let off = code(&t);
+    let config = std::fs::read_to_string(t.path().join("pith.toml")).expect("pith.toml");
+    t.write("pith.toml", format!("{config}\n[coding]\nmeaning = true\n"));
+    let on = code(&t);
+    assert_eq!(off.len(), on.len());
+    let meaning = pith::meaning::Meaning::builtin();
+    let mut gained = 0;
+    for (a, b) in off.iter().zip(&on) {
+        let (about, evidence) = (set(a, "families"), set(a, "evidence"));
+        if b["role"] == "interviewer" {
+            assert!(set(b, "families").is_empty(), "{b}");
+            continue;
+        }
+        let found: std::collections::BTreeSet<Family> =
+            meaning.families(b["text"].as_str().expect("text")).iter().collect();
+        let negated_only: std::collections::BTreeSet<Family> = about.difference(&evidence).copied().collect();
+        assert_eq!(set(b, "families"), about.union(&found).copied().collect(), "{b}");
+        let expected: std::collections::BTreeSet<Family> =
+            evidence.iter().chain(found.difference(&negated_only)).copied().collect();
+        assert_eq!(set(b, "evidence"), expected, "{b}");
+        gained += found.difference(&about).count();
+    }
+    assert!(gained > 0, "the layer adds no family to any passage of the sample study");
+}
+
+/// `pith lexicon explain` shows the meaning layer's verdict per family, as the library's
+/// classifiers give it, and says whether the study has the layer on.
+#[test]
+fn lexicon_explain_shows_the_meaning_layers_score_per_family() {
+    let text = "Honestly we were flying blind: nobody could tell which racks were about to overheat, \
+                and every audit ended with a list of things we had missed.";
+    let out = util::pith(["lexicon", "explain", text]).stdout();
+    assert!(out.contains("meaning layer (off;"), "{out}");
+    let found = pith::meaning::Meaning::builtin().families(text);
+    for c in pith::meaning::Meaning::builtin().classifiers() {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{} ", c.family)) && l.contains("(from"))
+            .unwrap_or_else(|| panic!("no line for {}:\n{out}", c.family));
+        let verdict = if found.contains(c.family) { "): found;" } else { "): not found;" };
+        assert!(line.contains(verdict), "{line}");
+    }
+    let t = util::TempStudy::new();
+    t.write("pith.toml", "[coding]\nmeaning = true\n");
+    t.write("transcripts/a.txt", "Interviewer: Hi?\nAna: Hello.\n");
+    let study = t.path().to_string_lossy().to_string();
+    let out = util::pith(["lexicon", "explain", "--study", study.as_str(), text]).stdout();
+    assert!(out.contains("meaning layer (on in this study)"), "{out}");
+}

@@ -46,6 +46,12 @@ const CONFIG: &str = r#"# pith study settings. Every key is optional.
 # max_docx_entries = 10000          # entries in a .docx or .odt zip
 # max_json_depth = 128              # JSON nesting (128 at most)
 
+# Also code the families a classifier over each passage's meaning finds (static token embeddings
+# of all-MiniLM-L6-v2): more of what people say without a lexicon's words, for about 1.4x the
+# coding time and 40 MB of memory; off by default (docs/coding-quality.md).
+# [coding]
+# meaning = true
+
 # The product this study is about and the codes of the needs it addresses, for the persona
 # portfolio across studies (pith report STUDY1 STUDY2 ... --out DIR; docs/portfolio.md).
 # [study]

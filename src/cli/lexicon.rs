@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use pith::analyze::{Analyzer, Language};
 use pith::code;
 use pith::lexicon::Lexicon;
+use pith::meaning::Meaning;
 use pith::pipeline;
 use pith::study::Study;
 
@@ -65,7 +66,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
                 }
                 None => (None, Analyzer::new(Language::English), Vec::new()),
             };
-            let lexicon = load_lexicon(ctx, &analyzer, &extra)?;
+            let meaning_on = study.as_ref().is_some_and(|s| s.config.coding.meaning);
+            let lexicon = load_lexicon(ctx, &analyzer, &extra)?.with_meaning(meaning_on);
             let mut out = io::stdout().lock();
             match (passage, text, &study) {
                 (Some(at), None, Some(study)) => {
@@ -184,6 +186,7 @@ fn explain(
             writeln!(out)?;
         }
     }
+    explain_meaning(out, lexicon, text)?;
     let jobs = code::extract_jobs(text);
     for j in &jobs {
         writeln!(
@@ -192,6 +195,30 @@ fn explain(
             j.situation.as_deref().unwrap_or(""),
             j.motivation,
             j.outcome.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+/// Prints each family's probability from the meaning layer, whether it is coded, and the tokens
+/// that moved it most.
+fn explain_meaning(out: &mut impl Write, lexicon: &Lexicon, text: &str) -> io::Result<()> {
+    let state = if lexicon.meaning().is_some() {
+        "on in this study"
+    } else {
+        "off; `[coding] meaning = true` in a study's pith.toml turns it on"
+    };
+    writeln!(out, "meaning layer ({state}): probability, threshold, and what each token added to the log-odds")?;
+    for e in Meaning::builtin().explain(text, 5) {
+        let verdict = if e.probability >= e.threshold { "found" } else { "not found" };
+        let tokens: Vec<String> = e.tokens.iter().map(|(t, s)| format!("{t} {s:+.2}")).collect();
+        writeln!(
+            out,
+            "  {:<15} {:.2} (from {:.2}): {verdict}; {}",
+            e.family.as_str(),
+            e.probability,
+            e.threshold,
+            tokens.join(", ")
         )?;
     }
     Ok(())

@@ -17,6 +17,7 @@ pub use parse::{Element, TermKind};
 use crate::analyze::Analyzer;
 pub use crate::error::LexiconError;
 use crate::error::Location;
+use crate::meaning::{self, Meaning};
 use crate::model::{CodeId, Family};
 
 /// The built-in lexicons, embedded in the binary: (file name, contents).
@@ -98,6 +99,7 @@ pub struct Lexicon {
     codes: Vec<Code>,
     matcher: Matcher,
     fingerprint: String,
+    meaning: Option<&'static Meaning>,
     /// Non-fatal findings (terms that can never match, shadowed terms).
     pub warnings: Vec<LexiconError>,
 }
@@ -190,7 +192,13 @@ impl Lexicon {
             return Err(errors);
         }
         let (matcher, warnings) = Matcher::compile(&codes);
-        Ok(Lexicon { codes, matcher, fingerprint: hasher.finalize().to_hex()[..16].to_string(), warnings })
+        Ok(Lexicon {
+            codes,
+            matcher,
+            fingerprint: hasher.finalize().to_hex()[..16].to_string(),
+            meaning: None,
+            warnings,
+        })
     }
 
     /// The codes, in load order (index = code index in matches).
@@ -208,9 +216,30 @@ impl Lexicon {
         self.codes.iter().find(|c| c.id.as_str() == id)
     }
 
-    /// A hash of every lexicon text and the language: changes when any lexicon changes.
+    /// A hash of every lexicon text and the language (and the meaning layer's weights when it is
+    /// on): changes when any lexicon changes.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// The lexicon with the meaning layer's second opinion on (`[coding] meaning` in pith.toml),
+    /// or off.
+    pub fn with_meaning(mut self, on: bool) -> Lexicon {
+        if on != self.meaning.is_some() {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(self.fingerprint.as_bytes());
+            if on {
+                hasher.update(meaning::WEIGHTS.as_bytes());
+            }
+            self.fingerprint = hasher.finalize().to_hex()[..16].to_string();
+            self.meaning = on.then(Meaning::builtin);
+        }
+        self
+    }
+
+    /// The meaning layer, when it is on.
+    pub fn meaning(&self) -> Option<&'static Meaning> {
+        self.meaning
     }
 }
 

@@ -1,0 +1,473 @@
+//! meaning: takes a passage's text, gives the canvas families a classifier over its
+//! pooled token embedding finds there, a second opinion beside the lexicon rule for passages that
+//! share no cue word with any lexicon.
+//!
+//! The embedding is static: every WordPiece token of all-MiniLM-L6-v2 was run once through the
+//! encoder and the outputs reduced to 256 int8 dimensions (`lexicons/meaning/tokens.i8`, made by
+//! `eval/distill.py`), so coding needs no model runtime. A passage's vector is the mean of its
+//! tokens' rows, L2-normalized; per family, a logistic regression fitted on the labelled passages
+//! of `eval/` (`lexicons/meaning/weights.txt`, written by `cargo run --release --example eval --
+//! --fit-meaning`) says whether the passage is about the family.
+//!
+//! Tokens are found as BERT uncased finds them: control characters dropped, accents stripped,
+//! lowercased, split at whitespace and punctuation (each punctuation character alone, each CJK
+//! ideograph alone), then each word cut greedily into the longest vocabulary pieces from its start
+//! (continuations spelled `##piece`); a word that cannot be cut, or longer than 100 characters, is
+//! unknown and left out of the mean.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::{Family, FamilySet};
+
+const VOCAB: &str = include_str!("../lexicons/meaning/vocab.txt");
+const TABLE: &[u8] = include_bytes!("../lexicons/meaning/tokens.i8");
+/// The fitted classifiers: a data file a reviewer can read.
+pub const WEIGHTS: &str = include_str!("../lexicons/meaning/weights.txt");
+
+/// Characters beyond which a word is unknown, as in BERT's WordPiece.
+const MAX_WORD_CHARS: usize = 100;
+
+/// The vocabulary and its int8 rows (`u32` rows, `u32` dims, then per row an `f32` scale and
+/// `dims` int8 values, little-endian).
+pub struct Embeddings {
+    dims: usize,
+    tokens: Vec<&'static str>,
+    /// Row of each token that starts a word.
+    initial: FxHashMap<&'static str, u32>,
+    /// Row of each continuation piece, without its `##`.
+    continuation: FxHashMap<&'static str, u32>,
+    /// The rows times their scales, row after row: summing them is then one vector add a token.
+    values: Vec<f32>,
+}
+
+impl Embeddings {
+    /// The built-in table.
+    pub fn builtin() -> &'static Embeddings {
+        static BUILTIN: OnceLock<Embeddings> = OnceLock::new();
+        BUILTIN.get_or_init(|| match Embeddings::from_parts(VOCAB, TABLE) {
+            Ok(e) => e,
+            Err(e) => panic!("built-in token table: {e}"),
+        })
+    }
+
+    /// Reads a vocabulary and its table; errors say what does not fit.
+    pub fn from_parts(vocab: &'static str, table: &[u8]) -> Result<Embeddings, String> {
+        let header = |at: usize| {
+            table
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or("table too short")
+        };
+        let (rows, dims) = (header(0)?, header(4)?);
+        if table.len() != 8 + rows * (4 + dims) {
+            return Err(format!("table of {} bytes does not hold {rows} rows of {dims}", table.len()));
+        }
+        let tokens: Vec<&'static str> = vocab.lines().collect();
+        if tokens.len() != rows {
+            return Err(format!("{} vocabulary tokens for {rows} table rows", tokens.len()));
+        }
+        let (mut initial, mut continuation) = (FxHashMap::default(), FxHashMap::default());
+        for (row, token) in tokens.iter().enumerate() {
+            match token.strip_prefix("##") {
+                Some(rest) if !rest.is_empty() => continuation.insert(rest, row as u32),
+                _ => initial.insert(*token, row as u32),
+            };
+        }
+        let mut values = Vec::with_capacity(rows * dims);
+        for row in table[8..].chunks_exact(4 + dims) {
+            let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
+            values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
+        }
+        Ok(Embeddings { dims, tokens, initial, continuation, values })
+    }
+
+    /// The dimensions of a row.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// The vocabulary token of `row` (continuations spelled `##piece`).
+    pub fn token(&self, row: u32) -> &str {
+        self.tokens.get(row as usize).copied().unwrap_or("")
+    }
+
+    /// The rows of `text`'s tokens, in order (unknown words left out).
+    pub fn token_rows(&self, text: &str, out: &mut Vec<u32>) {
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut Vec<u32>| {
+            if !word.is_empty() {
+                self.pieces(word, out);
+                word.clear();
+            }
+        };
+        for c in text.chars() {
+            if c.is_ascii() {
+                match c {
+                    'A'..='Z' => word.push(c.to_ascii_lowercase()),
+                    'a'..='z' | '0'..='9' => word.push(c),
+                    ' ' | '\t' | '\n' | '\r' => flush(&mut word, out),
+                    _ if c.is_ascii_control() => {}
+                    _ => {
+                        flush(&mut word, out);
+                        word.push(c);
+                        flush(&mut word, out);
+                    }
+                }
+                continue;
+            }
+            if c == '\u{fffd}' || is_control(c) {
+                continue;
+            }
+            if is_space(c) {
+                flush(&mut word, out);
+            } else if is_punctuation(c) || is_cjk(c) {
+                flush(&mut word, out);
+                push_folded(c, &mut word);
+                flush(&mut word, out);
+            } else {
+                push_folded(c, &mut word);
+            }
+        }
+        flush(&mut word, out);
+    }
+
+    /// Greedy longest-match-first WordPiece of one normalized word.
+    fn pieces(&self, word: &str, out: &mut Vec<u32>) {
+        if word.len() > MAX_WORD_CHARS && word.chars().count() > MAX_WORD_CHARS {
+            return;
+        }
+        let first = out.len();
+        let mut start = 0;
+        while start < word.len() {
+            let map = if start == 0 { &self.initial } else { &self.continuation };
+            let mut end = word.len();
+            let found = loop {
+                if let Some(&row) = map.get(&word[start..end]) {
+                    break Some(row);
+                }
+                match word[start..end].char_indices().next_back() {
+                    Some((i, _)) if i > 0 => end = start + i,
+                    _ => break None,
+                }
+            };
+            match found {
+                Some(row) => {
+                    out.push(row);
+                    start = end;
+                }
+                None => {
+                    out.truncate(first);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn row(&self, row: u32) -> &[f32] {
+        let at = row as usize * self.dims;
+        &self.values[at..at + self.dims]
+    }
+
+    /// The mean of `text`'s token rows, L2-normalized; all zeros when no token is known.
+    pub fn pool(&self, text: &str) -> Vec<f32> {
+        let mut rows = Vec::new();
+        self.token_rows(text, &mut rows);
+        self.pool_rows(&rows).0
+    }
+
+    /// The normalized sum of `rows` and the norm it was divided by (0 when there is none).
+    fn pool_rows(&self, rows: &[u32]) -> (Vec<f32>, f32) {
+        let mut sum = vec![0f32; self.dims];
+        for &row in rows {
+            for (s, v) in sum.iter_mut().zip(self.row(row)) {
+                *s += v;
+            }
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            sum.iter_mut().for_each(|x| *x /= norm);
+        }
+        (sum, norm)
+    }
+}
+
+/// One family's classifier: the passage is about `family` when the logistic of `bias` plus
+/// `weights` times its pooled vector reaches `threshold`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classifier {
+    /// The family it decides.
+    pub family: Family,
+    /// The probability from which the family is coded.
+    pub threshold: f32,
+    /// The intercept.
+    pub bias: f32,
+    /// One weight per embedding dimension.
+    pub weights: Vec<f32>,
+}
+
+impl Classifier {
+    /// The log-odds at which the family is coded.
+    fn logit_threshold(&self) -> f32 {
+        (self.threshold / (1.0 - self.threshold)).ln()
+    }
+}
+
+/// A family's score on one passage, for `pith lexicon explain`.
+#[derive(Debug, Clone)]
+pub struct Explained {
+    /// The family.
+    pub family: Family,
+    /// Its probability on the passage.
+    pub probability: f32,
+    /// The probability from which it is coded.
+    pub threshold: f32,
+    /// The vocabulary tokens that moved the log-odds most, with what each added (all tokens'
+    /// shares and the intercept sum to the log-odds).
+    pub tokens: Vec<(String, f32)>,
+}
+
+/// The token table and the fitted classifiers.
+pub struct Meaning {
+    embeddings: &'static Embeddings,
+    classifiers: Vec<Classifier>,
+}
+
+impl Meaning {
+    /// The built-in layer: the token table and `lexicons/meaning/weights.txt`.
+    pub fn builtin() -> &'static Meaning {
+        static BUILTIN: OnceLock<Meaning> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let embeddings = Embeddings::builtin();
+            match parse_weights(WEIGHTS, embeddings.dims()) {
+                Ok(classifiers) => Meaning { embeddings, classifiers },
+                Err(e) => panic!("lexicons/meaning/weights.txt: {e}"),
+            }
+        })
+    }
+
+    /// The classifiers, one per family.
+    pub fn classifiers(&self) -> &[Classifier] {
+        &self.classifiers
+    }
+
+    /// The families the classifiers find in `text`.
+    pub fn families(&self, text: &str) -> FamilySet {
+        let mut rows = Vec::new();
+        self.embeddings.token_rows(text, &mut rows);
+        if rows.is_empty() {
+            return FamilySet::default();
+        }
+        let (pooled, _) = self.embeddings.pool_rows(&rows);
+        self.classifiers
+            .iter()
+            .filter(|c| c.bias + dot(&c.weights, &pooled) >= c.logit_threshold())
+            .map(|c| c.family)
+            .collect()
+    }
+
+    /// Each family's probability on `text` and the `top` tokens that moved it most.
+    pub fn explain(&self, text: &str, top: usize) -> Vec<Explained> {
+        let mut rows = Vec::new();
+        self.embeddings.token_rows(text, &mut rows);
+        let (pooled, norm) = self.embeddings.pool_rows(&rows);
+        self.classifiers
+            .iter()
+            .map(|c| {
+                let logit = c.bias + dot(&c.weights, &pooled);
+                // The pooled vector is the rows' sum over its norm, so each token adds its row's
+                // dot product with the weights over that norm.
+                let mut shares: Vec<(u32, f32)> = Vec::new();
+                if norm > 0.0 {
+                    for &row in &rows {
+                        let share = dot(self.embeddings.row(row), &c.weights) / norm;
+                        match shares.iter_mut().find(|(r, _)| *r == row) {
+                            Some((_, s)) => *s += share,
+                            None => shares.push((row, share)),
+                        }
+                    }
+                }
+                shares.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+                shares.truncate(top);
+                Explained {
+                    family: c.family,
+                    probability: 1.0 / (1.0 + (-logit).exp()),
+                    threshold: c.threshold,
+                    tokens: shares.into_iter().map(|(r, s)| (self.embeddings.token(r).to_string(), s)).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Meaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let families: Vec<Family> = self.classifiers.iter().map(|c| c.family).collect();
+        f.debug_struct("Meaning").field("dims", &self.embeddings.dims).field("families", &families).finish()
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Reads the weights file: `#` comments, then one line per family: its name, the threshold, the
+/// intercept and `dims` weights, separated by spaces.
+pub fn parse_weights(text: &str, dims: usize) -> Result<Vec<Classifier>, String> {
+    let mut out: Vec<Classifier> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = |what: &str| format!("line {}: {what}", n + 1);
+        let mut fields = line.split_ascii_whitespace();
+        let name = fields.next().unwrap_or_default();
+        let family = Family::parse(name).ok_or_else(|| at(&format!("unknown family {name:?}")))?;
+        if !family.is_canvas() || out.iter().any(|c| c.family == family) {
+            return Err(at(&format!("{name} is not a canvas family or comes twice")));
+        }
+        let numbers = fields
+            .map(|f| f.parse::<f32>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f32>>>()
+            .ok_or_else(|| at("a number that is not a finite decimal"))?;
+        if numbers.len() != dims + 2 {
+            return Err(at(&format!(
+                "{} numbers, expected the threshold, the intercept and {dims} weights",
+                numbers.len()
+            )));
+        }
+        if !(numbers[0] > 0.0 && numbers[0] < 1.0) {
+            return Err(at("the threshold is a probability between 0 and 1"));
+        }
+        out.push(Classifier { family, threshold: numbers[0], bias: numbers[1], weights: numbers[2..].to_vec() });
+    }
+    Ok(out)
+}
+
+/// Lowercase with accents stripped (canonical decomposition, nonspacing marks dropped).
+fn push_folded(c: char, word: &mut String) {
+    for l in c.to_lowercase() {
+        for d in std::iter::once(l).nfd() {
+            if !unicode_normalization::char::is_combining_mark(d) {
+                word.push(d);
+            }
+        }
+    }
+}
+
+/// BERT's control characters (dropped): the C* categories.
+fn is_control(c: char) -> bool {
+    use unicode_categories::UnicodeCategories;
+    c.is_other()
+}
+
+/// BERT's whitespace beyond ASCII: the Zs category.
+fn is_space(c: char) -> bool {
+    use unicode_categories::UnicodeCategories;
+    c.is_separator_space()
+}
+
+fn is_punctuation(c: char) -> bool {
+    use unicode_categories::UnicodeCategories;
+    c.is_punctuation()
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2B73F
+        | 0x2B740..=0x2B81F | 0x2B820..=0x2CEAF | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Greedy longest-match-first, checked against the vocabulary itself: the pieces spell the
+    /// folded word, each is a vocabulary token, and no longer token starts where each piece does.
+    #[test]
+    fn words_are_cut_into_the_longest_vocabulary_pieces() {
+        let e = Embeddings::builtin();
+        let vocab: std::collections::HashSet<&str> = VOCAB.lines().collect();
+        for (text, word) in [
+            ("Unaffordable", "unaffordable"),
+            ("kubernetes", "kubernetes"),
+            ("Café", "cafe"),
+            ("DOWNTIME", "downtime"),
+            ("re-provisioning", "re"),
+        ] {
+            let mut rows = Vec::new();
+            e.token_rows(text, &mut rows);
+            let pieces: Vec<&str> = rows.iter().map(|&r| e.token(r)).collect();
+            let mut spelled = String::new();
+            for (i, p) in pieces.iter().enumerate() {
+                assert!(vocab.contains(p), "{p} not in the vocabulary");
+                let piece = p.strip_prefix("##").unwrap_or(p);
+                if i > 0 && !p.starts_with("##") {
+                    break;
+                }
+                let rest = &word[spelled.len()..];
+                assert!(rest.starts_with(piece), "{text}: {pieces:?}");
+                let longer = (piece.len() + 1..=rest.len()).filter(|&n| rest.is_char_boundary(n)).any(|n| {
+                    let candidate = &rest[..n];
+                    if spelled.is_empty() {
+                        vocab.contains(candidate)
+                    } else {
+                        vocab.contains(format!("##{candidate}").as_str())
+                    }
+                });
+                assert!(!longer, "{text}: a longer piece than {p} fits");
+                spelled.push_str(piece);
+            }
+            assert_eq!(spelled, word, "{text}: {pieces:?}");
+        }
+    }
+
+    #[test]
+    fn punctuation_stands_alone_and_unknown_words_are_left_out() {
+        let e = Embeddings::builtin();
+        let mut rows = Vec::new();
+        e.token_rows("don't", &mut rows);
+        let pieces: Vec<&str> = rows.iter().map(|&r| e.token(r)).collect();
+        assert_eq!(pieces, ["don", "'", "t"]);
+        rows.clear();
+        e.token_rows(&"x".repeat(MAX_WORD_CHARS + 1), &mut rows);
+        assert!(rows.is_empty());
+    }
+
+    /// What `pith lexicon explain` shows adds up: the intercept and every token's share are the
+    /// log-odds behind the probability.
+    #[test]
+    fn token_shares_sum_to_the_log_odds() {
+        let m = Meaning::builtin();
+        let text = "Honestly my biggest worry is that the migration fails and we lose a week of orders.";
+        for e in m.explain(text, usize::MAX) {
+            let c = m.classifiers().iter().find(|c| c.family == e.family).expect("a classifier per family");
+            let logit = c.bias + e.tokens.iter().map(|(_, s)| s).sum::<f32>();
+            let p = 1.0 / (1.0 + (-logit).exp());
+            assert!((p - e.probability).abs() < 1e-4, "{:?}: {p} vs {}", e.family, e.probability);
+            assert_eq!(e.probability >= e.threshold, m.families(text).contains(e.family));
+        }
+    }
+
+    #[test]
+    fn the_weights_file_is_checked_line_by_line() {
+        let line = |family: &str, n: usize| format!("{family} 0.3 -1 {}\n", vec!["0.5"; n].join(" "));
+        let ok = parse_weights(&format!("# comment\n{}{}", line("need", 4), line("risk", 4)), 4).expect("valid");
+        assert_eq!(ok.iter().map(|c| c.family).collect::<Vec<_>>(), [Family::Need, Family::Risk]);
+        assert_eq!(ok[0].weights, [0.5; 4]);
+        for (text, error) in [
+            (line("needs", 4), "line 1: unknown family"),
+            (line("need", 3), "line 1: 5 numbers"),
+            (format!("{}{}", line("need", 4), line("need", 4)), "line 2: need is not a canvas family or comes twice"),
+            (line("journey", 4), "not a canvas family"),
+            ("need 1.5 0 0 0 0 0\n".to_string(), "threshold is a probability"),
+            ("need 0.5 NaN 0 0 0 0\n".to_string(), "not a finite decimal"),
+        ] {
+            let got = parse_weights(&text, 4).expect_err(&text);
+            assert!(got.contains(error), "{text:?}: {got}");
+        }
+    }
+}
