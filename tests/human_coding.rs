@@ -624,7 +624,7 @@ fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_codi
     assert!(row.starts_with("code,risk.downtime,risk.downtime,1,"), "{row}");
     // Decided passages are not offered again.
     let sheet = t.path().join("sheet.csv");
-    let rows = review_sheet(t.path(), &sheet, 20);
+    let rows = review_sheet(t.path(), "risk.downtime", &sheet, 20);
     for decided in accepted.iter().chain(&rejected) {
         assert!(
             !rows.iter().any(|r| r["transcript"] == decided["transcript"] && r["start"] == decided["start"]),
@@ -633,14 +633,14 @@ fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_codi
     }
 }
 
-/// The sheet `pith review --sheet` writes of up to `sample` passages of risk.downtime.
-fn review_sheet(study: &Path, sheet: &Path, sample: usize) -> Vec<BTreeMap<String, String>> {
+/// The sheet `pith review --sheet` writes of up to `sample` passages of `code`.
+fn review_sheet(study: &Path, code: &str, sheet: &Path, sample: usize) -> Vec<BTreeMap<String, String>> {
     let sample = sample.to_string();
     let args = [
         "review".as_ref(),
         study.as_os_str(),
         "--code".as_ref(),
-        "risk.downtime".as_ref(),
+        code.as_ref(),
         "--sample".as_ref(),
         sample.as_ref(),
         "--sheet".as_ref(),
@@ -663,7 +663,7 @@ fn apply_sheet(study: &Path, code: &str, sheet: &Path, extra: &[&str]) -> crate:
 fn a_filled_in_review_sheet_is_recorded_and_a_later_decision_replaces_an_earlier_one() {
     let t = TempStudy::sample();
     let sheet = t.path().join("sheet.csv");
-    let mut rows = review_sheet(t.path(), &sheet, 4);
+    let mut rows = review_sheet(t.path(), "risk.downtime", &sheet, 4);
     assert_eq!(rows.len(), 4);
     assert!(rows[0]["pith"] == "hit" && rows[0]["in context"].contains("[downtime]"), "{:?}", rows[0]);
     let fill = |rows: &[BTreeMap<String, String>]| {
@@ -828,7 +828,7 @@ fn fill_sheet(sheet: &Path, decide: impl Fn(&str) -> &'static str) {
 fn applied_decisions_on_a_built_in_code_write_exclusions_and_a_lower_weight_only_when_asked() {
     let t = vending_study();
     let sheet = t.path().join("sheet.csv");
-    review_sheet(t.path(), &sheet, 20);
+    review_sheet(t.path(), "risk.downtime", &sheet, 20);
     // Accepted: the two passages with two terms of the code; rejected: the rest, two of them beside "vending".
     let accepted = lines_with(t.path(), "utage", "owntime").1;
     fill_sheet(
@@ -894,4 +894,37 @@ fn review_and_suggest_take_a_codebook_code_in_any_case_and_name_the_closest_for_
     assert!(by_name.contains("Site Outage") && by_id.contains("Site Outage"), "{by_name}\n{by_id}");
     let (_, stderr) = suggest("site outgae").status(2);
     assert!(stderr.contains("closest: Site Outage"), "{stderr}");
+}
+
+#[test]
+fn the_html_review_sheet_downloads_decisions_in_chromium_that_apply_reads() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() || Command::new("node").arg("--version").output().is_err() {
+        eprintln!("skipping: chromium or node missing");
+        return;
+    }
+    let t = outage_study();
+    let (page, csv) = (t.path().join("sheet.html"), t.path().join("decisions.csv"));
+    let rows = review_sheet(t.path(), "risk.outage", &t.path().join("sheet.csv"), 20);
+    pith([
+        "review".as_ref(),
+        t.path().as_os_str(),
+        "--code".as_ref(),
+        "risk.outage".as_ref(),
+        "--sheet".as_ref(),
+        page.as_os_str(),
+    ])
+    .stdout();
+    let shot = t.path().join("sheet.png");
+    let review = format!("review={}", csv.display());
+    let script = crate::util::repo().join("tests/browser/check_html.mjs");
+    let out = Command::new("node").arg(&script).arg(&page).arg(&shot).arg(&review).output().expect("node");
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    apply_sheet(t.path(), "risk.outage", &csv, &[]).stdout();
+    // The script accepted the first passage and rejected the second, in the sheet's order.
+    let key = |r: &BTreeMap<String, String>| (r["transcript"].clone(), r["start"].clone(), r["end"].clone());
+    let accepted = csv_rows(&t.path().join("coding/selections/review.csv"));
+    let rejected = csv_rows(&t.path().join("coding/rejected.csv"));
+    assert_eq!(accepted.iter().map(key).collect::<Vec<_>>(), [key(&rows[0])]);
+    assert_eq!(rejected.iter().map(key).collect::<Vec<_>>(), [key(&rows[1])]);
 }

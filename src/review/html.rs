@@ -90,7 +90,10 @@ pub fn sheet(items: &[Item], code: &str) -> Vec<u8> {
             let _ = writeln!(out, "<p class=\"q\">Q: {}</p>", esc(q));
         }
         for (left, matched, right) in &item.kwic {
-            let _ = writeln!(out, "<p class=\"kwic\">…{}<mark>{}</mark>{}…</p>", esc(left), esc(matched), esc(right));
+            // Spaced as `in_context` spaces the terminal's line.
+            let gap = if right.starts_with(char::is_alphanumeric) { " " } else { "" };
+            let _ =
+                writeln!(out, "<p class=\"kwic\">…{} <mark>{}</mark>{gap}{}…</p>", esc(left), esc(matched), esc(right));
         }
         let name = format!("d{n}");
         for (value, label) in [("accept", "accept"), ("reject", "reject")] {
@@ -137,7 +140,7 @@ mod tests {
     fn the_page_escapes_transcript_text_and_runs_only_its_own_script() {
         let page = String::from_utf8(sheet(&[item("x"), item("y")], "risk.outage")).expect("UTF-8");
         assert!(!page.contains("<script>alert"), "{page}");
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; <mark>outage</mark> &amp; more"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;  <mark>outage</mark> &amp; more"), "{page}");
         assert!(page.contains("Q: &lt;b&gt;why&lt;/b&gt;?"));
         assert!(page.contains("data-transcript=\"a &quot;b&quot;.txt\" data-start=\"10\" data-end=\"20\""));
         // One script, carrying the nonce the policy names; nothing else may load.
