@@ -928,3 +928,28 @@ fn the_html_review_sheet_downloads_decisions_in_chromium_that_apply_reads() {
     assert_eq!(accepted.iter().map(key).collect::<Vec<_>>(), [key(&rows[0])]);
     assert_eq!(rejected.iter().map(key).collect::<Vec<_>>(), [key(&rows[1])]);
 }
+
+#[test]
+fn no_change_is_proposed_that_would_drop_an_accepted_hit() {
+    let t = outage_study();
+    // A system whose price feed went down: "price" beside the term, and a real outage.
+    t.write(
+        "transcripts/cy.txt",
+        "Maya: Any incidents?\nCy: Our price feed went down for an hour and the traders were blind.\n",
+    );
+    let sheet = t.path().join("sheet.csv");
+    review_sheet(t.path(), "risk.outage", &sheet, 20);
+    fill_sheet(
+        &sheet,
+        |context| {
+            if context.contains("price") && !context.contains("feed") {
+                "reject"
+            } else {
+                "accept"
+            }
+        },
+    );
+    let said = apply_sheet(t.path(), "risk.outage", &sheet, &["--write-lexicon"]).stdout();
+    assert!(said.contains("no lexicon change proposed"), "{said}");
+    assert!(!t.read("lexicons/study.toml").contains("not"));
+}

@@ -199,11 +199,17 @@ fn vetoed(probe: &Lexicon, hit: &Hit, tags: &[Tag], index: usize) -> Vec<Tag> {
     for tag in tags.iter_mut().filter(|t| t.code == index) {
         for m in &mut tag.mentions {
             if m.vetoed_by.is_none() && spans.iter().any(|s| s.start < m.bytes.end && m.bytes.start < s.end) {
+                // Vetoed by the probe, which is none of the code's own exclusions.
                 m.vetoed_by = Some(usize::MAX);
             }
         }
     }
     tags
+}
+
+/// The accepted (`accepted`) or rejected hits that are hits `before` and not `after`.
+fn dropped(hits: &[Hit], before: &[bool], after: &[bool], accepted: bool) -> usize {
+    (0..hits.len()).filter(|&i| hits[i].accepted == accepted && before[i] && !after[i]).count()
 }
 
 fn quote(s: &str) -> String {
@@ -267,9 +273,7 @@ pub fn propose(opened: &Opened, code: &str, recorded: &str) -> Result<(Option<Pr
         for (p, (_, terms, probe)) in probes.iter().enumerate() {
             let next: Vec<Vec<Tag>> = hits.iter().zip(&state).map(|(h, tags)| vetoed(probe, h, tags, index)).collect();
             let after = alive(&next, def.weight);
-            let dropped =
-                |want: bool| (0..hits.len()).filter(|&i| hits[i].accepted == want && now[i] && !after[i]).count();
-            let (drops, harms) = (dropped(false), dropped(true));
+            let (drops, harms) = (dropped(&hits, &now, &after, false), dropped(&hits, &now, &after, true));
             let better = match &best {
                 None => true,
                 Some((q, d, _)) => drops > *d || (drops == *d && terms.len() < probes[*q].1.len()),
@@ -286,9 +290,8 @@ pub fn propose(opened: &Opened, code: &str, recorded: &str) -> Result<(Option<Pr
     let mut weight = def.weight;
     if def.weight > WEAK {
         let (now, after) = (alive(&state, def.weight), alive(&state, WEAK));
-        let dropped = |want: bool| (0..hits.len()).filter(|&i| hits[i].accepted == want && now[i] && !after[i]).count();
-        let drops = dropped(false);
-        if drops >= MIN_SHARED && dropped(true) == 0 {
+        let drops = dropped(&hits, &now, &after, false);
+        if drops >= MIN_SHARED && dropped(&hits, &now, &after, true) == 0 {
             weight = WEAK;
             changes.push(Change::Weight { from: def.weight, to: WEAK, drops });
         }
@@ -296,13 +299,12 @@ pub fn propose(opened: &Opened, code: &str, recorded: &str) -> Result<(Option<Pr
     if changes.is_empty() {
         return Ok((None, diagnostics));
     }
-    let end = alive(&state, weight);
-    let dropped = |want: bool| (0..hits.len()).filter(|&i| hits[i].accepted == want && !end[i]).count();
+    let (start, end) = (vec![true; hits.len()], alive(&state, weight));
     let (file, before, after) = edited(opened, code, &changes)?;
     let proposal = Proposal {
         code: code.to_string(),
-        drops_rejected: dropped(false),
-        drops_accepted: dropped(true),
+        drops_rejected: dropped(&hits, &start, &end, false),
+        drops_accepted: dropped(&hits, &start, &end, true),
         changes,
         rejected,
         accepted,
