@@ -102,6 +102,17 @@ pub enum Error {
         /// Every known name.
         known: Vec<String>,
     },
+    /// A `--code` that is neither a pith code nor a code of the study's codebook.
+    #[error(
+        "no code {given:?} among pith's codes and the study's codebook; the closest: {}",
+        if closest.is_empty() { "none".to_string() } else { closest.join(", ") }
+    )]
+    UnknownCode {
+        /// The name as given.
+        given: String,
+        /// The closest known names.
+        closest: Vec<String>,
+    },
     /// The study was never indexed.
     #[error("{} has no index yet: run `pith index {}` first", study.display(), study.display())]
     NotIndexed {

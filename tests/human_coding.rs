@@ -565,6 +565,28 @@ fn wait_for(session: &str, text: &str) -> String {
     panic!("the terminal never showed {text:?}:\n{}", pane(session));
 }
 
+/// A tmux session running `pith ARGS` then printing REVIEW-DONE, killed when dropped.
+struct Session(String);
+
+impl Session {
+    fn start(name: &str, args: &str) -> Session {
+        let session = format!("{name}-{}", std::process::id());
+        let command = format!("{} {args}; echo REVIEW-DONE; sleep 60", env!("CARGO_BIN_EXE_pith"));
+        tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "80", &command]);
+        Session(session)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
+    }
+}
+
+fn tmux(args: &[&str]) {
+    assert!(Command::new("tmux").args(args).status().expect("tmux").success(), "tmux {args:?}");
+}
+
 #[test]
 fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_coding() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -572,31 +594,18 @@ fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_codi
         return;
     }
     let t = TempStudy::sample();
-    let session = format!("pith-review-{}", std::process::id());
-    let command = format!(
-        "{} review {} --code risk.downtime --sample 3; echo REVIEW-DONE; sleep 60",
-        env!("CARGO_BIN_EXE_pith"),
-        t.path().display()
-    );
-    let tmux =
-        |args: &[&str]| assert!(Command::new("tmux").args(args).status().expect("tmux").success(), "tmux {args:?}");
-    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "60", &command]);
-    struct Kill(String);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
-        }
-    }
-    let _kill = Kill(session.clone());
-    let first = wait_for(&session, "(a)ccept");
+    let session =
+        Session::start("pith-review", &format!("review {} --code risk.downtime --sample 3", t.path().display()));
+    let session = &session.0;
+    let first = wait_for(session, "(a)ccept");
     assert!(first.contains("[1/3]") && first.contains("pith: hit") && first.contains("[downtime]"), "{first}");
     // One key each, no Enter.
-    tmux(&["send-keys", "-t", &session, "a"]);
-    let second = wait_for(&session, "[2/3]");
-    tmux(&["send-keys", "-t", &session, "r"]);
-    wait_for(&session, "[3/3]");
-    tmux(&["send-keys", "-t", &session, "s"]);
-    let end = wait_for(&session, "REVIEW-DONE");
+    tmux(&["send-keys", "-t", session, "a"]);
+    let second = wait_for(session, "[2/3]");
+    tmux(&["send-keys", "-t", session, "r"]);
+    wait_for(session, "[3/3]");
+    tmux(&["send-keys", "-t", session, "s"]);
+    let end = wait_for(session, "REVIEW-DONE");
     assert!(end.contains("2 decisions on risk.downtime recorded"), "{end}");
     let shown = |screen: &str, n: usize| -> String {
         let line = screen.lines().find(|l| l.starts_with(&format!("[{n}/3]"))).expect("item line").to_string();
@@ -615,7 +624,7 @@ fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_codi
     assert!(row.starts_with("code,risk.downtime,risk.downtime,1,"), "{row}");
     // Decided passages are not offered again.
     let sheet = t.path().join("sheet.csv");
-    let rows = review_sheet(t.path(), &sheet, 20);
+    let rows = review_sheet(t.path(), "risk.downtime", &sheet, 20);
     for decided in accepted.iter().chain(&rejected) {
         assert!(
             !rows.iter().any(|r| r["transcript"] == decided["transcript"] && r["start"] == decided["start"]),
@@ -624,14 +633,14 @@ fn the_review_loop_takes_single_keys_in_a_real_terminal_and_records_them_as_codi
     }
 }
 
-/// The sheet `pith review --sheet` writes of up to `sample` passages of risk.downtime.
-fn review_sheet(study: &Path, sheet: &Path, sample: usize) -> Vec<BTreeMap<String, String>> {
+/// The sheet `pith review --sheet` writes of up to `sample` passages of `code`.
+fn review_sheet(study: &Path, code: &str, sheet: &Path, sample: usize) -> Vec<BTreeMap<String, String>> {
     let sample = sample.to_string();
     let args = [
         "review".as_ref(),
         study.as_os_str(),
         "--code".as_ref(),
-        "risk.downtime".as_ref(),
+        code.as_ref(),
         "--sample".as_ref(),
         sample.as_ref(),
         "--sheet".as_ref(),
@@ -642,11 +651,19 @@ fn review_sheet(study: &Path, sheet: &Path, sample: usize) -> Vec<BTreeMap<Strin
     csv_rows(sheet)
 }
 
+/// `pith review STUDY --code CODE --apply SHEET EXTRA...`.
+fn apply_sheet(study: &Path, code: &str, sheet: &Path, extra: &[&str]) -> crate::util::Pith {
+    let mut args = vec!["review".as_ref(), study.as_os_str(), "--code".as_ref(), code.as_ref(), "--apply".as_ref()];
+    args.push(sheet.as_os_str());
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    pith(args)
+}
+
 #[test]
 fn a_filled_in_review_sheet_is_recorded_and_a_later_decision_replaces_an_earlier_one() {
     let t = TempStudy::sample();
     let sheet = t.path().join("sheet.csv");
-    let mut rows = review_sheet(t.path(), &sheet, 4);
+    let mut rows = review_sheet(t.path(), "risk.downtime", &sheet, 4);
     assert_eq!(rows.len(), 4);
     assert!(rows[0]["pith"] == "hit" && rows[0]["in context"].contains("[downtime]"), "{:?}", rows[0]);
     let fill = |rows: &[BTreeMap<String, String>]| {
@@ -661,16 +678,7 @@ fn a_filled_in_review_sheet_is_recorded_and_a_later_decision_replaces_an_earlier
     rows[0].insert("decision".into(), "accept".into());
     rows[1].insert("decision".into(), "reject".into());
     fill(&rows);
-    let apply = || {
-        pith([
-            "review".as_ref(),
-            t.path().as_os_str(),
-            "--code".as_ref(),
-            "risk.downtime".as_ref(),
-            "--apply".as_ref(),
-            sheet.as_os_str(),
-        ])
-    };
+    let apply = || apply_sheet(t.path(), "risk.downtime", &sheet, &[]);
     let said = apply().stdout();
     assert!(said.contains("recorded 2 decisions on risk.downtime (1 accepted, 1 rejected)"), "{said}");
     // Changing one's mind: the first passage rejected now.
@@ -688,4 +696,260 @@ fn a_filled_in_review_sheet_is_recorded_and_a_later_decision_replaces_an_earlier
     let third = reader.records().nth(2).expect("a third row").expect("row");
     let line = third.position().expect("position").line();
     assert!(stderr.contains(&format!("sheet.csv:{line}: decision \"maybe\"")), "{stderr}");
+}
+
+/// A study whose own code `risk.outage` (in `lexicons/study.toml`) matches "went down" where a
+/// price went down as well as where a system did.
+fn outage_study() -> TempStudy {
+    let t = TempStudy::new();
+    t.write("pith.toml", "title = \"Outages\"\nlanguage = \"english\"\ninterviewers = [\"Maya\"]\n");
+    t.write(
+        "lexicons/study.toml",
+        "# The study's own codes.\n[[codes]]\nid = \"risk.outage\"\nlabel = \"Outages\"\nterms = [\n  \"outage\",\n  \"went down\",\n]\n",
+    );
+    t.write(
+        "transcripts/ana.txt",
+        "Maya: Tell me about last year.\nAna: The whole site went down for a day in March and we lost orders.\n\
+         Maya: And the costs?\nAna: The price of cooling went down after the retrofit, which was nice.\n\
+         Maya: Anything else?\nAna: We had an outage on the storage array, two hours of panic.\n\
+         Maya: How about energy?\nAna: Honestly the electricity price went down a lot this winter.\n",
+    );
+    t.write(
+        "transcripts/ben.txt",
+        "Maya: What keeps you up at night?\nBen: An outage in the middle of the trading day, that is the nightmare.\n\
+         Maya: Did anything change in the budget?\nBen: The rack price went down when we switched vendors.\n\
+         Maya: And the network?\nBen: The core switch went down twice and the whole floor stopped.\n",
+    );
+    t
+}
+
+/// The participants' lines of a study's transcripts that hold `term`, and of those how many hold `also`.
+fn lines_with(study: &Path, term: &str, also: &str) -> (usize, usize) {
+    let mut lines = Vec::new();
+    for name in ["ana.txt", "ben.txt", "cy.txt", "di.txt"] {
+        if let Ok(text) = std::fs::read_to_string(study.join("transcripts").join(name)) {
+            lines.extend(text.lines().filter(|l| !l.starts_with("Maya:") && l.contains(term)).map(str::to_string));
+        }
+    }
+    (lines.len(), lines.iter().filter(|l| l.contains(also)).count())
+}
+
+#[test]
+fn a_review_in_a_terminal_proposes_an_exclusion_writes_it_on_the_confirm_key_and_prints_agreement() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipping: tmux missing");
+        return;
+    }
+    let t = outage_study();
+    let hits = lines_with(t.path(), "outage", "").0 + lines_with(t.path(), "went down", "").0;
+    let priced = lines_with(t.path(), "went down", "price").1;
+    let session = Session::start("pith-review-lexicon", &format!("review {} --code Risk.Outage", t.path().display()));
+    let session = &session.0;
+    // Reject the passages where a price went down, accept the others, one key each.
+    for n in 1..=hits {
+        let screen = wait_for(session, &format!("[{n}/{hits}]"));
+        let context: Vec<&str> = screen
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("[{n}/{hits}]")))
+            .skip(1)
+            .take_while(|l| !l.contains("(a)ccept"))
+            .filter(|l| !l.trim_start().starts_with("Q:"))
+            .collect();
+        assert!(!context.is_empty(), "{screen}");
+        tmux(&["send-keys", "-t", session, if context.iter().any(|l| l.contains("price")) { "r" } else { "a" }]);
+    }
+    let shown = wait_for(session, "(w)rite");
+    assert!(shown.contains(&format!("{hits} decisions on risk.outage recorded")), "{shown}");
+    assert!(shown.contains("change to lexicons/study.toml"), "{shown}");
+    assert!(shown.contains("+ not = [\"price ~2 went down\"]"), "{shown}");
+    let accepted = hits - priced;
+    assert!(
+        shown.contains(&format!("it drops {priced} of {priced} rejected hits and 0 of {accepted} accepted hits")),
+        "{shown}"
+    );
+    // Nothing is written before the key.
+    assert!(!t.read("lexicons/study.toml").contains("not ="));
+    tmux(&["send-keys", "-t", session, "w"]);
+    let end = wait_for(session, "REVIEW-DONE");
+    let lexicon = t.read("lexicons/study.toml");
+    assert!(lexicon.starts_with("# The study's own codes.\n"), "{lexicon}");
+    assert!(lexicon.contains("not = [\"price ~2 went down\"]"), "{lexicon}");
+    pith(["lexicon".as_ref(), "check".as_ref(), t.path().join("lexicons").as_os_str()]).stdout();
+    // The agreement printed is pith agree's for the code, with the rejected hits gone.
+    let agree = pith(["agree".as_ref(), t.path().as_os_str(), "--format".as_ref(), "csv".as_ref()]).stdout();
+    assert!(agree.contains(&format!("code,risk.outage,risk.outage,{accepted},0,0,{priced},1.00,1.00")), "{agree}");
+    let row: Vec<&str> = end
+        .lines()
+        .skip_while(|l| !l.starts_with("agreement on the code, as pith agree gives it:"))
+        .find(|l| l.trim_start().starts_with("risk.outage"))
+        .unwrap_or_else(|| panic!("no agreement row:\n{end}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["risk.outage", "risk.outage", &accepted.to_string(), "0", "0", "1.00", "1.00"], "{end}");
+    assert_eq!(csv_rows(&t.path().join("coding/rejected.csv")).len(), priced);
+}
+
+/// A study without lexicons of its own, where the built-in `risk.downtime` hits a vending
+/// machine's outage and a few other things that are not downtime.
+fn vending_study() -> TempStudy {
+    let t = TempStudy::new();
+    t.write("pith.toml", "title = \"Vending\"\nlanguage = \"english\"\ninterviewers = [\"Maya\"]\n");
+    t.write(
+        "transcripts/cy.txt",
+        "Maya: Tell me about your week.\nCy: Every outage means downtime for the trading floor.\n\
+         Maya: And the office?\nCy: The vending machine outage was the only excitement.\n\
+         Maya: Anything planned?\nCy: Planned downtime for the carpets happens in August.\n",
+    );
+    t.write(
+        "transcripts/di.txt",
+        "Maya: Tell me about last spring.\nDi: Downtime from the outage last spring cost us a client.\n\
+         Maya: And the lobby?\nDi: A vending outage in the lobby, nobody cared much.\n\
+         Maya: And lunch?\nDi: Our cafeteria had an outage of coffee.\n",
+    );
+    t
+}
+
+/// Fills in a review sheet: `decide` gives each row's decision from its context column.
+fn fill_sheet(sheet: &Path, decide: impl Fn(&str) -> &'static str) {
+    let mut rows = csv_rows(sheet);
+    for r in &mut rows {
+        let d = decide(&r["in context"]);
+        r.insert("decision".into(), d.into());
+    }
+    let mut w = csv::Writer::from_path(sheet).expect("sheet");
+    w.write_record(rows[0].keys()).expect("header");
+    for r in &rows {
+        w.write_record(r.values()).expect("row");
+    }
+    w.flush().expect("flush");
+}
+
+#[test]
+fn applied_decisions_on_a_built_in_code_write_exclusions_and_a_lower_weight_only_when_asked() {
+    let t = vending_study();
+    let sheet = t.path().join("sheet.csv");
+    review_sheet(t.path(), "risk.downtime", &sheet, 20);
+    // Accepted: the two passages with two terms of the code; rejected: the rest, two of them beside "vending".
+    let accepted = lines_with(t.path(), "utage", "owntime").1;
+    fill_sheet(
+        &sheet,
+        |context| if context.contains("trading") || context.contains("client") { "accept" } else { "reject" },
+    );
+    let apply = |write: bool| {
+        let extra: &[&str] = if write { &["--write-lexicon"] } else { &[] };
+        apply_sheet(t.path(), "risk.downtime", &sheet, extra).stdout()
+    };
+    let said = apply(false);
+    let rejected = csv_rows(&t.path().join("coding/rejected.csv")).len();
+    assert_eq!((accepted, rejected), (2, 4));
+    assert!(said.contains("\"vending\" within 2 words of its terms: 1 exclusion, drops 2 rejected hits"), "{said}");
+    assert!(said.contains("weight 1 to 0.5"), "{said}");
+    assert!(said.contains("new file lexicons/review-risk-downtime.toml"), "{said}");
+    assert!(said.contains("+   \"vending ~2 outage\","), "{said}");
+    assert!(said.contains("it drops 4 of 4 rejected hits and 0 of 2 accepted hits"), "{said}");
+    assert!(said.contains("not written"), "{said}");
+    assert!(!t.path().join("lexicons").exists());
+    let said = apply(true);
+    assert!(said.contains("written: "), "{said}");
+    let file = t.path().join("lexicons/review-risk-downtime.toml");
+    let lexicon: toml::Value = toml::from_str(&std::fs::read_to_string(&file).expect("written")).expect("TOML");
+    let code = &lexicon["codes"][0];
+    assert_eq!(code["id"].as_str(), Some("risk.downtime"));
+    assert_eq!(code["weight"].as_float(), Some(0.5));
+    let not: Vec<&str> = code["not"].as_array().expect("not").iter().filter_map(|v| v.as_str()).collect();
+    assert!(not.contains(&"vending ~2 outage") && not.contains(&"crash course"), "{not:?}");
+    let terms = code["terms"].as_array().expect("terms");
+    assert!(terms.iter().any(|t| t.as_str() == Some("outage")), "{terms:?}");
+    // Every accepted hit is still a hit, every rejected one gone.
+    let agree = pith(["agree".as_ref(), t.path().as_os_str(), "--format".as_ref(), "csv".as_ref()]).stdout();
+    assert!(agree.contains("code,risk.downtime,risk.downtime,2,0,0,"), "{agree}");
+    // Nothing left to propose.
+    assert!(apply(false).contains("no lexicon change proposed"));
+}
+
+#[test]
+fn review_and_suggest_take_a_codebook_code_in_any_case_and_name_the_closest_for_an_unknown_one() {
+    let t = outage_study();
+    t.write("coding/codebook.csv", "code,parent,groups,description\nSite Outage,,,A site going down\n");
+    t.write("coding/mapping.csv", "code,pith\nSite Outage,risk.outage\n");
+    let sheet = t.path().join("sheet.csv");
+    let review = |code: &str, extra: &[&std::ffi::OsStr]| {
+        let mut args = vec!["review".as_ref(), t.path().as_os_str(), "--code".as_ref(), std::ffi::OsStr::new(code)];
+        args.extend_from_slice(extra);
+        pith(args)
+    };
+    review("site OUTAGE", &["--sheet".as_ref(), sheet.as_os_str()]).stdout();
+    let rows = csv_rows(&sheet);
+    assert_eq!(rows.len(), lines_with(t.path(), "outage", "").0 + lines_with(t.path(), "went down", "").0);
+    fill_sheet(&sheet, |context| if context.contains("price") { "reject" } else { "accept" });
+    apply_sheet(t.path(), "site outage", &sheet, &[]).stdout();
+    // Recorded under the codebook's name, so that agreement and suggest count them for it.
+    let accepted = csv_rows(&t.path().join("coding/selections/review.csv"));
+    assert!(!accepted.is_empty() && accepted.iter().all(|r| r["code"] == "Site Outage"), "{accepted:?}");
+    let (_, stderr) = review("Site Outgae", &["--sheet".as_ref(), sheet.as_os_str()]).status(2);
+    assert!(stderr.contains("no code \"Site Outgae\"") && stderr.contains("closest: Site Outage"), "{stderr}");
+    let suggest = |code: &str| pith(["lexicon", "suggest", t.path().to_str().expect("path"), "--code", code]);
+    let by_name = suggest("SITE outage").stdout();
+    let by_id = suggest("risk.outage").stdout();
+    assert!(by_name.contains("Site Outage") && by_id.contains("Site Outage"), "{by_name}\n{by_id}");
+    let (_, stderr) = suggest("site outgae").status(2);
+    assert!(stderr.contains("closest: Site Outage"), "{stderr}");
+}
+
+#[test]
+fn the_html_review_sheet_downloads_decisions_in_chromium_that_apply_reads() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() || Command::new("node").arg("--version").output().is_err() {
+        eprintln!("skipping: chromium or node missing");
+        return;
+    }
+    let t = outage_study();
+    let (page, csv) = (t.path().join("sheet.html"), t.path().join("decisions.csv"));
+    let rows = review_sheet(t.path(), "risk.outage", &t.path().join("sheet.csv"), 20);
+    pith([
+        "review".as_ref(),
+        t.path().as_os_str(),
+        "--code".as_ref(),
+        "risk.outage".as_ref(),
+        "--sheet".as_ref(),
+        page.as_os_str(),
+    ])
+    .stdout();
+    let shot = t.path().join("sheet.png");
+    let review = format!("review={}", csv.display());
+    let script = crate::util::repo().join("tests/browser/check_html.mjs");
+    let out = Command::new("node").arg(&script).arg(&page).arg(&shot).arg(&review).output().expect("node");
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    apply_sheet(t.path(), "risk.outage", &csv, &[]).stdout();
+    // The script accepted the first passage and rejected the second, in the sheet's order.
+    let key = |r: &BTreeMap<String, String>| (r["transcript"].clone(), r["start"].clone(), r["end"].clone());
+    let accepted = csv_rows(&t.path().join("coding/selections/review.csv"));
+    let rejected = csv_rows(&t.path().join("coding/rejected.csv"));
+    assert_eq!(accepted.iter().map(key).collect::<Vec<_>>(), [key(&rows[0])]);
+    assert_eq!(rejected.iter().map(key).collect::<Vec<_>>(), [key(&rows[1])]);
+}
+
+#[test]
+fn no_change_is_proposed_that_would_drop_an_accepted_hit() {
+    let t = outage_study();
+    // A system whose price feed went down: "price" beside the term, and a real outage.
+    t.write(
+        "transcripts/cy.txt",
+        "Maya: Any incidents?\nCy: Our price feed went down for an hour and the traders were blind.\n",
+    );
+    let sheet = t.path().join("sheet.csv");
+    review_sheet(t.path(), "risk.outage", &sheet, 20);
+    fill_sheet(
+        &sheet,
+        |context| {
+            if context.contains("price") && !context.contains("feed") {
+                "reject"
+            } else {
+                "accept"
+            }
+        },
+    );
+    let said = apply_sheet(t.path(), "risk.outage", &sheet, &["--write-lexicon"]).stdout();
+    assert!(said.contains("no lexicon change proposed"), "{said}");
+    assert!(!t.read("lexicons/study.toml").contains("not"));
 }

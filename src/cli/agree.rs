@@ -62,29 +62,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         }
         Format::Text => {
             writeln!(out, "{} participant passages of the transcripts the researcher coded", agreement.passages)?;
-            let table = |out: &mut io::StdoutLock, title: &str, rows: &[Row]| -> io::Result<()> {
-                writeln!(out, "\n{title}")?;
-                writeln!(
-                    out,
-                    "  {:<40} {:<28} {:>5} {:>9} {:>10} {:>6} {:>5}",
-                    "code", "pith", "both", "pith only", "human only", "kappa", "F1"
-                )?;
-                for r in rows {
-                    let t = &r.table;
-                    writeln!(
-                        out,
-                        "  {:<40} {:<28} {:>5} {:>9} {:>10} {:>6} {:>5}",
-                        r.code,
-                        r.target.as_str(),
-                        t.both,
-                        t.pith_only,
-                        t.human_only,
-                        num(t.kappa()),
-                        num(t.f1())
-                    )?;
-                }
-                Ok(())
-            };
             if agreement.codes.is_empty() {
                 writeln!(
                     out,
@@ -126,6 +103,31 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+}
+
+/// Agreement rows as a table under `title`.
+pub fn table(out: &mut impl Write, title: &str, rows: &[Row]) -> io::Result<()> {
+    writeln!(out, "\n{title}")?;
+    writeln!(
+        out,
+        "  {:<40} {:<28} {:>5} {:>9} {:>10} {:>6} {:>5}",
+        "code", "pith", "both", "pith only", "human only", "kappa", "F1"
+    )?;
+    for r in rows {
+        let t = &r.table;
+        writeln!(
+            out,
+            "  {:<40} {:<28} {:>5} {:>9} {:>10} {:>6} {:>5}",
+            r.code,
+            r.target.as_str(),
+            t.both,
+            t.pith_only,
+            t.human_only,
+            num(t.kappa()),
+            num(t.f1())
+        )?;
+    }
+    Ok(())
 }
 
 /// The passage's first 100 characters on one line.

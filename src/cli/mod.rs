@@ -122,7 +122,9 @@ pub fn run(cli: Cli) -> u8 {
             }
             let _ = writeln!(io::stderr(), "pith: error: {msg}");
             // A name the study does not have is a usage error, as clap's are.
-            if e.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Unknown { .. }))) {
+            if e.chain()
+                .any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Unknown { .. } | Error::UnknownCode { .. })))
+            {
                 2
             } else {
                 1

@@ -18,7 +18,8 @@ use super::{open_study, Context, Outcome};
 pub struct Args {
     /// The study folder, with human coding under coding/ (pith import writes it).
     study: PathBuf,
-    /// The human code to learn terms for.
+    /// The code to learn terms for: a code of the study's codebook (any case), or a pith code id
+    /// (the codes that correspond to it).
     #[arg(long, conflicts_with_all = ["group", "all"])]
     code: Option<String>,
     /// A code group of the codebook: a passage is coded when any of its codes covers it.
@@ -89,21 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         return Ok(if skipped { Outcome::Partial } else { Outcome::Done });
     }
     let question = match (&args.code, &args.group) {
-        (Some(code), _) => {
-            if !coding.codes().contains(code) {
-                return Err(pith::Error::Unknown {
-                    what: "code",
-                    given: code.clone(),
-                    suggestion: coding
-                        .codes()
-                        .into_iter()
-                        .find(|c| c.eq_ignore_ascii_case(code) || c.to_lowercase().contains(&code.to_lowercase())),
-                    known: coding.codes(),
-                }
-                .into());
-            }
-            Question { name: code.clone(), codes: vec![code.clone()] }
-        }
+        (Some(code), _) => question(&coding, &opened, code)?,
         (None, Some(group)) => {
             let groups = coding.groups();
             let Some(codes) = groups.get(group) else {
@@ -155,6 +142,33 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         writeln!(out, "{}: code {} now has {} terms", accepted.file.display(), accepted.code, accepted.terms.len())?;
     }
     Ok(if skipped { Outcome::Partial } else { Outcome::Done })
+}
+
+/// What `--code` names: a code of the codebook (any case), or a pith code id, standing for the
+/// human codes that correspond to it.
+fn question(coding: &HumanCoding, opened: &pith::run::Opened, code: &str) -> anyhow::Result<Question> {
+    if let Some(human) = coding.find(code) {
+        return Ok(Question { name: human.clone(), codes: vec![human] });
+    }
+    if let Some(id) =
+        opened.lexicon.codes().iter().map(|c| c.id.as_str()).find(|id| id.eq_ignore_ascii_case(code.trim()))
+    {
+        let codes: Vec<String> = coding
+            .codes()
+            .into_iter()
+            .filter(|c| coding.target(c, &opened.lexicon).is_some_and(|t| t.as_str() == id))
+            .collect();
+        if codes.is_empty() {
+            anyhow::bail!(
+                "no code of the study's coding corresponds to {id}: map one to it in coding/mapping.csv (code,pith), or review its hits with `pith review --code {id}`"
+            );
+        }
+        let name = if codes.len() == 1 { codes[0].clone() } else { id.to_string() };
+        return Ok(Question { name, codes });
+    }
+    let mut names = coding.codes();
+    names.extend(opened.lexicon.codes().iter().map(|c| c.id.as_str().to_string()));
+    Err(pith::Error::UnknownCode { given: code.to_string(), closest: pith::coding::closest(code, &names, 5) }.into())
 }
 
 fn rates(t: &Table) -> String {

@@ -151,6 +151,14 @@ impl HumanCoding {
         codes
     }
 
+    /// The code of the codebook or of a selection named `name`, ignoring case.
+    pub fn find(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        let codes = self.codes();
+        let lower = name.to_lowercase();
+        codes.iter().find(|c| c.as_str() == name).or_else(|| codes.iter().find(|c| c.to_lowercase() == lower)).cloned()
+    }
+
     /// The pith code or family `code` corresponds to: the mapping file's, else by name (a pith
     /// code id, a label, `Label (id)` as pith's REFI-QDA export names codes, or a family name
     /// or title), case-insensitively.
@@ -186,6 +194,39 @@ impl HumanCoding {
         }
         groups
     }
+}
+
+/// Up to `n` of `names` closest to `given`, ignoring case: those containing it or contained in
+/// it first, then by edit distance.
+pub fn closest(given: &str, names: &[String], n: usize) -> Vec<String> {
+    let given = given.trim().to_lowercase();
+    let mut scored: Vec<(bool, usize, &String)> = names
+        .iter()
+        .map(|name| {
+            let lower = name.to_lowercase();
+            let near = lower.contains(&given) || given.contains(&lower);
+            (!near, edit_distance(&given, &lower), name)
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.2 == b.2);
+    scored.into_iter().take(n).map(|(_, _, name)| name.clone()).collect()
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// The pith target a code name names, if any.
@@ -393,5 +434,21 @@ mod tests {
         assert!(read_selections(&path).unwrap_err().message.contains("before start"));
         std::fs::write(&path, "file,start\n").unwrap();
         assert!(read_selections(&path).unwrap_err().message.contains("no `transcript` column"));
+    }
+}
+
+#[cfg(test)]
+mod closest_tests {
+    use super::closest;
+
+    #[test]
+    fn the_closest_names_are_those_containing_it_then_the_fewest_edits_away() {
+        let names: Vec<String> =
+            ["Site Outage", "Cost", "risk.outage", "Sight", "Unrelated"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(closest("site outgae", &names, 2), ["Site Outage", "risk.outage"]);
+        let mut outage = closest("OUTAGE", &names, 2);
+        outage.sort();
+        assert_eq!(outage, ["Site Outage", "risk.outage"]);
+        assert_eq!(closest("cots", &names, 1), ["Cost"]);
     }
 }

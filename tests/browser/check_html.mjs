@@ -5,9 +5,13 @@
 //
 // Usage: node tests/browser/check_html.mjs REPORT.html SCREENSHOT.png [CHARTS]
 // (CHARTS: the <svg> charts the page must have, 2 by default: a report's heatmap and saturation).
+// A review sheet (`pith review --sheet FILE.html`): node tests/browser/check_html.mjs SHEET.html
+// SCREENSHOT.png review=DECISIONS.csv accepts the first passage and rejects the second by
+// clicking their buttons, presses the download button, checks that the file downloaded is the
+// CSV the page shows, and saves it as DECISIONS.csv (for `pith review --apply`).
 // Talks the DevTools protocol over --remote-debugging-pipe: no npm package, no network port.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +21,7 @@ if (!html || !shot) {
   console.error('usage: check_html.mjs REPORT.html SCREENSHOT.png');
   process.exit(2);
 }
+const review = charts.startsWith('review=') ? charts.slice('review='.length) : null;
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const url = pathToFileURL(resolve(html)).href;
 const profile = mkdtempSync(join(tmpdir(), 'pith-chromium-'));
@@ -74,12 +79,15 @@ function onEvent(method, p, sessionId) {
     problems.push(`exception: ${p.exceptionDetails?.exception?.description || p.exceptionDetails?.text}`);
   } else if (method === 'Log.entryAdded' && p.entry.level === 'error') {
     problems.push(`log error: ${p.entry.text} ${p.entry.url || ''}`);
+  } else if (method === 'Browser.downloadProgress' && p.state === 'canceled') {
+    problems.push('the download was canceled');
   } else if (method === 'Page.javascriptDialogOpening') {
     problems.push(`dialog opened: ${p.type} ${p.message}`);
     send('Page.handleJavaScriptDialog', { accept: true }, sessionId);
   }
+  const keys = p.state ? [method, `${method}:${p.state}`] : [method];
   for (let i = waiters.length - 1; i >= 0; i--) {
-    if (waiters[i].method === method) waiters.splice(i, 1)[0].ok(p);
+    if (keys.includes(waiters[i].method)) waiters.splice(i, 1)[0].ok(p);
   }
 }
 
@@ -88,6 +96,41 @@ const timeout = setTimeout(() => {
   browser.kill('SIGKILL');
   process.exit(1);
 }, 60000);
+
+const evaluate = async (expression, sessionId) =>
+  (await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true }, sessionId)).result.value;
+
+// Clicks accept on the first passage and reject on the second, then the download button, with
+// real mouse events at the elements' places; the file downloaded must be the text box's CSV.
+async function decide(sessionId) {
+  const downloads = mkdtempSync(join(tmpdir(), 'pith-download-'));
+  try {
+    await send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
+    const click = async (selector) => {
+      const at = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)});
+        if (!e) return null; e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();
+        return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()`, sessionId);
+      if (!at) throw new Error(`nothing to click at ${selector}`);
+      for (const type of ['mousePressed', 'mouseReleased']) {
+        await send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: 1 }, sessionId);
+      }
+    };
+    await click('fieldset:nth-of-type(1) input[value=accept]');
+    await click('fieldset:nth-of-type(2) input[value=reject]');
+    const done = waitFor('Browser.downloadProgress:completed');
+    await click('#download');
+    await Promise.race([done, new Promise((_, fail) => setTimeout(() => fail(new Error('no download within 20 s')), 20000))]);
+    const files = readdirSync(downloads);
+    if (files.length !== 1) throw new Error(`expected one file downloaded, found ${files.join(', ')}`);
+    const csv = readFileSync(join(downloads, files[0]), 'utf8');
+    const shown = await evaluate('document.getElementById("csv").value', sessionId);
+    if (csv !== shown) problems.push(`the download differs from the CSV shown:\n${csv}\n---\n${shown}`);
+    writeFileSync(review, csv);
+    console.log(`check_html: downloaded ${files[0]}, ${csv.trim().split('\n').length - 1} passages, saved as ${resolve(review)}`);
+  } finally {
+    rmSync(downloads, { recursive: true, force: true });
+  }
+}
 
 try {
   const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
@@ -104,8 +147,10 @@ try {
   }, sessionId);
   const page = JSON.parse(result.value);
   if (page.h1 !== 1) problems.push(`expected one <h1>, found ${page.h1}`);
-  if (page.scripts !== 0) problems.push(`expected no <script>, found ${page.scripts}`);
-  if (page.svgs < Number(charts)) problems.push(`expected ${charts} charts, found ${page.svgs} <svg>`);
+  const scripts = review ? 1 : 0;
+  if (page.scripts !== scripts) problems.push(`expected ${scripts} <script>, found ${page.scripts}`);
+  if (!review && page.svgs < Number(charts)) problems.push(`expected ${charts} charts, found ${page.svgs} <svg>`);
+  if (review) await decide(sessionId);
   const height = Math.min(page.height, 16000);
   const { data } = await send('Page.captureScreenshot', {
     format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1200, height, scale: 1 },

@@ -4,11 +4,14 @@
 //! code in `coding/selections/review.csv` (so `pith agree` counts it), a rejected one a line of
 //! `coding/rejected.csv` (same columns); decided passages are not offered again.
 
+pub mod html;
+pub mod propose;
+
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::coding::{self, Selection};
+use crate::coding::{self, HumanCoding, Selection, Target};
 use crate::error::{Diagnostic, Error, Result};
 use crate::run::Opened;
 
@@ -18,6 +21,40 @@ pub const CODER: &str = "pith review";
 pub const ACCEPTED_FILE: &str = "review.csv";
 /// The file of rejected passages, under `coding/`.
 pub const REJECTED_FILE: &str = "rejected.csv";
+
+/// The code a review is of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// The pith code id whose hits are offered.
+    pub pith: String,
+    /// The code decisions are recorded under: the pith id, or the codebook's code named.
+    pub recorded: String,
+}
+
+/// The code `name` names: a pith code id, or (ignoring case) a code of the study's codebook that
+/// corresponds to a pith code (`coding/mapping.csv`, or by name as `pith agree` pairs them).
+pub fn named(opened: &Opened, coding: &HumanCoding, name: &str) -> Result<Named> {
+    let lexicon = &opened.lexicon;
+    if let Some(c) = lexicon.codes().iter().find(|c| c.id.as_str().eq_ignore_ascii_case(name.trim())) {
+        return Ok(Named { pith: c.id.as_str().to_string(), recorded: c.id.as_str().to_string() });
+    }
+    if let Some(human) = coding.find(name) {
+        return match coding.target(&human, lexicon) {
+            Some(Target::Code(id)) => Ok(Named { pith: id, recorded: human }),
+            other => Err(Error::Invalid(format!(
+                "{human:?} corresponds to {}: map it to a pith code in coding/mapping.csv (code,pith), or learn one \
+                 with `pith lexicon suggest --code {human:?} --accept lexicon`",
+                match other {
+                    Some(t) => format!("the whole family {}, not one pith code", t.as_str()),
+                    None => "no pith code".to_string(),
+                }
+            ))),
+        };
+    }
+    let mut names: Vec<String> = lexicon.codes().iter().map(|c| c.id.as_str().to_string()).collect();
+    names.extend(coding.codes());
+    Err(Error::UnknownCode { given: name.to_string(), closest: coding::closest(name, &names, 5) })
+}
 
 /// Why a passage is offered.
 #[derive(Debug, Clone, PartialEq, Eq)]
