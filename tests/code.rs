@@ -543,3 +543,19 @@ fn lexicon_explain_shows_the_meaning_layers_score_per_family() {
     let out = util::pith(["lexicon", "explain", "--study", study.as_str(), text]).stdout();
     assert!(out.contains("meaning layer (on in this study)"), "{out}");
 }
+
+/// `says` words a code in the persona brief; it must say something.
+#[test]
+fn a_codes_says_is_read_and_an_empty_one_is_an_error() {
+    let file = |says: &str| {
+        format!("family = \"risk\"\n[[codes]]\nid = \"risk.heat\"\nsays = \"{says}\"\nterms = [\"heat\"]\n")
+    };
+    let l = lexicon(&[(Origin::File("study/risk.toml".into()), &file("fear  the\\nheat"))])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(l.code("risk.heat").and_then(|c| c.says.as_deref()), Some("fear the heat"));
+    let errors = lexicon(&[(Origin::File("study/risk.toml".into()), &file(" "))]).expect_err("empty says");
+    assert!(
+        errors.iter().any(|e| e.message.contains("says must be a verb phrase") && e.location.line == Some(4)),
+        "{errors:?}"
+    );
+}

@@ -299,9 +299,15 @@ fn persona(
     let who = members(&p.name, by);
     let by_id = |id: &str| codes.iter().position(|c| c.id.as_str() == id);
     let acc = |id: &str| by_id(id).and_then(|c| g.codes.get(&c));
-    let object = |c: &CodeStats| match acc(&c.code).and_then(phrase) {
-        Some(ph) if !ph.eq_ignore_ascii_case(&c.label) => format!("{} (“{ph}”)", lower_first(&c.label)),
-        _ => lower_first(&c.label),
+    // What the persona does with the code: the lexicon's own wording, else a verb for the family
+    // and the label; the phrase most often matched follows where it adds something.
+    let predicate = |c: &CodeStats| {
+        let says = by_id(&c.code).and_then(|i| codes[i].says.clone());
+        let words = says.unwrap_or_else(|| format!("{} {}", verb(c.family), lower_first(&c.label)));
+        match acc(&c.code).and_then(phrase) {
+            Some(ph) if !words.to_lowercase().contains(&ph.to_lowercase()) => format!("{words} (“{ph}”)"),
+            _ => words,
+        }
     };
     let others = |code: &str| -> Vec<GroupCount> {
         all.iter()
@@ -328,10 +334,9 @@ fn persona(
             let counts = others(&d.code);
             let only = d.rest_interviews == 0;
             let text = format!(
-                "{} {who} {} {}: {} of {}, against {} (q = {:.3}).",
+                "{} {who} {}: {} of {}, against {} (q = {:.3}).",
                 if only { "Only" } else { "More" },
-                verb(c.family),
-                object(c),
+                predicate(c),
                 c.interviews,
                 p.interviews,
                 against(&counts),
@@ -394,13 +399,7 @@ fn persona(
                         of: p.interviews,
                         difference: d.map(|d| d.direction),
                         q_value: d.map(|d| d.q_value),
-                        text: format!(
-                            "{} of {} {who} {} {}{qualifier}.",
-                            c.interviews,
-                            p.interviews,
-                            verb(c.family),
-                            object(c)
-                        ),
+                        text: format!("{} of {} {who} {}{qualifier}.", c.interviews, p.interviews, predicate(c)),
                         quotes: pick_quotes(&c.quotes, &mut used),
                         evidence,
                     }

@@ -72,6 +72,8 @@ pub struct Code {
     pub id: CodeId,
     /// Short human label.
     pub label: String,
+    /// How the persona brief words the code after "5 of 6 Franks" (`fear downtime`), if given.
+    pub says: Option<String>,
     /// What the code means: the codebook entry.
     pub description: String,
     /// Parent code id (the family itself when not given).

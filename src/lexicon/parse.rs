@@ -61,6 +61,7 @@ struct RawFile {
 struct RawCode {
     id: Spanned<String>,
     label: Option<String>,
+    says: Option<Spanned<String>>,
     description: Option<String>,
     parent: Option<Spanned<String>>,
     weight: Option<Spanned<f64>>,
@@ -174,8 +175,16 @@ pub(super) fn parse_file(analyzer: &Analyzer, origin: &Origin, text: &str) -> Re
         if terms.is_empty() && !rc.disabled && rc.terms.is_empty() {
             errors.push(err(id_at, format!("code {id} has no terms")));
         }
+        let says = rc.says.as_ref().and_then(|s| {
+            let text = s.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
+            if text.is_empty() {
+                errors.push(err(s.span().start, "says must be a verb phrase, not empty".into()));
+            }
+            (!text.is_empty()).then_some(text)
+        });
         let code = Code {
             label: rc.label.unwrap_or_else(|| id.as_str().rsplit('.').next().unwrap_or_default().replace('_', " ")),
+            says,
             description: rc.description.unwrap_or_default(),
             parent,
             weight,

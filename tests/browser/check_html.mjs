@@ -9,6 +9,10 @@
 // SCREENSHOT.png review=DECISIONS.csv accepts the first passage and rejects the second by
 // clicking their buttons, presses the download button, checks that the file downloaded is the
 // CSV the page shows, and saves it as DECISIONS.csv (for `pith review --apply`).
+// One persona's brief of a report.html: node tests/browser/check_html.mjs REPORT.html SHOT.png
+// brief=N[,elide] saves only the brief of the Nth persona (from 0); with `elide`, each quote's words
+// are replaced by its citation first (for screenshots of studies whose transcripts stay out of
+// the repository).
 // Talks the DevTools protocol over --remote-debugging-pipe: no npm package, no network port.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -22,6 +26,7 @@ if (!html || !shot) {
   process.exit(2);
 }
 const review = charts.startsWith('review=') ? charts.slice('review='.length) : null;
+const [briefIndex, briefMode] = charts.startsWith('brief=') ? charts.slice('brief='.length).split(',') : [null, null];
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const url = pathToFileURL(resolve(html)).href;
 const profile = mkdtempSync(join(tmpdir(), 'pith-chromium-'));
@@ -149,15 +154,30 @@ try {
   if (page.h1 !== 1) problems.push(`expected one <h1>, found ${page.h1}`);
   const scripts = review ? 1 : 0;
   if (page.scripts !== scripts) problems.push(`expected ${scripts} <script>, found ${page.scripts}`);
-  if (!review && page.svgs < Number(charts)) problems.push(`expected ${charts} charts, found ${page.svgs} <svg>`);
+  if (!review && !briefIndex && page.svgs < Number(charts)) problems.push(`expected ${charts} charts, found ${page.svgs} <svg>`);
   if (review) await decide(sessionId);
-  const height = Math.min(page.height, 16000);
-  const { data } = await send('Page.captureScreenshot', {
-    format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1200, height, scale: 1 },
-  }, sessionId);
+  let clip = { x: 0, y: 0, width: 1200, height: Math.min(page.height, 16000), scale: 1 };
+  if (briefIndex !== null) {
+    const found = await evaluate(`(() => {
+      const brief = document.getElementById('brief-${Number(briefIndex)}');
+      if (!brief) return null;
+      if (${JSON.stringify(briefMode === 'elide')}) {
+        for (const q of brief.querySelectorAll('blockquote')) {
+          q.querySelector('p').textContent = '[quote from ' + q.querySelector('footer').textContent + ']';
+        }
+        for (const e of brief.querySelectorAll('li > em')) e.textContent = '[story]';
+      }
+      const r = brief.getBoundingClientRect();
+      return {x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height};
+    })()`, sessionId);
+    if (!found) throw new Error(`no brief-${briefIndex} in the page`);
+    clip = { ...found, scale: 1 };
+  }
+  const height = Math.round(clip.height);
+  const { data } = await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip }, sessionId);
   writeFileSync(shot, Buffer.from(data, 'base64'));
   console.log(`check_html: ${url}: title "${page.title}", ${page.svgs} charts, ${requests.length} request(s)`);
-  console.log(`check_html: screenshot ${resolve(shot)} (1200x${height}, ${statSync(shot).size} bytes)`);
+  console.log(`check_html: screenshot ${resolve(shot)} (${Math.round(clip.width)}x${height}, ${statSync(shot).size} bytes)`);
 } catch (e) {
   problems.push(`protocol error: ${e.message}`);
 } finally {
