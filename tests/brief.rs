@@ -173,7 +173,7 @@ fn sample_brief_reads_like_the_seed_with_counts_that_match_report_json() {
     assert!(project.contains("Evidence: debbie/debbie-0"), "notes name their evidence");
     let md = study.read("out/brief.md");
     assert!(md.contains("Only Data Center Debbies fear downtime:"), "{md}");
-    assert!(md.contains("Only Facilities Franks are responsible for building management system"), "{md}");
+    assert!(md.contains("Only Facilities Franks run the building management system"), "{md}");
 }
 
 /// Headless Chromium, when installed (CI installs it: there its absence fails).
