@@ -5,6 +5,10 @@
 //!
 //! - [`refi`]: REFI-QDA projects (`.qdpx`) and codebooks (`.qdc`), as NVivo, ATLAS.ti, MAXQDA,
 //!   QualCoder and pith export them.
+//!
+//! Databases (SQLite) are opened read only and immutable: nothing is written beside them.
+//! - [`taguette`]: Taguette's project database (`.sqlite3`).
+//! - [`qualcoder`]: QualCoder's project (a `NAME.qda` folder holding the database `data.qda`).
 //! - [`quotes`]: quotation exports as CSV (ATLAS.ti's quotation manager, Taguette's highlights),
 //!   whose quotes are found in the study's own transcripts.
 //!
@@ -15,8 +19,11 @@
 //! Every file is written atomically; a transcript already there with other text is never
 //! overwritten (the source gets a `~2` name).
 
+pub mod qualcoder;
 pub mod quotes;
 pub mod refi;
+mod sqlite;
+pub mod taguette;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -162,6 +169,13 @@ pub fn import(input: &Path, study: &Path, options: &Options) -> Result<Imported,
     let io =
         |path: &Path, e: std::io::Error| ImportError { location: Location::new(path, None), message: e.to_string() };
     let limits = limits(study)?;
+    if let Some(db) = database(input)? {
+        let project = read_database(&db, &limits).map_err(|e| e.in_file(&db))?;
+        // QualCoder's `NAME.qda/data.qda` is named by its folder.
+        let named = if db == input && !is_qualcoder_file(input) { input } else { db.parent().unwrap_or(input) };
+        let stem = named.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
+        return write(study, &project, &stem);
+    }
     let bytes = crate::fsutil::read_regular(input, INPUT_LIMIT).map_err(|e| io(input, e))?;
     let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let project = match ext.as_str() {
@@ -182,6 +196,69 @@ pub fn import(input: &Path, study: &Path, options: &Options) -> Result<Imported,
     .map_err(|e| e.in_file(input))?;
     let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
     write(study, &project, &stem)
+}
+
+/// Extensions of project databases.
+const DATABASE_EXTENSIONS: &[&str] = &["sqlite3", "sqlite", "db", "qda"];
+
+fn is_qualcoder_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("data.qda"))
+}
+
+/// The SQLite database `input` is or holds (a QualCoder project folder), if it is one; an error
+/// when it is named as one and is not.
+fn database(input: &Path) -> Result<Option<PathBuf>, ImportError> {
+    let at = |path: &Path, message: String| ImportError { location: Location::new(path, None), message };
+    let meta = std::fs::metadata(input).map_err(|e| at(input, e.to_string()))?;
+    let file = if meta.is_dir() {
+        let file = input.join("data.qda");
+        if !file.is_file() {
+            return Err(at(input, "a folder, but not a QualCoder project: it has no data.qda".into()));
+        }
+        file
+    } else {
+        input.to_path_buf()
+    };
+    let meta = std::fs::metadata(&file).map_err(|e| at(&file, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(at(&file, "not a regular file".into()));
+    }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(&file).and_then(|mut f| {
+        use std::io::Read as _;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    });
+    let read = read.map_err(|e| at(&file, e.to_string()))?;
+    let named = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| DATABASE_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e)));
+    if read == head.len() && head == sqlite::MAGIC {
+        if meta.len() > INPUT_LIMIT {
+            return Err(at(&file, format!("larger than {} MB, the most pith reads of a project", INPUT_LIMIT >> 20)));
+        }
+        return Ok(Some(file));
+    }
+    if named {
+        return Err(at(&file, "not an SQLite database (Taguette's and QualCoder's projects are)".into()));
+    }
+    Ok(None)
+}
+
+/// Reads a Taguette or QualCoder database.
+fn read_database(path: &Path, limits: &Limits) -> Result<Project, ImportError> {
+    let conn = sqlite::open(path)?;
+    match sqlite::kind(&conn)? {
+        sqlite::Kind::Taguette => taguette::read(&conn, limits),
+        sqlite::Kind::QualCoder => qualcoder::read(&conn, limits),
+    }
 }
 
 /// A path component as a file name can have it: no separators, controls or leading dots.

@@ -1,0 +1,282 @@
+//! HTML text, as Taguette stores its documents (paragraphs, headings and lists of sanitized
+//! HTML): takes the HTML, gives its plain text, one line per block element (`p`, headings,
+//! list items, table cells, `div`, `br`), and where each byte of the HTML's text content (its
+//! text nodes with entities decoded, as a browser's `textContent` has them) lies in that text.
+//!
+//! Whitespace between blocks (the line breaks of the HTML source) is dropped; inside a block a
+//! line break is a space. Comments, `<script>` and `<style>` are skipped, unknown entities kept
+//! as written. Tags are read leniently: no element needs its end tag.
+
+/// A run of the HTML's text content and where it went.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    /// Its first byte in the text content.
+    content: usize,
+    /// Its length in bytes.
+    len: usize,
+    /// Where it starts in the plain text: byte and char offset (for a dropped run, where the
+    /// next kept text starts).
+    out_byte: usize,
+    out_char: usize,
+    /// It is in the plain text, byte for byte.
+    kept: bool,
+    /// The char offset just after the kept text before it.
+    prev_end: usize,
+}
+
+/// An HTML document as plain text.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlText {
+    /// The plain text.
+    pub text: String,
+    segments: Vec<Segment>,
+    chars: usize,
+    /// The char offset just after the last kept text.
+    kept_end: usize,
+}
+
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "br",
+    "hr",
+];
+
+impl HtmlText {
+    /// Reads `html`.
+    pub fn new(html: &str) -> HtmlText {
+        let mut out = HtmlText::default();
+        let mut content = 0usize;
+        let mut skip: Option<String> = None;
+        let mut rest = html;
+        while !rest.is_empty() {
+            let Some(lt) = rest.find('<') else {
+                out.text_node(rest, &mut content, skip.is_some());
+                break;
+            };
+            let (text, tag) = rest.split_at(lt);
+            out.text_node(text, &mut content, skip.is_some());
+            if let Some(body) = tag.strip_prefix("<!--") {
+                rest = body.find("-->").map_or("", |e| &body[e + 3..]);
+                continue;
+            }
+            let opens_tag = tag[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+            if !opens_tag {
+                out.text_node("<", &mut content, skip.is_some());
+                rest = &tag[1..];
+                continue;
+            }
+            let end = tag_end(tag);
+            let inner = tag[1..end].strip_suffix('>').unwrap_or(&tag[1..end]);
+            rest = &tag[end..];
+            let closing = inner.starts_with('/');
+            let name: String = inner
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if let Some(skipped) = &skip {
+                if closing && *skipped == name {
+                    skip = None;
+                }
+                continue;
+            }
+            if !closing && matches!(name.as_str(), "script" | "style") && !inner.ends_with('/') {
+                skip = Some(name);
+            } else if BLOCKS.contains(&name.as_str()) {
+                out.line_break(name == "br");
+            }
+        }
+        out
+    }
+
+    /// Adds a text node (entities not yet decoded).
+    fn text_node(&mut self, raw: &str, content: &mut usize, skipped: bool) {
+        if raw.is_empty() || skipped {
+            return;
+        }
+        let decoded = decode_entities(raw);
+        let at_line_start = self.text.is_empty() || self.text.ends_with('\n');
+        let kept = !(at_line_start && decoded.trim().is_empty() && decoded.contains('\n'));
+        self.segments.push(Segment {
+            content: *content,
+            len: decoded.len(),
+            out_byte: self.text.len(),
+            out_char: self.chars,
+            kept,
+            prev_end: self.kept_end,
+        });
+        *content += decoded.len();
+        if kept {
+            self.text.extend(decoded.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
+            self.chars += decoded.chars().count();
+            self.kept_end = self.chars;
+        }
+    }
+
+    /// Ends the current line (a `br` even when it is empty).
+    fn line_break(&mut self, always: bool) {
+        if always || !(self.text.is_empty() || self.text.ends_with('\n')) {
+            self.text.push('\n');
+            self.chars += 1;
+        }
+    }
+
+    /// The length of the text content in bytes.
+    pub fn content_len(&self) -> usize {
+        self.segments.last().map_or(0, |s| s.content + s.len)
+    }
+
+    /// The char offset in [`HtmlText::text`] of byte `at` of the text content, as the start of a
+    /// range (dropped whitespace goes to the text after it); `None` past the content's end.
+    pub fn start(&self, at: usize) -> Option<usize> {
+        if at == self.content_len() {
+            return Some(self.chars);
+        }
+        let i = self.segments.partition_point(|s| s.content <= at).checked_sub(1)?;
+        let s = self.segments[i];
+        if at >= s.content + s.len {
+            return None;
+        }
+        Some(if s.kept { s.out_char + self.chars_in(&s, at - s.content) } else { s.out_char })
+    }
+
+    /// The char offset of byte `at` of the text content as the end of a range (dropped
+    /// whitespace goes to the text before it); `None` past the content's end.
+    pub fn end(&self, at: usize) -> Option<usize> {
+        if at == 0 {
+            return Some(0);
+        }
+        let i = self.segments.partition_point(|s| s.content < at).checked_sub(1)?;
+        let s = self.segments[i];
+        if at > s.content + s.len {
+            return None;
+        }
+        Some(if s.kept { s.out_char + self.chars_in(&s, at - s.content) } else { s.prev_end })
+    }
+
+    /// Chars in the first `bytes` bytes of a kept segment (a byte inside a char counts it).
+    fn chars_in(&self, s: &Segment, bytes: usize) -> usize {
+        let text = &self.text[s.out_byte..];
+        text.char_indices().take_while(|&(i, _)| i < bytes).count()
+    }
+}
+
+/// The byte after a tag's `>` (quoted attribute values may hold `>`), or the end.
+fn tag_end(tag: &str) -> usize {
+    let mut quote: Option<char> = None;
+    for (i, c) in tag.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    tag.len()
+}
+
+/// Decodes character references: the XML five, `&nbsp;`, numeric ones; others stay as written.
+fn decode_entities(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest.get(1..rest.find(';').filter(|&e| e <= 10).unwrap_or(0)).and_then(|name| {
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => '\u{a0}',
+                _ => {
+                    let n = name.strip_prefix('#')?;
+                    let code = match n.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => n.parse().ok()?,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((c, name.len() + 2))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str, r: std::ops::Range<usize>) -> String {
+        s.chars().skip(r.start).take(r.len()).collect()
+    }
+
+    #[test]
+    fn blocks_become_lines_and_content_offsets_map_onto_them() {
+        let html = "<h2>Intro</h2>\n<p> It&#39;s ‘fine’ &amp; <b>fast</b>.</p>\n<p>Next<br>line &lt;3</p>";
+        let t = HtmlText::new(html);
+        assert_eq!(t.text, "Intro\n It's ‘fine’ & fast.\nNext\nline <3\n");
+        // The text content, as a browser has it, with byte offsets.
+        let content = "Intro\n It's ‘fine’ & fast.\nNextline <3";
+        assert_eq!(t.content_len(), content.len());
+        let range = |word: &str| {
+            let b = content.find(word).unwrap();
+            t.start(b).unwrap()..t.end(b + word.len()).unwrap()
+        };
+        for word in ["Intro", "‘fine’ & fast.", "line <3", "It's"] {
+            assert_eq!(chars(&t.text, range(word)), word);
+        }
+        // Across the dropped line break between blocks.
+        assert_eq!(chars(&t.text, range("fast.\nNext")), "fast.\nNext");
+        assert_eq!(chars(&t.text, range("Intro\n")), "Intro");
+        assert_eq!(t.start(content.len() + 1), None);
+        assert_eq!(t.end(content.len() + 1), None);
+    }
+
+    #[test]
+    fn comments_scripts_and_stray_angles() {
+        let t = HtmlText::new("<p>a < b<!-- x --><script>var x = '<p>';</script> c &bogus; &#xZZ;</p><p title='>'>d");
+        assert_eq!(t.text, "a < b c &bogus; &#xZZ;\nd");
+    }
+}
