@@ -6,17 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::util::{char_slice, pith, shared_corpus, walk, TempStudy};
-
-/// The rows of a CSV file, by header.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_string).collect();
-    reader
-        .records()
-        .map(|r| header.iter().cloned().zip(r.expect("record").iter().map(str::to_string)).collect())
-        .collect()
-}
+use crate::util::{char_slice, csv_rows, pith, shared_corpus, walk, TempStudy};
 
 /// Every file under `dir` with its bytes: to show an import left its input as it was.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -93,6 +83,16 @@ fn taguettes_own_database_imports_with_each_highlight_on_its_snippet() {
     // A second import finds its transcripts there and writes none.
     let again = pith(["import".as_ref(), db.as_os_str(), study.as_os_str()]).stdout();
     assert!(again.contains("17 sources (0 new or changed)"), "{again}");
+    // Nor when the researcher has moved or renamed one: the same text is the same transcript.
+    let transcripts = study.join("transcripts");
+    std::fs::create_dir_all(transcripts.join("sessions")).expect("mkdir");
+    std::fs::rename(transcripts.join("P2_GMT20211119.txt"), transcripts.join("sessions/P2.txt")).expect("mv");
+    let moved = pith(["import".as_ref(), db.as_os_str(), study.as_os_str()]).stdout();
+    assert!(moved.contains("17 sources (0 new or changed)"), "{moved}");
+    assert!(!transcripts.join("P2_GMT20211119.txt").exists());
+    let selections = csv_rows(&study.join("coding/selections/SERDIF_P2_ThematicAnalysis.csv"));
+    assert!(selections.iter().any(|s| s["transcript"] == "sessions/P2.txt"));
+    assert!(!selections.iter().any(|s| s["transcript"] == "P2_GMT20211119.txt"));
     let agree = pith(["agree".as_ref(), study.as_os_str()]).stdout();
     assert!(agree.contains("participant passages"), "{agree}");
 }
@@ -120,7 +120,8 @@ CREATE TABLE code_name (cid integer primary key, name text, memo text, catid int
   date text, color text, supercid integer, unique(name));
 ";
 
-const FIRST: &str = "Interviewer: How do builds go?\nAna: Builds are slow — café wifi makes it worse 🙃. It crashed twice.\n";
+const FIRST: &str =
+    "Interviewer: How do builds go?\nAna: Builds are slow — café wifi makes it worse 🙃. It crashed twice.\n";
 const SECOND: &str = "Interviewer: And releases?\nBen: Releases are a delight now.\n";
 
 /// A QualCoder project `NAME.qda` under `dir`: two text sources and a picture, nested
@@ -202,14 +203,16 @@ fn a_qualcoder_project_imports_with_nested_codes_two_coders_and_cases() {
     }
     let participants = csv_rows(&study.join("participants.csv"));
     let ana = participants.iter().find(|r| r["participant"] == "Ana").expect("Ana");
-    assert_eq!((ana["transcript"].as_str(), ana["persona"].as_str(), ana["age"].as_str()), ("ana.txt", "Builder", "34"));
+    assert_eq!(
+        (ana["transcript"].as_str(), ana["persona"].as_str(), ana["age"].as_str()),
+        ("ana.txt", "Builder", "34")
+    );
     let ben = participants.iter().find(|r| r["participant"] == "Ben").expect("Ben");
     assert_eq!((ben["persona"].as_str(), ben["age"].as_str()), ("Shipper", ""));
 
     // The database file named alone imports the same, named by its folder.
     let other = t.path().join("other");
-    let stdout =
-        pith(["import".as_ref(), folder.join("data.qda").as_os_str(), other.as_os_str()]).status(2).0;
+    let stdout = pith(["import".as_ref(), folder.join("data.qda").as_os_str(), other.as_os_str()]).status(2).0;
     assert!(stdout.contains("4 coded selections"), "{stdout}");
     assert_eq!(
         std::fs::read(other.join("coding/selections/pilot.csv")).expect("other"),
@@ -294,7 +297,10 @@ fn hostile_or_broken_databases_are_refused_or_their_bad_rows_skipped() {
     let mut listing: Vec<String> =
         std::fs::read_dir(t.path()).expect("ls").map(|e| e.expect("e").file_name().to_string_lossy().into()).collect();
     listing.sort();
-    assert!(!listing.iter().any(|n| n.ends_with("-journal") || n.ends_with("-wal") || n.ends_with("-shm")), "{listing:?}");
+    assert!(
+        !listing.iter().any(|n| n.ends_with("-journal") || n.ends_with("-wal") || n.ends_with("-shm")),
+        "{listing:?}"
+    );
     assert_eq!(std::fs::read_to_string(study.join("transcripts/one.txt")).expect("one"), "Fast & ‘calm’.\nSlow.\n");
     let book = csv_rows(&study.join("coding/codebook.csv"));
     assert!(book.iter().any(|c| c["code"] == "ux.speed" && c["parent"] == "ux"), "{book:?}");

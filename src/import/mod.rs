@@ -17,7 +17,8 @@
 //! variables become `participants.csv` rows (a `persona` variable is the persona); the codebook
 //! is merged into `coding/codebook.csv`; the selections replace `coding/selections/<input>.csv`.
 //! Every file is written atomically; a transcript already there with other text is never
-//! overwritten (the source gets a `~2` name).
+//! overwritten (the source gets a `~2` name), and a source whose text a transcript of the study
+//! already holds under another name is not written again.
 
 pub mod qualcoder;
 pub mod quotes;
@@ -301,6 +302,40 @@ fn transcript_path(name: &str) -> String {
     path
 }
 
+/// Regular files under `dir` (`/`-separated paths relative to it) with their sizes; symlinks
+/// and hidden entries are left out.
+fn text_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((at, prefix)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if name.starts_with('.') || kind.is_symlink() {
+                continue;
+            }
+            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            if kind.is_dir() && stack.len() < 10_000 {
+                stack.push((entry.path(), rel));
+            } else if kind.is_file() {
+                out.push((rel, entry.metadata().map_or(0, |m| m.len())));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A transcript of the study holding exactly `text` under another name.
+fn same_text(dir: &Path, present: &[(String, u64)], text: &[u8]) -> Option<String> {
+    present
+        .iter()
+        .filter(|(_, len)| *len == text.len() as u64)
+        .find(|(rel, _)| std::fs::read(dir.join(rel)).is_ok_and(|b| b == text))
+        .map(|(rel, _)| rel.clone())
+}
+
 fn write_err(e: crate::Error) -> ImportError {
     let (path, message) = match e {
         crate::Error::Io { path, source } => (path, source.to_string()),
@@ -325,6 +360,8 @@ fn write(study: &Path, project: &Project, stem: &str) -> Result<Imported, Import
         }
     } else {
         let mut taken: Vec<String> = Vec::new();
+        // The study's transcripts, read once a source is not found under its own name.
+        let mut present: Option<Vec<(String, u64)>> = None;
         for s in &project.sources {
             let wanted = transcript_path(&s.name);
             let mut n = 1;
@@ -338,6 +375,10 @@ fn write(study: &Path, project: &Project, stem: &str) -> Result<Imported, Import
                     Ok(old) if old == s.text.as_bytes() => break rel,
                     Ok(_) => continue,
                     Err(_) => {
+                        let present = present.get_or_insert_with(|| text_files(&transcripts));
+                        if let Some(same) = same_text(&transcripts, present, s.text.as_bytes()) {
+                            break same;
+                        }
                         crate::fsutil::write_atomic(&transcripts.join(&rel), s.text.as_bytes()).map_err(write_err)?;
                         done.transcripts_written += 1;
                         break rel;

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::Connection;
 
-use super::sqlite::{columns, int, require, rows, text};
+use super::sqlite::{columns, int, require, rows, shown, skipped, text, text_within};
 use super::{Case, ImportError, Project, RawSelection, Source};
 use crate::coding::HumanCode;
 use crate::ingest::Limits;
@@ -54,16 +54,9 @@ pub fn read(conn: &Connection, limits: &Limits) -> Result<Project, ImportError> 
             project.warnings.push(format!("source {name:?} has no text (a picture, audio or video?); skipped"));
             continue;
         }
-        if len > limits.max_transcript_bytes {
-            project.warnings.push(format!(
-                "source {name:?} is {} (limit {}: max_transcript_bytes in pith.toml [limits]); skipped",
-                crate::ingest::human_bytes(len),
-                crate::ingest::human_bytes(limits.max_transcript_bytes)
-            ));
-            continue;
-        }
-        let fulltext = rows(conn, "source", "SELECT fulltext FROM source WHERE id = ?1", [id], |r| text(r, 0))?;
-        let fulltext = fulltext.into_iter().flatten().next().unwrap_or_default();
+        let sql = "SELECT fulltext FROM source WHERE id = ?1";
+        let what = format!("source {name:?}");
+        let Some(fulltext) = text_within(conn, sql, id, len, &what, limits, &mut project.warnings)? else { continue };
         if let Err(e) = limits.check_words(&fulltext) {
             project.warnings.push(format!("source {name:?}: {}; skipped", e.message));
             continue;
@@ -91,15 +84,14 @@ pub fn read(conn: &Connection, limits: &Limits) -> Result<Project, ImportError> 
         };
         let range = pos0.zip(pos1).and_then(|(a, b)| Some((usize::try_from(a).ok()?, usize::try_from(b).ok()?)));
         let Some((start, end)) = range.filter(|&(a, b)| a <= b && b <= len) else {
-            outside += 1;
-            if outside <= 10 {
-                project.warnings.push(format!(
+            skipped(&mut project.warnings, &mut outside, || {
+                format!(
                     "code_text row {row}: {}..{} lies outside the {len} characters of {:?}; skipped",
-                    pos0.map_or("?".into(), |p| p.to_string()),
-                    pos1.map_or("?".into(), |p| p.to_string()),
+                    shown(pos0),
+                    shown(pos1),
                     project.sources[index].name
-                ));
-            }
+                )
+            });
             continue;
         };
         let source = &project.sources[index];

@@ -8,6 +8,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use super::ImportError;
+use crate::ingest::{human_bytes, Limits};
 
 /// The first bytes of every SQLite 3 database.
 pub(crate) const MAGIC: &[u8] = b"SQLite format 3\0";
@@ -114,6 +115,19 @@ pub(crate) fn int(row: &rusqlite::Row, i: usize) -> Option<i64> {
     }
 }
 
+/// Counts a skipped row, its warning kept while there are ten at most.
+pub(crate) fn skipped(warnings: &mut Vec<String>, count: &mut usize, message: impl FnOnce() -> String) {
+    *count += 1;
+    if *count <= 10 {
+        warnings.push(message());
+    }
+}
+
+/// An integer read for a message: `?` when it was not one.
+pub(crate) fn shown(value: Option<i64>) -> String {
+    value.map_or_else(|| "?".to_string(), |v| v.to_string())
+}
+
 /// Column `i` of a row as text (`None` when NULL; bytes not UTF-8 replaced).
 pub(crate) fn text(row: &rusqlite::Row, i: usize) -> Option<String> {
     match row.get_ref(i).ok()? {
@@ -139,4 +153,27 @@ pub(crate) fn rows<T>(
         out.push(map(row));
     }
     Ok(out)
+}
+
+/// The text `sql` selects for row `id` (of `len` bytes), or `None` with a warning naming `what`
+/// when it is larger than the study's `max_transcript_bytes`.
+pub(crate) fn text_within(
+    conn: &Connection,
+    sql: &str,
+    id: i64,
+    len: u64,
+    what: &str,
+    limits: &Limits,
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, ImportError> {
+    if len > limits.max_transcript_bytes {
+        warnings.push(format!(
+            "{what} is {} (limit {}: max_transcript_bytes in pith.toml [limits]); skipped",
+            human_bytes(len),
+            human_bytes(limits.max_transcript_bytes)
+        ));
+        return Ok(None);
+    }
+    let found = rows(conn, what, sql, [id], |r| text(r, 0))?;
+    Ok(Some(found.into_iter().flatten().next().unwrap_or_default()))
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::Connection;
 
-use super::sqlite::{int, require, rows, text};
+use super::sqlite::{int, require, rows, shown, skipped, text, text_within};
 use super::{ImportError, Project, RawSelection, Source};
 use crate::coding::HumanCode;
 use crate::ingest::html::HtmlText;
@@ -101,16 +101,10 @@ pub fn read(conn: &Connection, limits: &Limits) -> Result<Project, ImportError> 
             _ => name,
         };
         let len = len.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
-        if len > limits.max_transcript_bytes {
-            project.warnings.push(format!(
-                "document {name:?} is {} (limit {}: max_transcript_bytes in pith.toml [limits]); skipped",
-                crate::ingest::human_bytes(len),
-                crate::ingest::human_bytes(limits.max_transcript_bytes)
-            ));
-            continue;
-        }
-        let contents = rows(conn, "documents", "SELECT contents FROM documents WHERE id = ?1", [id], |r| text(r, 0))?;
-        let html = HtmlText::new(contents.into_iter().flatten().next().as_deref().unwrap_or(""));
+        let sql = "SELECT contents FROM documents WHERE id = ?1";
+        let what = format!("document {name:?}");
+        let Some(contents) = text_within(conn, sql, id, len, &what, limits, &mut project.warnings)? else { continue };
+        let html = HtmlText::new(&contents);
         if html.text.trim().is_empty() {
             project.warnings.push(format!("document {name:?} has no text; skipped"));
             continue;
@@ -178,16 +172,15 @@ pub fn read(conn: &Connection, limits: &Limits) -> Result<Project, ImportError> 
                 let r = place(doc, start, end);
                 match (r, &snippet) {
                     (None, _) => {
-                        outside += 1;
-                        if outside <= 10 {
-                            project.warnings.push(format!(
-                                "highlight {id}: offsets {}..{} lie outside the text of {:?} ({} bytes); skipped",
-                                start.map_or("?".into(), |s| s.to_string()),
-                                end.map_or("?".into(), |e| e.to_string()),
-                                project.sources[doc.source].name,
+                        let name = &project.sources[doc.source].name;
+                        skipped(&mut project.warnings, &mut outside, || {
+                            format!(
+                                "highlight {id}: offsets {}..{} lie outside the text of {name:?} ({} bytes); skipped",
+                                shown(start),
+                                shown(end),
                                 doc.html.content_len()
-                            ));
-                        }
+                            )
+                        });
                     }
                     (Some((s, e)), Some(snippet)) => {
                         checked += 1;
