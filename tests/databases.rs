@@ -304,6 +304,11 @@ fn hostile_or_broken_databases_are_refused_or_their_bad_rows_skipped() {
     assert_eq!(std::fs::read_to_string(study.join("transcripts/one.txt")).expect("one"), "Fast & ‘calm’.\nSlow.\n");
     let book = csv_rows(&study.join("coding/codebook.csv"));
     assert!(book.iter().any(|c| c["code"] == "ux.speed" && c["parent"] == "ux"), "{book:?}");
+    // A log beside the database (the tool has it open) is named, and left alone.
+    let wal = t.write("offsets.sqlite3-wal", "pending");
+    let (_, stderr) = pith(["import".as_ref(), db.as_os_str(), study.as_os_str()]).status(2);
+    assert!(stderr.contains("offsets.sqlite3-wal is beside it: Taguette may have it open"), "{stderr}");
+    assert_eq!(std::fs::read(&wal).expect("wal"), b"pending");
 
     // A document larger than the study's limit is skipped, named.
     let small = t.path().join("small");

@@ -256,10 +256,23 @@ fn database(input: &Path) -> Result<Option<PathBuf>, ImportError> {
 /// Reads a Taguette or QualCoder database.
 fn read_database(path: &Path, limits: &Limits) -> Result<Project, ImportError> {
     let conn = sqlite::open(path)?;
-    match sqlite::kind(&conn)? {
-        sqlite::Kind::Taguette => taguette::read(&conn, limits),
-        sqlite::Kind::QualCoder => qualcoder::read(&conn, limits),
+    let (mut project, tool) = match sqlite::kind(&conn)? {
+        sqlite::Kind::Taguette => (taguette::read(&conn, limits)?, "Taguette"),
+        sqlite::Kind::QualCoder => (qualcoder::read(&conn, limits)?, "QualCoder"),
+    };
+    // Read immutable, the database ignores its log: changes still in one are not seen.
+    for log in ["-wal", "-journal"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(log);
+        if std::fs::metadata(&name).is_ok_and(|m| m.len() > 0) {
+            project.warnings.push(format!(
+                "{} is beside it: {tool} may have it open, and changes not yet in the database are not read \
+                 (close {tool} and import again)",
+                Path::new(&name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+        }
     }
+    Ok(project)
 }
 
 /// A path component as a file name can have it: no separators, controls or leading dots.

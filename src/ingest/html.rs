@@ -24,6 +24,9 @@ struct Segment {
     prev_end: usize,
 }
 
+/// The most bytes of text content one [`Segment`] holds.
+const CHUNK: usize = 4096;
+
 /// An HTML document as plain text.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlText {
@@ -120,20 +123,39 @@ impl HtmlText {
         }
         let decoded = decode_entities(raw);
         let at_line_start = self.text.is_empty() || self.text.ends_with('\n');
-        let kept = !(at_line_start && decoded.trim().is_empty() && decoded.contains('\n'));
-        self.segments.push(Segment {
-            content: *content,
-            len: decoded.len(),
-            out_byte: self.text.len(),
-            out_char: self.chars,
-            kept,
-            prev_end: self.kept_end,
-        });
-        *content += decoded.len();
-        if kept {
-            self.text.extend(decoded.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
-            self.chars += decoded.chars().count();
+        if at_line_start && decoded.trim().is_empty() && decoded.contains('\n') {
+            self.segments.push(Segment {
+                content: *content,
+                len: decoded.len(),
+                out_byte: self.text.len(),
+                out_char: self.chars,
+                kept: false,
+                prev_end: self.kept_end,
+            });
+            *content += decoded.len();
+            return;
+        }
+        // Kept text in runs of a few KB, so that placing an offset counts the chars of one run.
+        let mut rest = decoded.as_str();
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(CHUNK);
+            while !rest.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let (run, tail) = rest.split_at(cut);
+            self.segments.push(Segment {
+                content: *content,
+                len: run.len(),
+                out_byte: self.text.len(),
+                out_char: self.chars,
+                kept: true,
+                prev_end: self.kept_end,
+            });
+            *content += run.len();
+            self.text.extend(run.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
+            self.chars += run.chars().count();
             self.kept_end = self.chars;
+            rest = tail;
         }
     }
 
@@ -272,6 +294,15 @@ mod tests {
         assert_eq!(chars(&t.text, range("Intro\n")), "Intro");
         assert_eq!(t.start(content.len() + 1), None);
         assert_eq!(t.end(content.len() + 1), None);
+    }
+
+    #[test]
+    fn offsets_in_long_text_map_across_its_runs() {
+        let para = "é".repeat(3000) + "x" + &"ü".repeat(3000);
+        let t = HtmlText::new(&format!("<p>{para}</p>"));
+        let b = para.find('x').unwrap();
+        assert_eq!((t.start(b), t.end(b + 1)), (Some(3000), Some(3001)));
+        assert_eq!(t.end(para.len()), Some(6001));
     }
 
     #[test]
