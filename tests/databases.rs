@@ -160,6 +160,12 @@ fn qualcoder_project(dir: &Path) -> PathBuf {
     code(1, 1, FIRST, "Builds are slow", "bob");
     code(2, 1, FIRST, "It crashed twice.", "bob");
     code(3, 2, SECOND, "Releases are a delight now.", "alice");
+    // Past the source's end; and a seltext that is not the text at its positions.
+    conn.execute_batch(
+        "INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES (2, 2, 'gone', 5, 999, 'bob'),
+           (3, 2, 'edited since', 0, 5, 'bob');",
+    )
+    .expect("code_text");
     folder
 }
 
@@ -169,8 +175,16 @@ fn a_qualcoder_project_imports_with_nested_codes_two_coders_and_cases() {
     let folder = qualcoder_project(t.path());
     let before = snapshot(&folder);
     let study = t.path().join("study");
-    let stdout = pith(["import".as_ref(), folder.as_os_str(), study.as_os_str()]).status(2).0;
+    let (stdout, stderr) = pith(["import".as_ref(), folder.as_os_str(), study.as_os_str()]).status(2);
     assert!(stdout.contains("2 sources") && stdout.contains("2 participant rows"), "{stdout}");
+    assert!(stderr.contains("source \"whiteboard.png\" has no text"), "{stderr}");
+    let outside =
+        format!("code_text row 5: 5..999 lies outside the {} characters of \"ben.docx\"", SECOND.chars().count());
+    assert!(stderr.contains(&outside), "{stderr}");
+    assert!(
+        stderr.contains("1 coded texts: the source's text at their positions differs from their seltext"),
+        "{stderr}"
+    );
     assert_eq!(snapshot(&folder), before, "the import changed its input's folder");
     assert_eq!(std::fs::read_to_string(study.join("transcripts/ana.txt")).expect("ana"), FIRST);
     assert_eq!(std::fs::read_to_string(study.join("transcripts/ben.txt")).expect("ben"), SECOND);
@@ -185,7 +199,7 @@ fn a_qualcoder_project_imports_with_nested_codes_two_coders_and_cases() {
     assert_eq!(book["Speed"]["parent"], "");
 
     let selections = csv_rows(&study.join("coding/selections/pilot.csv"));
-    assert_eq!(selections.len(), 4);
+    assert_eq!(selections.len(), 5);
     for (code, coder, text, transcript) in [
         ("Slow builds", "alice", "Builds are slow — café wifi makes it worse 🙃.", "ana.txt"),
         ("Slow builds", "bob", "Builds are slow", "ana.txt"),
@@ -213,7 +227,7 @@ fn a_qualcoder_project_imports_with_nested_codes_two_coders_and_cases() {
     // The database file named alone imports the same, named by its folder.
     let other = t.path().join("other");
     let stdout = pith(["import".as_ref(), folder.join("data.qda").as_os_str(), other.as_os_str()]).status(2).0;
-    assert!(stdout.contains("4 coded selections"), "{stdout}");
+    assert!(stdout.contains("5 coded selections"), "{stdout}");
     assert_eq!(
         std::fs::read(other.join("coding/selections/pilot.csv")).expect("other"),
         std::fs::read(study.join("coding/selections/pilot.csv")).expect("study")
@@ -286,11 +300,19 @@ fn hostile_or_broken_databases_are_refused_or_their_bad_rows_skipped() {
     taguette_db(
         &db,
         html,
-        &[("0", "4", "<p>Fast</p>"), ("5", "999", "x"), ("9", "3", "x"), ("-4", "2", "x"), ("'a'", "'b'", "x")],
+        &[
+            ("0", "4", "<p>Fast</p>"),
+            ("5", "999", "x"),
+            ("9", "3", "x"),
+            ("-4", "2", "x"),
+            ("'a'", "'b'", "x"),
+            ("5", "6", "<p>not this</p>"),
+        ],
     );
     let before = std::fs::read(&db).expect("db");
     let (stdout, stderr) = pith(["import".as_ref(), db.as_os_str(), study.as_os_str()]).status(2);
-    assert!(stdout.contains("1 coded selection"), "{stdout}");
+    assert!(stdout.contains("2 coded selections"), "{stdout}");
+    assert!(stderr.contains("1 of 2 highlights: the text at their offsets differs from their snippet"), "{stderr}");
     assert!(stderr.contains("highlight 2: offsets 5..999 lie outside the text of \"one.txt\""), "{stderr}");
     assert_eq!(stderr.matches("lie outside").count(), 4, "{stderr}");
     assert_eq!(std::fs::read(&db).expect("db"), before);

@@ -182,10 +182,12 @@ pub fn read(conn: &Connection, limits: &Limits) -> Result<Project, ImportError> 
                             )
                         });
                     }
-                    (Some((s, e)), Some(snippet)) => {
+                    (Some(_), Some(snippet)) => {
                         checked += 1;
-                        let at: String = doc.html.text.chars().skip(s).take(e - s).collect();
-                        differ += usize::from(squeezed(&at) != squeezed(&HtmlText::new(snippet).text));
+                        let at = start.zip(end).and_then(|(s, e)| {
+                            doc.html.text_between(usize::try_from(s).ok()?, usize::try_from(e).ok()?)
+                        });
+                        differ += usize::from(at.map(squeezed) != Some(squeezed(&HtmlText::new(snippet).text)));
                     }
                     _ => {}
                 }

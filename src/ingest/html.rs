@@ -20,8 +20,8 @@ struct Segment {
     out_char: usize,
     /// It is in the plain text, byte for byte.
     kept: bool,
-    /// The char offset just after the kept text before it.
-    prev_end: usize,
+    /// The char and byte offsets just after the kept text before it.
+    prev_end: (usize, usize),
 }
 
 /// The most bytes of text content one [`Segment`] holds.
@@ -34,8 +34,8 @@ pub struct HtmlText {
     pub text: String,
     segments: Vec<Segment>,
     chars: usize,
-    /// The char offset just after the last kept text.
-    kept_end: usize,
+    /// The char and byte offsets just after the last kept text.
+    kept_end: (usize, usize),
 }
 
 const BLOCKS: &[&str] = &[
@@ -154,7 +154,7 @@ impl HtmlText {
             *content += run.len();
             self.text.extend(run.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
             self.chars += run.chars().count();
-            self.kept_end = self.chars;
+            self.kept_end = (self.chars, self.text.len());
             rest = tail;
         }
     }
@@ -175,35 +175,47 @@ impl HtmlText {
     /// The char offset in [`HtmlText::text`] of byte `at` of the text content, as the start of a
     /// range (dropped whitespace goes to the text after it); `None` past the content's end.
     pub fn start(&self, at: usize) -> Option<usize> {
-        if at == self.content_len() {
-            return Some(self.chars);
-        }
-        let i = self.segments.partition_point(|s| s.content <= at).checked_sub(1)?;
-        let s = self.segments[i];
-        if at >= s.content + s.len {
-            return None;
-        }
-        Some(if s.kept { s.out_char + self.chars_in(&s, at - s.content) } else { s.out_char })
+        self.locate(at, false).map(|(c, _)| c)
     }
 
     /// The char offset of byte `at` of the text content as the end of a range (dropped
     /// whitespace goes to the text before it); `None` past the content's end.
     pub fn end(&self, at: usize) -> Option<usize> {
-        if at == 0 {
-            return Some(0);
-        }
-        let i = self.segments.partition_point(|s| s.content < at).checked_sub(1)?;
-        let s = self.segments[i];
-        if at > s.content + s.len {
-            return None;
-        }
-        Some(if s.kept { s.out_char + self.chars_in(&s, at - s.content) } else { s.prev_end })
+        self.locate(at, true).map(|(c, _)| c)
     }
 
-    /// Chars in the first `bytes` bytes of a kept segment (a byte inside a char counts it).
-    fn chars_in(&self, s: &Segment, bytes: usize) -> usize {
-        let text = &self.text[s.out_byte..];
-        text.char_indices().take_while(|&(i, _)| i < bytes).count()
+    /// The plain text of the text content's bytes `start..end`.
+    pub fn text_between(&self, start: usize, end: usize) -> Option<&str> {
+        let (_, from) = self.locate(start, false)?;
+        let (_, to) = self.locate(end, true)?;
+        self.text.get(from..to.max(from))
+    }
+
+    /// The char and byte offsets in the text of byte `at` of the content, as an end or a start.
+    fn locate(&self, at: usize, as_end: bool) -> Option<(usize, usize)> {
+        if at == 0 && as_end {
+            return Some((0, 0));
+        }
+        if at == self.content_len() && !as_end {
+            return Some((self.chars, self.text.len()));
+        }
+        // The segment holding byte `at` (as a start) or the byte before it (as an end).
+        let i = self.segments.partition_point(|s| if as_end { s.content < at } else { s.content <= at });
+        let s = self.segments[i.checked_sub(1)?];
+        let inside = if as_end { at <= s.content + s.len } else { at < s.content + s.len };
+        if !inside {
+            return None;
+        }
+        if !s.kept {
+            return Some(if as_end { s.prev_end } else { (s.out_char, s.out_byte) });
+        }
+        // A byte inside a char counts the char.
+        let run = &self.text[s.out_byte..];
+        let (chars, bytes) = run
+            .char_indices()
+            .take_while(|&(i, _)| i < at - s.content)
+            .fold((0, 0), |(n, _), (i, c)| (n + 1, i + c.len_utf8()));
+        Some((s.out_char + chars, s.out_byte + bytes))
     }
 }
 
@@ -288,7 +300,13 @@ mod tests {
         };
         for word in ["Intro", "‘fine’ & fast.", "line <3", "It's"] {
             assert_eq!(chars(&t.text, range(word)), word);
+            let b = content.find(word).unwrap();
+            assert_eq!(t.text_between(b, b + word.len()), Some(word));
         }
+        assert_eq!(
+            t.text_between(content.find("fine").unwrap(), content.find("Next").unwrap() + 2),
+            Some("fine’ & fast.\nNe")
+        );
         // Across the dropped line break between blocks.
         assert_eq!(chars(&t.text, range("fast.\nNext")), "fast.\nNext");
         assert_eq!(chars(&t.text, range("Intro\n")), "Intro");
