@@ -5,17 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{copy_dir, pith, sample_study, shared_corpus, shared_dir, zip, TempStudy};
-
-/// Reads a CSV file as rows of header → value.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_string).collect();
-    reader
-        .records()
-        .map(|r| header.iter().cloned().zip(r.expect("record").iter().map(str::to_string)).collect())
-        .collect()
-}
+use crate::util::{copy_dir, csv_rows, pith, sample_study, shared_corpus, shared_dir, zip, TempStudy};
 
 /// The coded selections, codes and sources of a `.qdpx`, read with quick-xml apart from pith.
 struct Exported {

@@ -7,6 +7,7 @@ mod changes;
 mod cli;
 mod code;
 mod corpus;
+mod databases;
 mod hostile;
 mod human_coding;
 mod index;

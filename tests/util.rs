@@ -227,3 +227,13 @@ pub fn check_schema(schema: &str, json: &Path) {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// Reads a CSV file as rows of header → value.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_string).collect();
+    reader
+        .records()
+        .map(|r| header.iter().cloned().zip(r.expect("record").iter().map(str::to_string)).collect())
+        .collect()
+}

@@ -1,5 +1,5 @@
-//! `pith import PROJECT STUDY`: a researcher's coded project (REFI-QDA `.qdpx` or `.qdc`, or a
-//! quotation export as CSV) into a study's transcripts, participants and human coding.
+//! `pith import PROJECT STUDY`: a researcher's coded project (REFI-QDA `.qdpx` or `.qdc`,
+//! Taguette's or QualCoder's database, or a quotation export as CSV) into a study's transcripts, participants and human coding.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,8 +13,10 @@ use super::{Context, Outcome};
 /// Arguments of `pith import`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The project: a REFI-QDA project (.qdpx) or codebook (.qdc), or a quotation export (.csv:
-    /// ATLAS.ti's quotation manager, Taguette's highlights) of the study's own transcripts.
+    /// The project: a REFI-QDA project (.qdpx) or codebook (.qdc); Taguette's project database
+    /// (.sqlite3); QualCoder's project (its NAME.qda folder or the data.qda in it); or a quotation
+    /// export (.csv: ATLAS.ti's quotation manager, Taguette's highlights) of the study's own
+    /// transcripts. Databases are only read: nothing is written beside them.
     project: PathBuf,
     /// The study folder (created when missing).
     study: PathBuf,

@@ -65,7 +65,7 @@ enum Command {
     /// Check lexicons, or explain what a text would be coded as.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
-    /// Import a coded project (REFI-QDA .qdpx or .qdc, ATLAS.ti or Taguette quotes as CSV).
+    /// Import a coded project (REFI-QDA .qdpx or .qdc, Taguette or QualCoder, ATLAS.ti quotes).
     Import(import::Args),
     /// Compare pith's coding with the researcher's: kappa and F1 per code and family.
     Agree(agree::Args),

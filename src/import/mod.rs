@@ -5,6 +5,10 @@
 //!
 //! - [`refi`]: REFI-QDA projects (`.qdpx`) and codebooks (`.qdc`), as NVivo, ATLAS.ti, MAXQDA,
 //!   QualCoder and pith export them.
+//!
+//! Databases (SQLite) are opened read only and immutable: nothing is written beside them.
+//! - [`taguette`]: Taguette's project database (`.sqlite3`).
+//! - [`qualcoder`]: QualCoder's project (a `NAME.qda` folder holding the database `data.qda`).
 //! - [`quotes`]: quotation exports as CSV (ATLAS.ti's quotation manager, Taguette's highlights),
 //!   whose quotes are found in the study's own transcripts.
 //!
@@ -13,10 +17,14 @@
 //! variables become `participants.csv` rows (a `persona` variable is the persona); the codebook
 //! is merged into `coding/codebook.csv`; the selections replace `coding/selections/<input>.csv`.
 //! Every file is written atomically; a transcript already there with other text is never
-//! overwritten (the source gets a `~2` name).
+//! overwritten (the source gets a `~2` name), and a source whose text a transcript of the study
+//! already holds under another name is not written again.
 
+pub mod qualcoder;
 pub mod quotes;
 pub mod refi;
+mod sqlite;
+pub mod taguette;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -162,6 +170,13 @@ pub fn import(input: &Path, study: &Path, options: &Options) -> Result<Imported,
     let io =
         |path: &Path, e: std::io::Error| ImportError { location: Location::new(path, None), message: e.to_string() };
     let limits = limits(study)?;
+    if let Some(db) = database(input)? {
+        let project = read_database(&db, &limits).map_err(|e| e.in_file(&db))?;
+        // QualCoder's `NAME.qda/data.qda` is named by its folder.
+        let named = if db == input && !is_qualcoder_file(input) { input } else { db.parent().unwrap_or(input) };
+        let stem = named.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
+        return write(study, &project, &stem);
+    }
     let bytes = crate::fsutil::read_regular(input, INPUT_LIMIT).map_err(|e| io(input, e))?;
     let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let project = match ext.as_str() {
@@ -182,6 +197,82 @@ pub fn import(input: &Path, study: &Path, options: &Options) -> Result<Imported,
     .map_err(|e| e.in_file(input))?;
     let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
     write(study, &project, &stem)
+}
+
+/// Extensions of project databases.
+const DATABASE_EXTENSIONS: &[&str] = &["sqlite3", "sqlite", "db", "qda"];
+
+fn is_qualcoder_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("data.qda"))
+}
+
+/// The SQLite database `input` is or holds (a QualCoder project folder), if it is one; an error
+/// when it is named as one and is not.
+fn database(input: &Path) -> Result<Option<PathBuf>, ImportError> {
+    let at = |path: &Path, message: String| ImportError { location: Location::new(path, None), message };
+    let meta = std::fs::metadata(input).map_err(|e| at(input, e.to_string()))?;
+    let file = if meta.is_dir() {
+        let file = input.join("data.qda");
+        if !file.is_file() {
+            return Err(at(input, "a folder, but not a QualCoder project: it has no data.qda".into()));
+        }
+        file
+    } else {
+        input.to_path_buf()
+    };
+    let meta = std::fs::metadata(&file).map_err(|e| at(&file, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(at(&file, "not a regular file".into()));
+    }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(&file).and_then(|mut f| {
+        use std::io::Read as _;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    });
+    let read = read.map_err(|e| at(&file, e.to_string()))?;
+    let named = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| DATABASE_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e)));
+    if read == head.len() && head == sqlite::MAGIC {
+        if meta.len() > INPUT_LIMIT {
+            return Err(at(&file, format!("larger than {} MB, the most pith reads of a project", INPUT_LIMIT >> 20)));
+        }
+        return Ok(Some(file));
+    }
+    if named {
+        return Err(at(&file, "not an SQLite database (Taguette's and QualCoder's projects are)".into()));
+    }
+    Ok(None)
+}
+
+/// Reads a Taguette or QualCoder database.
+fn read_database(path: &Path, limits: &Limits) -> Result<Project, ImportError> {
+    let conn = sqlite::open(path)?;
+    let (mut project, tool) = match sqlite::kind(&conn)? {
+        sqlite::Kind::Taguette => (taguette::read(&conn, limits)?, "Taguette"),
+        sqlite::Kind::QualCoder => (qualcoder::read(&conn, limits)?, "QualCoder"),
+    };
+    // Read immutable, the database ignores its log: changes still in one are not seen.
+    for log in ["-wal", "-journal"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(log);
+        if std::fs::metadata(&name).is_ok_and(|m| m.len() > 0) {
+            project.warnings.push(format!(
+                "{} is beside it: {tool} may have it open, and changes not yet in the database are not read \
+                 (close {tool} and import again)",
+                Path::new(&name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(project)
 }
 
 /// A path component as a file name can have it: no separators, controls or leading dots.
@@ -224,6 +315,40 @@ fn transcript_path(name: &str) -> String {
     path
 }
 
+/// Regular files under `dir` (`/`-separated paths relative to it) with their sizes; symlinks
+/// and hidden entries are left out.
+fn text_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((at, prefix)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if name.starts_with('.') || kind.is_symlink() {
+                continue;
+            }
+            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            if kind.is_dir() && stack.len() < 10_000 {
+                stack.push((entry.path(), rel));
+            } else if kind.is_file() {
+                out.push((rel, entry.metadata().map_or(0, |m| m.len())));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A transcript of the study holding exactly `text` under another name.
+fn same_text(dir: &Path, present: &[(String, u64)], text: &[u8]) -> Option<String> {
+    present
+        .iter()
+        .filter(|(_, len)| *len == text.len() as u64)
+        .find(|(rel, _)| std::fs::read(dir.join(rel)).is_ok_and(|b| b == text))
+        .map(|(rel, _)| rel.clone())
+}
+
 fn write_err(e: crate::Error) -> ImportError {
     let (path, message) = match e {
         crate::Error::Io { path, source } => (path, source.to_string()),
@@ -248,6 +373,8 @@ fn write(study: &Path, project: &Project, stem: &str) -> Result<Imported, Import
         }
     } else {
         let mut taken: Vec<String> = Vec::new();
+        // The study's transcripts, read once a source is not found under its own name.
+        let mut present: Option<Vec<(String, u64)>> = None;
         for s in &project.sources {
             let wanted = transcript_path(&s.name);
             let mut n = 1;
@@ -261,6 +388,10 @@ fn write(study: &Path, project: &Project, stem: &str) -> Result<Imported, Import
                     Ok(old) if old == s.text.as_bytes() => break rel,
                     Ok(_) => continue,
                     Err(_) => {
+                        let present = present.get_or_insert_with(|| text_files(&transcripts));
+                        if let Some(same) = same_text(&transcripts, present, s.text.as_bytes()) {
+                            break same;
+                        }
                         crate::fsutil::write_atomic(&transcripts.join(&rel), s.text.as_bytes()).map_err(write_err)?;
                         done.transcripts_written += 1;
                         break rel;

@@ -24,6 +24,7 @@
 mod cue;
 mod decode;
 mod docx;
+pub mod html;
 mod json;
 mod limits;
 mod notes;
