@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The screenshots of docs/brief.md: the sample study's two briefs, and the briefs of the Rust
 # interviews and the VA discovery notes of ../shared/corpus (personas from their SOURCES.md
-# descriptions) with each quote's words replaced by its citation, so that no corpus text enters
+# descriptions) with each quote's words elided (its citation kept), so that no corpus text enters
 # the repository. Needs chromium and node, as .ci/run does.
 #
 # usage: tests/browser/brief_shots.sh            (from the repository; writes docs/brief-*.png)

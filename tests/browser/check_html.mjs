@@ -10,9 +10,9 @@
 // clicking their buttons, presses the download button, checks that the file downloaded is the
 // CSV the page shows, and saves it as DECISIONS.csv (for `pith review --apply`).
 // One persona's brief of a report.html: node tests/browser/check_html.mjs REPORT.html SHOT.png
-// brief=N[,elide] saves only the brief of the Nth persona (from 0); with `elide`, each quote's words
-// are replaced by its citation first (for screenshots of studies whose transcripts stay out of
-// the repository).
+// brief=N[,elide] saves only the brief of the Nth persona (from 0); with `elide`, the words of
+// each quote and story are elided first, their citations kept (for screenshots of studies whose
+// transcripts stay out of the repository).
 // Talks the DevTools protocol over --remote-debugging-pipe: no npm package, no network port.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -163,9 +163,9 @@ try {
       if (!brief) return null;
       if (${JSON.stringify(briefMode === 'elide')}) {
         for (const q of brief.querySelectorAll('blockquote')) {
-          q.querySelector('p').textContent = '[quote from ' + q.querySelector('footer').textContent + ']';
+          q.querySelector('p').textContent = '[quote elided]';
         }
-        for (const e of brief.querySelectorAll('li > em')) e.textContent = '[story]';
+        for (const e of brief.querySelectorAll('li > em')) e.textContent = '[story elided]';
       }
       const r = brief.getBoundingClientRect();
       return {x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height};
