@@ -4,8 +4,9 @@
 //! interview, new quotes and saturation moving, and for the study the golden themes gained or
 //! lost. What `report.json`'s `changes` section holds and `pith diff` prints.
 //!
-//! Each `pith run` keeps its report.json in the study's `.pith/reports/` ([`kept_path`]), one per
-//! grouping and redaction, so that the next run of the same kind compares against it.
+//! Each `pith run` keeps what is compared of its report.json (a [`Report`]) in the study's
+//! `.pith/reports/` ([`kept_path`]), one per grouping and redaction, so that the next run of the
+//! same kind compares against it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -272,7 +273,7 @@ fn compare_persona(then: &Persona, now: &Persona) -> PersonaChanges {
     }
 }
 
-/// Where a run grouped by `by` (with `redact` or not) keeps its report.json for the next one:
+/// Where a run grouped by `by` (with `redact` or not) keeps its report for the next one:
 /// `.pith/reports/` under a name made from both, since `by` is the user's text.
 pub fn kept_path(study: &Path, by: &str, redact: bool) -> PathBuf {
     let key = format!("{by}\0{}", if redact { "redacted" } else { "verbatim" });
@@ -281,29 +282,33 @@ pub fn kept_path(study: &Path, by: &str, redact: bool) -> PathBuf {
 }
 
 /// What changed since the report kept at `kept` (see [`kept_path`]), for a run whose report.json
-/// is `now`. A kept report that cannot be read back is a warning, and the run is compared with
-/// nothing.
-pub fn since(kept: &Path, now: &[u8]) -> (Changes, Option<Diagnostic>) {
-    if std::fs::symlink_metadata(kept).is_err() {
-        return (Changes::first_run(), None);
-    }
+/// is `now`, and `now` read back (what [`keep`] keeps). A kept report that cannot be read back is
+/// a warning, and the run is compared with nothing.
+pub fn since(kept: &Path, now: &[u8]) -> (Changes, Option<Diagnostic>, Option<Report>) {
+    let after = readback::parse(Path::new("report.json"), now);
     let warn = |e: String| Some(Diagnostic::warning(Location::new(kept, None), format!("{e}; not compared with it")));
-    match (readback::load(kept), readback::parse(Path::new("report.json"), now)) {
-        (Ok(before), Ok(after)) => (compare(&before, &after), None),
-        (Err(e), _) | (_, Err(e)) => (Changes::first_run(), warn(e.to_string())),
+    if std::fs::symlink_metadata(kept).is_err() {
+        return (Changes::first_run(), None, after.ok());
+    }
+    match (readback::load(kept), after) {
+        (Ok(before), Ok(after)) => (compare(&before, &after), None, Some(after)),
+        (Err(e), after) => (Changes::first_run(), warn(e.to_string()), after.ok()),
+        (_, Err(e)) => (Changes::first_run(), warn(e.to_string()), None),
     }
 }
 
-/// Keeps `now` (a run's report.json) at `kept` for the next run to compare with, atomically and
+/// Keeps what the next run compares of this run's report (`now`, read back) at `kept`: only the
+/// parts [`readback::Report`] reads, a tenth of report.json on a large study; atomically and
 /// never through a link in `.pith`.
-pub fn keep(kept: &Path, now: &[u8]) -> Result<()> {
+pub fn keep(kept: &Path, now: &Report) -> Result<()> {
     for dir in kept.ancestors().skip(1).take(2) {
         crate::fsutil::refuse_symlinks(dir).map_err(|e| match e {
             Error::Symlink { path, .. } => Error::Symlink { path, in_state: true },
             e => e,
         })?;
     }
-    crate::fsutil::write_atomic(kept, now)
+    let bytes = serde_json::to_vec(now).map_err(|e| Error::Invalid(format!("cannot write {}: {e}", kept.display())))?;
+    crate::fsutil::write_atomic(kept, &bytes)
 }
 
 /// One part of [`describe`]: a heading (a group's name, or none for the study) and its lines.

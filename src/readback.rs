@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::error::ReadError;
 
@@ -16,8 +16,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 const MAX_BYTES: u64 = 512 << 20;
 
 /// A report.json, as far as it is compared.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// The report.json schema's version.
+    pub schema_version: u32,
     /// Study title.
     pub study: String,
     /// The attribute interviews were grouped by.
@@ -37,14 +39,14 @@ pub struct Report {
 }
 
 /// The thresholds a report used.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Thresholds {
     /// Prevalence a code needs in every group to be golden.
     pub golden_prevalence: f64,
 }
 
 /// One group.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Persona {
     /// Group name.
     pub name: String,
@@ -71,7 +73,7 @@ impl Persona {
 }
 
 /// A code's evidence in a group.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Code {
     /// `family.name`.
     pub code: String,
@@ -86,7 +88,7 @@ pub struct Code {
 }
 
 /// A quote.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Quote {
     /// Interview id.
     pub interview: String,
@@ -99,14 +101,14 @@ pub struct Quote {
 }
 
 /// A group's tested codes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Distinctive {
     /// Every code tested.
     pub codes: Vec<Tested>,
 }
 
 /// A code tested against the rest.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tested {
     /// `family.name`.
     pub code: String,
@@ -119,7 +121,7 @@ pub struct Tested {
 }
 
 /// Saturation of a group.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Saturation {
     /// Interview ids in the order counted: every interview of the group.
     pub order: Vec<String>,
@@ -137,14 +139,14 @@ impl Saturation {
 }
 
 /// A golden theme.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Golden {
     /// `family.name`.
     pub code: String,
 }
 
 /// A codebook entry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CodebookEntry {
     /// `family.name`.
     pub code: String,
@@ -171,6 +173,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Report, ReadError> {
         column: e.column(),
         message: e.to_string().rsplit_once(" at line ").map_or_else(|| e.to_string(), |(m, _)| m.to_string()),
     };
+    // One pass for a report of this version; the probe below only words the error of another.
+    if let Ok(report) = serde_json::from_slice::<Report>(bytes) {
+        if report.schema_version == SCHEMA_VERSION {
+            return Ok(report);
+        }
+    }
     #[derive(Deserialize)]
     struct Version {
         schema_version: Option<serde_json::Value>,

@@ -261,15 +261,16 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
     if redact {
         Redactor::new(&opened.study, &names)?.apply(&mut aggregates);
     }
-    let (kept, now) = (crate::changes::kept_path(study, by, redact), report::render_json(&aggregates)?);
-    let (changes, unread) = crate::changes::since(&kept, &now);
+    let kept = crate::changes::kept_path(study, by, redact);
+    let (changes, unread, now) = crate::changes::since(&kept, &report::render_json(&aggregates)?);
     observer.diagnostics(unread.as_slice());
     aggregates.changes = Some(changes);
     // The index update holds the study's lock: reports are written before it is released, so
     // a second `pith run` waits for neither half.
     let written = writer.finish(&aggregates, &opened.lexicon)?;
     // Only `pith run` keeps state in the study; `pith report` compares with what it kept.
-    if let Err(e) = options.index.then(|| crate::changes::keep(&kept, &now)).transpose() {
+    let keep = now.filter(|_| options.index).map(|now| crate::changes::keep(&kept, &now));
+    if let Some(Err(e)) = keep {
         // Only the next run's changes section depends on it.
         let message = format!("{}; the next run cannot say what changed", e.without_path());
         observer.diagnostics(&[Diagnostic::warning(Location::new(kept, None), message)]);

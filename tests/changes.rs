@@ -238,3 +238,25 @@ fn diff_refuses_files_that_are_not_pith_reports_of_this_version() {
         assert!(err.contains(says) && err.contains(&*file.file_name().expect("name").to_string_lossy()), "{err}");
     }
 }
+
+/// `pith run` keeps only what the next run compares: a diff of the kept file against the report
+/// it came from finds nothing, and the file is a fraction of report.json's size.
+#[test]
+fn the_kept_report_holds_what_is_compared_in_a_fraction_of_the_bytes() {
+    let study = TempStudy::sample();
+    run(study.path());
+    let reports: Vec<std::path::PathBuf> = std::fs::read_dir(study.path().join(".pith/reports"))
+        .expect("kept reports")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let (kept, full) = (&reports[0], study.path().join("out/report.json"));
+    let size = |p: &Path| std::fs::metadata(p).expect("size").len();
+    assert!(size(kept) * 2 < size(&full), "{} against {}", size(kept), size(&full));
+    let json: Value =
+        serde_json::from_str(&pith(["diff".as_ref(), kept.as_os_str(), full.as_os_str(), "--json".as_ref()]).stdout())
+            .expect("JSON");
+    for key in ["personas", "personas_added", "personas_removed", "golden_added", "golden_removed"] {
+        assert_eq!(json[key], Value::Array(vec![]), "{key}");
+    }
+}

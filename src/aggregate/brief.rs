@@ -382,11 +382,10 @@ fn persona(
                     });
                     let evidence: Vec<EvidenceRef> = acc(&c.code)
                         .map(|a| {
-                            a.evidence
-                                .iter()
-                                .map(|(interview, passages)| EvidenceRef {
-                                    interview: interview.clone(),
-                                    passages: passages.clone(),
+                            a.evidence_by_interview()
+                                .map(|(place, passages)| EvidenceRef {
+                                    interview: g.ids.get(place as usize).cloned().unwrap_or_default(),
+                                    passages,
                                 })
                                 .collect()
                         })
@@ -442,7 +441,8 @@ fn phrase(acc: &CodeAcc) -> Option<String> {
         matches!(w, "i" | "i'm" | "i’m" | "me" | "my" | "we" | "our" | "us" | "you")
     };
     let content = words.split_whitespace().any(|w| is_content_word(w.trim_matches(|c: char| !c.is_alphanumeric())));
-    (n * 2 >= acc.evidence.len() && content && !words.split_whitespace().any(person)).then(|| words.clone())
+    (n * 2 >= acc.evidence_by_interview().count() && content && !words.split_whitespace().any(person))
+        .then(|| words.clone())
 }
 
 /// Up to [`STATEMENT_QUOTES`] of `quotes` whose passage the section has not quoted yet,

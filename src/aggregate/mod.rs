@@ -76,8 +76,16 @@ struct CodeAcc {
     candidates: Vec<Quote>,
     /// Matched words that counted → interviews using them.
     phrases: BTreeMap<String, usize>,
-    /// Per interview with evidence, the passages where the code is evidence.
-    evidence: Vec<(String, Vec<usize>)>,
+    /// Every passage where the code is evidence, as (the interview's place in the group's `ids`,
+    /// the passage's index): small, for a study of thousands of interviews keeps them all.
+    evidence: Vec<(u32, u32)>,
+}
+
+impl CodeAcc {
+    /// The interviews with evidence, each with its passages, in the order they were added.
+    fn evidence_by_interview(&self) -> impl Iterator<Item = (u32, Vec<usize>)> + '_ {
+        self.evidence.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run.iter().map(|&(_, p)| p as usize).collect()))
+    }
 }
 
 #[derive(Default)]
@@ -89,6 +97,8 @@ struct GroupAcc {
     words: GroupTerms,
     jobs: Vec<JobRow>,
     order: Vec<(String, BTreeSet<usize>)>,
+    /// The ids of the group's interviews, in the order they were added.
+    ids: Vec<String>,
     /// This run's keys of the group's interviews, in order (`None` once one comes without).
     keys: Option<Vec<Key>>,
     /// The last run's fold of the group, while this run's interviews are the same as its first
@@ -256,9 +266,11 @@ impl<'a> Aggregator<'a> {
         group.order.push((order_key, evidence_codes));
         group.journey.add(journey);
         group.buying.add(buying);
+        let place = group.ids.len() as u32;
+        group.ids.push(interview);
         for (code, (at, matched)) in evidence {
             let acc = group.codes.entry(code).or_default();
-            acc.evidence.push((interview.clone(), at));
+            acc.evidence.extend(at.into_iter().map(|p| (place, p as u32)));
             for m in matched {
                 *acc.phrases.entry(m).or_default() += 1;
             }
