@@ -58,9 +58,9 @@ pub struct PersonaChanges {
     pub interviews_added: Vec<String>,
     /// Interview ids only the earlier report has in this group.
     pub interviews_removed: Vec<String>,
-    /// Codes called a difference now and not before (as now).
+    /// Codes called a difference now and not before (as the later report tests them).
     pub differences_added: Vec<Difference>,
-    /// Codes called a difference before and not now (as before).
+    /// Codes called a difference before and not now (as the earlier report tested them).
     pub differences_removed: Vec<Difference>,
     /// Codes whose prevalence moved by more than one interview's share.
     pub prevalence: Vec<PrevalenceMove>,

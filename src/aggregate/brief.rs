@@ -441,8 +441,7 @@ fn phrase(acc: &CodeAcc) -> Option<String> {
         matches!(w, "i" | "i'm" | "i’m" | "me" | "my" | "we" | "our" | "us" | "you")
     };
     let content = words.split_whitespace().any(|w| is_content_word(w.trim_matches(|c: char| !c.is_alphanumeric())));
-    (n * 2 >= acc.evidence_by_interview().count() && content && !words.split_whitespace().any(person))
-        .then(|| words.clone())
+    (n * 2 >= acc.interviews && content && !words.split_whitespace().any(person)).then(|| words.clone())
 }
 
 /// Up to [`STATEMENT_QUOTES`] of `quotes` whose passage the section has not quoted yet,
