@@ -27,6 +27,9 @@ const TABLE: &[u8] = include_bytes!("../lexicons/meaning/tokens.i8");
 /// The fitted classifiers: a data file a reviewer can read.
 pub const WEIGHTS: &str = include_str!("../lexicons/meaning/weights.txt");
 
+/// Dimensions pooled at a time.
+const BLOCK: usize = 32;
+
 /// Characters beyond which a word is unknown, as in BERT's WordPiece.
 const MAX_WORD_CHARS: usize = 100;
 
@@ -41,6 +44,8 @@ pub struct Embeddings {
     continuation: FxHashMap<&'static str, u32>,
     /// The rows times their scales, row after row: summing them is then one vector add a token.
     values: Vec<f32>,
+    /// Bytes of the longest token (continuations without their `##`).
+    longest: usize,
 }
 
 impl Embeddings {
@@ -76,12 +81,13 @@ impl Embeddings {
                 _ => initial.insert(*token, row as u32),
             };
         }
+        let longest = initial.keys().chain(continuation.keys()).map(|t| t.len()).max().unwrap_or(0);
         let mut values = Vec::with_capacity(rows * dims);
         for row in table[8..].chunks_exact(4 + dims) {
             let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
             values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
         }
-        Ok(Embeddings { dims, tokens, initial, continuation, values })
+        Ok(Embeddings { dims, tokens, initial, continuation, values, longest })
     }
 
     /// The dimensions of a row.
@@ -143,7 +149,11 @@ impl Embeddings {
         let mut start = 0;
         while start < word.len() {
             let map = if start == 0 { &self.initial } else { &self.continuation };
-            let mut end = word.len();
+            // No piece is longer than the longest token.
+            let mut end = (start + self.longest).min(word.len());
+            while !word.is_char_boundary(end) {
+                end -= 1;
+            }
             let found = loop {
                 if let Some(&row) = map.get(&word[start..end]) {
                     break Some(row);
@@ -181,12 +191,25 @@ impl Embeddings {
     /// The normalized sum of `rows` and the norm it was divided by (0 when there is none).
     fn pool_rows(&self, rows: &[u32]) -> (Vec<f32>, f32) {
         let mut sum = vec![0f32; self.dims];
+        // A block of dimensions at a time, its sums held in registers over all the rows (each
+        // dimension adds its rows in the same order as one row after another would).
+        let blocks = self.dims / BLOCK * BLOCK;
+        for (b, out) in sum[..blocks].chunks_exact_mut(BLOCK).enumerate() {
+            let mut acc = [0f32; BLOCK];
+            for &row in rows {
+                let at = row as usize * self.dims + b * BLOCK;
+                for (a, v) in acc.iter_mut().zip(&self.values[at..at + BLOCK]) {
+                    *a += v;
+                }
+            }
+            out.copy_from_slice(&acc);
+        }
         for &row in rows {
-            for (s, v) in sum.iter_mut().zip(self.row(row)) {
+            for (s, v) in sum[blocks..].iter_mut().zip(&self.row(row)[blocks..]) {
                 *s += v;
             }
         }
-        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let norm = dot(&sum, &sum).sqrt();
         if norm > 0.0 {
             sum.iter_mut().for_each(|x| *x /= norm);
         }
@@ -309,8 +332,19 @@ impl std::fmt::Debug for Meaning {
     }
 }
 
+/// Lanes of the sums below: eight running sums, added up at the end, vectorize where one does not.
+const LANES: usize = 8;
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let mut lanes = [0f32; LANES];
+    let (a_blocks, b_blocks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_blocks.remainder().iter().zip(b_blocks.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in a_blocks.zip(b_blocks) {
+        for ((l, x), y) in lanes.iter_mut().zip(x).zip(y) {
+            *l += x * y;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Reads the weights file: `#` comments, then one line per family: its name, the threshold, the
@@ -397,6 +431,7 @@ mod tests {
             ("Café", "cafe"),
             ("DOWNTIME", "downtime"),
             ("re-provisioning", "re"),
+            ("antidisestablishmentarianism", "antidisestablishmentarianism"),
         ] {
             let mut rows = Vec::new();
             e.token_rows(text, &mut rows);
@@ -422,6 +457,33 @@ mod tests {
                 spelled.push_str(piece);
             }
             assert_eq!(spelled, word, "{text}: {pieces:?}");
+        }
+    }
+
+    /// Pooling by blocks of dimensions gives each dimension's plain sum, whatever the table's width.
+    #[test]
+    fn pooling_sums_every_dimension_of_every_row() {
+        let dims = BLOCK + 5;
+        let vocab: &'static str = "a\nb\n##c";
+        let mut table = Vec::new();
+        table.extend(3u32.to_le_bytes());
+        table.extend((dims as u32).to_le_bytes());
+        let value = |row: usize, d: usize| (((row * 37 + d * 11) % 255) as i16 - 127) as i8;
+        for row in 0..3 {
+            table.extend(0.5f32.to_le_bytes());
+            table.extend((0..dims).map(|d| value(row, d) as u8));
+        }
+        let e = Embeddings::from_parts(vocab, &table).expect("a valid table");
+        let mut rows = Vec::new();
+        e.token_rows("a b, bc", &mut rows);
+        assert_eq!(rows, [0, 1, 1, 2], "a, b, then b and ##c (the comma is not in the vocabulary)");
+        let (pooled, norm) = e.pool_rows(&rows);
+        let plain: Vec<f32> =
+            (0..dims).map(|d| rows.iter().map(|&r| 0.5 * f32::from(value(r as usize, d))).sum()).collect();
+        let plain_norm = plain.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - plain_norm).abs() < 1e-3 * plain_norm, "{norm} vs {plain_norm}");
+        for (d, (p, q)) in pooled.iter().zip(&plain).enumerate() {
+            assert!((p - q / plain_norm).abs() < 1e-5, "dimension {d}: {p} vs {}", q / plain_norm);
         }
     }
 
