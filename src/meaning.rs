@@ -15,11 +15,14 @@
 //! (continuations spelled `##piece`); a word that cannot be cut, or longer than 100 characters, is
 //! unknown and left out of the mean.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::analyze::{Analysis, Vocabulary};
 use crate::model::{Family, FamilySet};
 
 const VOCAB: &str = include_str!("../lexicons/meaning/vocab.txt");
@@ -46,7 +49,14 @@ pub struct Embeddings {
     values: Vec<f32>,
     /// Bytes of the longest token (continuations without their `##`).
     longest: usize,
+    /// Which table this is, for the threads' word caches.
+    id: u64,
+    /// The row of each one-byte ASCII token, lowercased ([`NO_ROW`]: none).
+    ascii: [u32; 128],
 }
+
+/// [`Embeddings::ascii`] of a byte that has no row.
+const NO_ROW: u32 = u32::MAX;
 
 impl Embeddings {
     /// The built-in table.
@@ -87,7 +97,16 @@ impl Embeddings {
             let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
             values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
         }
-        Ok(Embeddings { dims, tokens, initial, continuation, values, longest })
+        static TABLES: AtomicU64 = AtomicU64::new(0);
+        let id = TABLES.fetch_add(1, Ordering::Relaxed);
+        let mut ascii = [NO_ROW; 128];
+        for (b, row) in ascii.iter_mut().enumerate() {
+            let c = char::from(b as u8).to_ascii_lowercase();
+            if !c.is_ascii_control() {
+                *row = initial.get(c.encode_utf8(&mut [0; 4]) as &str).copied().unwrap_or(NO_ROW);
+            }
+        }
+        Ok(Embeddings { dims, tokens, initial, continuation, values, longest, id, ascii })
     }
 
     /// The dimensions of a row.
@@ -138,6 +157,52 @@ impl Embeddings {
             }
         }
         flush(&mut word, out);
+    }
+
+    /// [`Embeddings::token_rows`] of `text`, read through its analysis: the analyzer's tokens are
+    /// the BERT pre-tokenizer's (whitespace between them), so the text's rows are its tokens' rows
+    /// in order, and an ASCII word's rows (a function of its lowercase form, which its id names)
+    /// are worked out once per thread.
+    pub fn analyzed_rows(&self, text: &str, analysis: &Analysis, out: &mut Vec<u32>) {
+        // Where BERT does not split at the analyzer's whitespace: control characters it drops
+        // and line separators it reads as letters, both joining the tokens around them.
+        let joins = |text: &str| text.contains(['\x0b', '\x0c', '\u{85}', '\u{2028}', '\u{2029}']);
+        let vocabulary = match analysis.vocabulary() {
+            Some(v) if !joins(text) => v,
+            _ => return self.token_rows(text, out),
+        };
+        WORD_ROWS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            let WordRows { owner, spans, rows } = &mut *cache;
+            if *owner != Some((vocabulary, self.id)) || rows.len() > WORD_ROWS_LIMIT {
+                *owner = Some((vocabulary, self.id));
+                spans.clear();
+                rows.clear();
+            }
+            for t in &analysis.tokens {
+                let surface = &text[t.bytes.clone()];
+                if let &[b] = surface.as_bytes() {
+                    if let Some(&row) = self.ascii.get(usize::from(b)) {
+                        out.extend((row != NO_ROW).then_some(row));
+                        continue;
+                    }
+                }
+                let Some(id) = analysis.word_id(t).filter(|_| surface.is_ascii()) else {
+                    self.token_rows(surface, out);
+                    continue;
+                };
+                let id = id as usize;
+                if spans.len() <= id {
+                    spans.resize(id + 1, None);
+                }
+                let (start, end) = *spans[id].get_or_insert_with(|| {
+                    let start = rows.len();
+                    self.token_rows(surface, rows);
+                    (start as u32, rows.len() as u32)
+                });
+                out.extend_from_slice(&rows[start as usize..end as usize]);
+            }
+        });
     }
 
     /// Greedy longest-match-first WordPiece of one normalized word.
@@ -217,6 +282,22 @@ impl Embeddings {
     }
 }
 
+/// Past this many rows a thread's word cache starts over.
+const WORD_ROWS_LIMIT: usize = 1 << 20;
+
+/// A thread's rows of ASCII words by their id in one vocabulary of one table.
+#[derive(Default)]
+struct WordRows {
+    owner: Option<(Vocabulary, u64)>,
+    /// By word id: its rows' range in `rows`, once worked out.
+    spans: Vec<Option<(u32, u32)>>,
+    rows: Vec<u32>,
+}
+
+thread_local! {
+    static WORD_ROWS: RefCell<WordRows> = RefCell::default();
+}
+
 /// One family's classifier: the passage is about `family` when the logistic of `bias` plus
 /// `weights` times its pooled vector reaches `threshold`.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,10 +361,21 @@ impl Meaning {
     pub fn families(&self, text: &str) -> FamilySet {
         let mut rows = Vec::new();
         self.embeddings.token_rows(text, &mut rows);
+        self.classify(&rows)
+    }
+
+    /// [`Meaning::families`] of `text`, analyzed as `analysis`: the same families, found faster.
+    pub fn families_analyzed(&self, text: &str, analysis: &Analysis) -> FamilySet {
+        let mut rows = Vec::new();
+        self.embeddings.analyzed_rows(text, analysis, &mut rows);
+        self.classify(&rows)
+    }
+
+    fn classify(&self, rows: &[u32]) -> FamilySet {
         if rows.is_empty() {
             return FamilySet::default();
         }
-        let (pooled, _) = self.embeddings.pool_rows(&rows);
+        let (pooled, _) = self.embeddings.pool_rows(rows);
         self.classifiers
             .iter()
             .filter(|c| c.bias + dot(&c.weights, &pooled) >= c.logit_threshold())
@@ -484,6 +576,47 @@ mod tests {
         assert!((norm - plain_norm).abs() < 1e-3 * plain_norm, "{norm} vs {plain_norm}");
         for (d, (p, q)) in pooled.iter().zip(&plain).enumerate() {
             assert!((p - q / plain_norm).abs() < 1e-5, "dimension {d}: {p} vs {}", q / plain_norm);
+        }
+    }
+
+    /// Reading rows through the analyzer's tokens gives the text's own rows: for every line of the
+    /// sample studies' transcripts, twice (the second time from the thread's word cache), and
+    /// for the characters where the analyzer's whitespace and BERT's differ.
+    #[test]
+    fn analyzed_rows_are_the_texts_rows() {
+        use crate::analyze::{Analyzer, Language};
+        let e = Embeddings::builtin();
+        let analyzer = Analyzer::new(Language::English);
+        let mut texts: Vec<String> = [
+            "DON'T panic, don't; Don\u{2019}t. Caf\u{e9} CAF\u{c9} na\u{ef}ve \u{fb01}le 3.5% $20 e-mail",
+            "tab\tline\nfeed\x0bvertical\x0cform\u{85}next\u{2028}line\u{2029}para end",
+            "zero\u{200b}width \u{4e2d}\u{6587}text \u{fffd}replaced \u{00a0}nbsp kubernetes",
+            "",
+        ]
+        .map(String::from)
+        .into();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a sample folder") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "txt") {
+                    let text = std::fs::read_to_string(&path).expect("a sample transcript");
+                    texts.extend(text.lines().map(String::from));
+                }
+            }
+        }
+        assert!(texts.len() > 100, "the sample transcripts' lines");
+        let mut analysis = Analysis::default();
+        for _ in 0..2 {
+            for text in &texts {
+                analyzer.analyze_into(text, &mut analysis);
+                let (mut direct, mut analyzed) = (Vec::new(), Vec::new());
+                e.token_rows(text, &mut direct);
+                e.analyzed_rows(text, &analysis, &mut analyzed);
+                assert_eq!(analyzed, direct, "{text:?}");
+            }
         }
     }
 

@@ -161,7 +161,7 @@ pub fn code_passages(
         if let Some(meaning) = lexicon.meaning() {
             // The classifiers cannot see negation: a family the rule found only in negated
             // mentions stays out of the evidence.
-            let found = meaning.families(text);
+            let found = meaning.families_analyzed(text, &analysis);
             evidence = evidence.union(found.without(about.without(evidence)));
             about = about.union(found);
         }
