@@ -274,7 +274,8 @@ impl Embeddings {
                 *s += v;
             }
         }
-        let norm = dot(&sum, &sum).sqrt();
+        // Summed in order, as when the weights were fitted: a refit gives the weights file byte for byte.
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             sum.iter_mut().for_each(|x| *x /= norm);
         }
