@@ -28,6 +28,8 @@
 //! and beside the rule's features. The OR fitted on the whole development set is pith's meaning
 //! layer (`lexicons/meaning/weights.txt`, written by `-- --fit-meaning`; every run says whether the
 //! file is what a refit gives); the frozen split scores the rule OR the layer as pith runs it.
+//! Variants of the layer (the regression on each sentence too, the question's embedding, max
+//! pooling, a lower threshold where a term matched) are scored on the development set only.
 //!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
 //! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
@@ -111,6 +113,14 @@ struct Scored {
     stems: Vec<u32>,
     /// The passage's pooled token embedding.
     embedding: Vec<f64>,
+    /// Its sentences' pooled embeddings ([`meaning::sentences`]).
+    sentences: Vec<Vec<f64>>,
+    /// The per-dimension maximum of its token rows.
+    max_pooled: Vec<f64>,
+    /// The question's pooled embedding (zeros when there is none).
+    question: Vec<f64>,
+    /// The families with a term matched in the passage, negated or not (the rule's weak signal).
+    touched: Vec<Family>,
     /// The families pith's meaning layer finds in the passage.
     meaning: Vec<Family>,
 }
@@ -220,10 +230,12 @@ fn score(
     lexicon: &Lexicon,
     misses: Option<Family>,
 ) -> Result<Vec<Scored>, String> {
+    let table = meaning::Table::builtin()?;
+    let pooled = |text: &str| Embeddings::builtin().pool(text).into_iter().map(f64::from).collect::<Vec<f64>>();
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
         let expected = gold.get(&r.id).ok_or(format!("{} has no gold label", r.id))?;
-        let Some((tags, text)) = texts.code(r, analyzer, lexicon)? else { continue };
+        let Some((tags, text, question)) = texts.code(r, analyzer, lexicon)? else { continue };
         let predicted: Vec<Family> = about_families(lexicon, &tags).iter().collect();
         let features = Family::ALL.iter().map(|&f| features(lexicon, &tags, &text, f)).collect();
         let analysis = analyzer.analyze(&text);
@@ -243,7 +255,18 @@ fn score(
             gold: expected.clone(),
             features,
             stems,
-            embedding: Embeddings::builtin().pool(&text).into_iter().map(f64::from).collect(),
+            embedding: pooled(&text),
+            sentences: meaning::sentences(&text).map(pooled).collect(),
+            max_pooled: table.max_pool(&text),
+            question: pooled(&question),
+            touched: Family::ALL
+                .into_iter()
+                .filter(|&f| {
+                    tags.iter().any(|t| {
+                        lexicon.codes()[t.code].family() == f && t.mentions.iter().any(|m| m.vetoed_by.is_none())
+                    })
+                })
+                .collect(),
             meaning: Meaning::builtin().families(&text).iter().collect(),
         });
     }
@@ -415,6 +438,10 @@ fn blank(scored: &[Scored]) -> Vec<Scored> {
             features: Vec::new(),
             stems: Vec::new(),
             embedding: Vec::new(),
+            sentences: Vec::new(),
+            max_pooled: Vec::new(),
+            question: Vec::new(),
+            touched: Vec::new(),
             meaning: Vec::new(),
         })
         .collect()
@@ -533,14 +560,14 @@ impl Texts {
         Ok(slice)
     }
 
-    /// Codes the passage `r` refers to (with its question); `None` when the corpus slice no
-    /// longer matches the stored SHA-1.
+    /// Codes the passage `r` refers to (with its question): its tags, its text and the question's
+    /// (empty when there is none); `None` when the corpus slice no longer matches the stored SHA-1.
     fn code(
         &mut self,
         r: &PassageRef,
         analyzer: &Analyzer,
         lexicon: &Lexicon,
-    ) -> Result<Option<(Vec<Tag>, String)>, String> {
+    ) -> Result<Option<(Vec<Tag>, String, String)>, String> {
         let text = self.slice(&r.source, r.field.as_deref(), r.start, r.end)?;
         if sha1_smol::Sha1::from(text.as_bytes()).digest().to_string() != r.chars_sha1 {
             eprintln!("{}: the corpus slice changed (SHA-1 differs), skipped", r.id);
@@ -552,7 +579,7 @@ impl Texts {
         };
         let q_codes = question_codes(lexicon, &question, &analyzer.analyze(&question));
         let tags = code_passage(lexicon, &text, &analyzer.analyze(&text), &q_codes);
-        Ok(Some((tags, text)))
+        Ok(Some((tags, text, question)))
     }
 }
 

@@ -2,7 +2,10 @@
 //! (`eval/distill.py`'s table of all-MiniLM-L6-v2 tokens) fed to a logistic regression per
 //! family, fitted leave-one-source-out on the training sources only. Three uses are scored: the
 //! regression alone, the rule OR the regression (a family coded when either says so), and the
-//! embedding as extra features beside the rule's in one regression.
+//! embedding as extra features beside the rule's in one regression. Then variants of the OR, each
+//! with the meaning layer's choice of families: the regression applied to each sentence too, the
+//! question's embedding as inputs too, max pooling beside the mean, and a lower threshold where a
+//! term of the family matched.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -30,26 +33,129 @@ pub fn print_tokens(embeddings: &Embeddings, path: &Path) -> Result<(), String> 
     Ok(())
 }
 
-/// How the regression's verdict is used.
-#[derive(Clone, Copy, PartialEq)]
-enum Use {
-    Alone,
-    OrRule,
-    /// One regression over the rule's features and the embedding.
-    Beside,
+/// The sentences of `text`: each ends at `.`, `!` or `?` before whitespace or the end of the text
+/// (the cut falls between tokens, so the sentences' tokens are the passage's).
+pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let ends = (0..b.len())
+        .filter(move |&i| matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1).is_none_or(u8::is_ascii_whitespace))
+        .map(|i| i + 1);
+    let mut start = 0;
+    ends.chain(std::iter::once(text.len())).filter_map(move |end| {
+        let sentence = &text[start.min(end)..end];
+        start = end;
+        (!sentence.trim().is_empty()).then_some(sentence)
+    })
 }
 
-/// The OR's leave-one-source-out predictions, and the families whose F1 they raise over the
+/// The token table's rows as the library holds them (for max pooling, which it does not do).
+pub struct Table {
+    dims: usize,
+    values: Vec<f32>,
+}
+
+impl Table {
+    /// Decodes `lexicons/meaning/tokens.i8` (u32 rows, u32 dims, then per row an f32 scale and
+    /// `dims` int8 values, little-endian).
+    pub fn builtin() -> Result<Table, String> {
+        let bytes: &[u8] = include_bytes!("../lexicons/meaning/tokens.i8");
+        let dims = bytes.get(4..8).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        if dims == 0 || !(bytes.len() - 8).is_multiple_of(4 + dims) {
+            return Err("lexicons/meaning/tokens.i8: not a table of rows".into());
+        }
+        let mut values = Vec::with_capacity((bytes.len() - 8) / (4 + dims) * dims);
+        for row in bytes[8..].chunks_exact(4 + dims) {
+            let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
+            values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
+        }
+        Ok(Table { dims, values })
+    }
+
+    /// The per-dimension maximum of `text`'s token rows (zeros when no token is known).
+    pub fn max_pool(&self, text: &str) -> Vec<f64> {
+        let mut rows = Vec::new();
+        Embeddings::builtin().token_rows(text, &mut rows);
+        let mut max = vec![f32::NEG_INFINITY; self.dims];
+        for &row in &rows {
+            let at = row as usize * self.dims;
+            for (m, v) in max.iter_mut().zip(&self.values[at..at + self.dims]) {
+                *m = m.max(*v);
+            }
+        }
+        max.into_iter().map(|m| if m.is_finite() { f64::from(m) } else { 0.0 }).collect()
+    }
+}
+
+/// What a regression reads of a passage.
+#[derive(Clone, Copy, PartialEq)]
+enum Inputs {
+    /// The pooled embedding.
+    Mean,
+    /// The rule's features for the family (the constant left out: the regression has its own
+    /// intercept), then the pooled embedding.
+    RuleAndMean,
+    /// The pooled embedding, then the question's.
+    MeanAndQuestion,
+    /// The pooled embedding, then the per-dimension maximum of the token rows.
+    MeanAndMax,
+    /// The pooled embedding, then that maximum L2-normalized (on the mean's scale).
+    MeanAndUnitMax,
+}
+
+/// How a regression's probability becomes a verdict.
+#[derive(Clone, Copy, PartialEq)]
+enum Verdict {
+    /// The regression alone.
+    Alone,
+    /// The rule OR the regression.
+    OrRule,
+    /// The rule OR the regression on the passage or on any of its sentences.
+    OrRuleSentences,
+    /// The rule OR the regression, at a second, lower threshold where a term of the family
+    /// matched (negated or not) without the rule coding it.
+    OrRuleTouched,
+}
+
+/// A regression's inputs and how its probability becomes a verdict.
+#[derive(Clone, Copy, PartialEq)]
+struct Use {
+    inputs: Inputs,
+    verdict: Verdict,
+}
+
+/// The rule OR a regression over `inputs`.
+const fn or(inputs: Inputs) -> Use {
+    Use { inputs, verdict: Verdict::OrRule }
+}
+
+/// The rule OR the regression over the pooled embedding: pith's meaning layer.
+const LAYER: Use = or(Inputs::Mean);
+
+/// The variants of the meaning layer (`docs/coding-quality.md` says what each costs).
+const VARIANTS: [(&str, Use); 5] = [
+    ("sentence max", Use { inputs: Inputs::Mean, verdict: Verdict::OrRuleSentences }),
+    ("question context", or(Inputs::MeanAndQuestion)),
+    ("mean and max pooling", or(Inputs::MeanAndMax)),
+    ("mean and normalized max pooling", or(Inputs::MeanAndUnitMax)),
+    ("lower threshold where a term matched", Use { inputs: Inputs::Mean, verdict: Verdict::OrRuleTouched }),
+];
+
+/// A use's leave-one-source-out predictions, and the families whose F1 they raise over the
 /// rule's: only those get a classifier in pith's meaning layer.
 pub struct Or {
     loso: Vec<Scored>,
-    /// The families the OR helps, in [`Family::ALL`] order.
+    /// The families the use helps, in [`Family::ALL`] order.
     pub helped: Vec<Family>,
 }
 
-/// Scores the OR leave-one-source-out and picks the families it helps.
+/// Scores the meaning layer leave-one-source-out and picks the families it helps.
 pub fn or_loso(scored: &[Scored]) -> Or {
-    let loso = loso(scored, Use::OrRule, 1.0);
+    chosen(scored, LAYER)
+}
+
+/// Scores `how` leave-one-source-out and picks the families where it raises F1 over the rule.
+fn chosen(scored: &[Scored], how: Use) -> Or {
+    let loso = loso(scored, how, 1.0);
     let f1 = |s: &[Scored], f: Family| counts(s, 0..s.len(), &[f]).scores().2;
     let helped = Family::ALL.into_iter().filter(|&f| f1(&loso, f) > f1(scored, f)).collect();
     Or { loso, helped }
@@ -66,15 +172,16 @@ fn restrict(rule: &[Scored], or: &[Scored], helped: &[Family]) -> Vec<Scored> {
 }
 
 /// Prints the three uses' leave-one-source-out tables, then the meaning layer's (the OR on the
-/// families it helps) with its sources and learning curve.
+/// families it helps) with its sources and learning curve, then its variants'.
 pub fn report(scored: &[Scored], or: &Or, dims: usize) {
+    let alone = |inputs| Use { inputs, verdict: Verdict::Alone };
     for (what, how) in [
-        ("a regression over the pooled embedding alone", Use::Alone),
-        ("the rule OR a regression over the pooled embedding", Use::OrRule),
-        ("one regression over the rule's features and the pooled embedding", Use::Beside),
+        ("a regression over the pooled embedding alone", alone(Inputs::Mean)),
+        ("the rule OR a regression over the pooled embedding", LAYER),
+        ("one regression over the rule's features and the pooled embedding", alone(Inputs::RuleAndMean)),
     ] {
         println!("\nMeaning beyond words ({dims} dims): {what}, leave-one-source-out:");
-        if how == Use::OrRule {
+        if how == LAYER {
             print_table(&or.loso);
         } else {
             print_table(&loso(scored, how, 1.0));
@@ -93,12 +200,30 @@ pub fn report(scored: &[Scored], or: &Or, dims: usize) {
     let curve: Vec<String> = [0.25, 0.5, 1.0]
         .iter()
         .map(|&share| {
-            let run = (share < 1.0).then(|| restrict(scored, &loso(scored, Use::OrRule, share), &or.helped));
+            let run = (share < 1.0).then(|| restrict(scored, &loso(scored, LAYER, share), &or.helped));
             let (c, lo, hi) = f1_interval(run.as_deref().unwrap_or(&layer), &all, &CORE);
             format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
         })
         .collect();
     println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
+
+    println!("\nVariants of the meaning layer (each the rule OR its regression on the families where that raises F1), leave-one-source-out:");
+    print!("{:<38}{:>7}{:>14}{:>7}{:>7}", "variant", "core F1", "95% interval", "P", "R");
+    CORE.iter().for_each(|f| print!("{:>8.7}", f.as_str()));
+    println!("   families");
+    let row = |name: &str, layer: &[Scored], helped: &[Family]| {
+        let (c, lo, hi) = f1_interval(layer, &all, &CORE);
+        let (p, r, f1) = c.scores();
+        print!("{name:<38}{f1:>7.3}{:>14}{p:>7.3}{r:>7.3}", format!("{lo:.3}-{hi:.3}"));
+        CORE.iter().for_each(|&f| print!("{:>8.3}", counts(layer, 0..layer.len(), &[f]).scores().2));
+        let names: Vec<&str> = helped.iter().map(|f| f.as_str()).collect();
+        println!("   {}", names.join(" "));
+    };
+    row("the meaning layer", &layer, &or.helped);
+    for (name, how) in VARIANTS {
+        let variant = chosen(scored, how);
+        row(name, &restrict(scored, &variant.loso, &variant.helped), &variant.helped);
+    }
 }
 
 /// pith's meaning layer: the OR's regressions fitted on every development passage, as the text of
@@ -115,9 +240,9 @@ pub fn fit_weights(dev: &[Scored], families: &[Family]) -> String {
     );
     let all: Vec<&Scored> = dev.iter().collect();
     for (fi, &family) in Family::ALL.iter().enumerate().filter(|(_, f)| families.contains(f)) {
-        let (model, threshold) = fit(&all, fi, family, Use::OrRule);
-        let (bias, weights) = model.linear();
-        let _ = write!(out, "{} {} {}", family.as_str(), threshold as f32, bias as f32);
+        let fitted = fit(&all, fi, family, LAYER);
+        let (bias, weights) = fitted.model.linear();
+        let _ = write!(out, "{} {} {}", family.as_str(), fitted.threshold as f32, bias as f32);
         for w in weights {
             let _ = write!(out, " {}", w as f32);
         }
@@ -135,33 +260,74 @@ pub fn shipped(scored: &[Scored]) -> Vec<Scored> {
     out
 }
 
-/// The regression for `family` fitted on `train` and its threshold: the best F1 of the verdict
+/// A family's regression and the thresholds of its verdict.
+struct Fitted {
+    model: Dense,
+    threshold: f64,
+    /// The threshold where a term of the family matched ([`Verdict::OrRuleTouched`]; the other
+    /// verdicts have `threshold` here).
+    touched: f64,
+}
+
+impl Fitted {
+    /// The verdict `how` on passage `s`.
+    fn predicts(&self, s: &Scored, fi: usize, family: Family, how: Use) -> bool {
+        let rule = how.verdict != Verdict::Alone && s.predicted.contains(&family);
+        let threshold = if s.touched.contains(&family) { self.touched } else { self.threshold };
+        rule || self.score(s, fi, how) >= threshold
+    }
+
+    /// The regression's probability on the passage, or for [`Verdict::OrRuleSentences`] its
+    /// highest on the passage and its sentences.
+    fn score(&self, s: &Scored, fi: usize, how: Use) -> f64 {
+        let passage = self.model.probability(&inputs(s, fi, how.inputs));
+        if how.verdict != Verdict::OrRuleSentences {
+            return passage;
+        }
+        s.sentences.iter().map(|x| self.model.probability(x)).fold(passage, f64::max)
+    }
+}
+
+/// The regression for `family` fitted on `train` and its thresholds: the best F1 of the verdict
 /// `how` on those passages.
-fn fit(train: &[&Scored], fi: usize, family: Family, how: Use) -> (Dense, f64) {
-    let xs: Vec<Vec<f64>> = train.iter().map(|s| inputs(s, fi, how)).collect();
+fn fit(train: &[&Scored], fi: usize, family: Family, how: Use) -> Fitted {
+    let xs: Vec<Vec<f64>> = train.iter().map(|s| inputs(s, fi, how.inputs)).collect();
     let ys: Vec<bool> = train.iter().map(|s| s.gold.contains(&family)).collect();
-    let standardize = if how == Use::Beside { super::FEATURES - 1 } else { 0 };
-    let model = Dense::fit(&xs, &ys, standardize, L2);
-    let rule = |s: &Scored| how == Use::OrRule && s.predicted.contains(&family);
-    let probs: Vec<f64> = xs.iter().map(|x| model.probability(x)).collect();
-    let f1_at = |t: f64| {
+    let standardize = if how.inputs == Inputs::RuleAndMean { super::FEATURES - 1 } else { 0 };
+    let mut fitted = Fitted { model: Dense::fit(&xs, &ys, standardize, L2), threshold: 0.5, touched: 0.5 };
+    let scores: Vec<f64> = train.iter().map(|s| fitted.score(s, fi, how)).collect();
+    let f1_at = |(t, low): (f64, f64)| {
         let mut c = Counts::default();
-        for ((p, s), &y) in probs.iter().zip(train).zip(&ys) {
-            c.add(*p >= t || rule(s), y);
+        for ((p, s), &y) in scores.iter().zip(train).zip(&ys) {
+            let rule = how.verdict != Verdict::Alone && s.predicted.contains(&family);
+            c.add(rule || *p >= if s.touched.contains(&family) { low } else { t }, y);
         }
         c.scores().2
     };
-    let threshold =
-        (1..=19).map(|i| f64::from(i) * 0.05).fold(0.5, |best, t| if f1_at(t) > f1_at(best) { t } else { best });
-    (model, threshold)
+    let grid = || (1..=19).map(|i| f64::from(i) * 0.05);
+    let candidates: Vec<(f64, f64)> = if how.verdict == Verdict::OrRuleTouched {
+        grid().flat_map(|t| grid().filter(move |&low| low <= t).map(move |low| (t, low))).collect()
+    } else {
+        grid().map(|t| (t, t)).collect()
+    };
+    let (threshold, touched) =
+        candidates.into_iter().fold((0.5, 0.5), |best, c| if f1_at(c) > f1_at(best) { c } else { best });
+    fitted.threshold = threshold;
+    fitted.touched = touched;
+    fitted
 }
 
-/// The passage's features for `how`: the embedding, and for [`Use::Beside`] the rule's features
-/// for `family` before it (the constant left out: the regression has its own intercept).
-fn inputs(s: &Scored, fi: usize, how: Use) -> Vec<f64> {
-    match how {
-        Use::Beside => s.features[fi][1..].iter().chain(&s.embedding).copied().collect(),
-        Use::Alone | Use::OrRule => s.embedding.clone(),
+/// The passage's inputs to a regression.
+fn inputs(s: &Scored, fi: usize, what: Inputs) -> Vec<f64> {
+    match what {
+        Inputs::Mean => s.embedding.clone(),
+        Inputs::RuleAndMean => s.features[fi][1..].iter().chain(&s.embedding).copied().collect(),
+        Inputs::MeanAndQuestion => s.embedding.iter().chain(&s.question).copied().collect(),
+        Inputs::MeanAndMax => s.embedding.iter().chain(&s.max_pooled).copied().collect(),
+        Inputs::MeanAndUnitMax => {
+            let norm = s.max_pooled.iter().map(|x| x * x).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+            s.embedding.iter().copied().chain(s.max_pooled.iter().map(|x| x / norm)).collect()
+        }
     }
 }
 
@@ -171,10 +337,9 @@ fn loso(scored: &[Scored], how: Use, share: f64) -> Vec<Scored> {
     let mut out = blank(scored);
     for (source, train) in folds(scored, share) {
         for (fi, &family) in Family::ALL.iter().enumerate() {
-            let (model, threshold) = fit(&train, fi, family, how);
+            let fitted = fit(&train, fi, family, how);
             for (i, s) in scored.iter().enumerate().filter(|(_, s)| s.source == source) {
-                let rule = how == Use::OrRule && s.predicted.contains(&family);
-                if model.probability(&inputs(s, fi, how)) >= threshold || rule {
+                if fitted.predicts(s, fi, family, how) {
                     out[i].predicted.push(family);
                 }
             }
