@@ -8,9 +8,10 @@
 # /usr/bin/time -v, each row its own process:
 #   - tantivy alone indexing the same passages with its en_stem analyzer, 2 threads (our example
 #     `tantivy_baseline`), and the Python tag-and-index stack of ../shared/bench (tagger + tantivy-py);
+#   - `pith code --format jsonl > /dev/null`, in turns with the Python tagger;
 #   - `pith run` (fresh, 2 threads), `pith --threads 1 run` (fresh; on Linux `--threads N` keeps all
-#     of pith's threads, the index writer's too, on N cores), `pith code --format jsonl > /dev/null`,
-#     `pith run` again unchanged, again after editing one transcript, and `pith run` on the small corpus;
+#     of pith's threads, the index writer's too, on N cores), `pith run` again unchanged, again after
+#     editing one transcript, and `pith run` on the small corpus;
 #   - what a run is made of: `pith index` alone (ingest, code, index; no reports, no run cache) and
 #     `pith run` without the REFI-QDA export;
 # then runs the criterion search bench (benches/search.rs) on an index of the large corpus.
@@ -84,8 +85,15 @@ cat_all "$BIG"; cat_all "$SMALL"
 OUT="$WORK/out"
 
 row "tantivy alone (en_stem, 2 threads)" "$BIG_BYTES" "$BASELINE" "$BIG"
+# The Python tagger and `pith code` take turns, a run of each per round, so that their ratio is
+# taken under the same load; the summary gives each round's ratio beside the fastest runs'.
+for ((round = 1; round <= BEST_OF; round++)); do
+  if [ -n "$PY" ]; then
+    REPEAT=1 row "python tagger (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_pytagger.py" "$BIG"
+  fi
+  REPEAT=1 row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
+done
 if [ -n "$PY" ]; then
-  row "python tagger (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_pytagger.py" "$BIG"
   row "tantivy-py (peer)" "$BIG_BYTES" "$PY" "$SHARED/peers/peer_tantivy.py" "$BIG"
 fi
 FRESH='rm -rf "$BIG/.pith" "$OUT"'
@@ -93,7 +101,6 @@ PREP="$FRESH" row "pith run" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 # Right after the 2-thread run, so that the host's load (which moves over minutes on a shared
 # machine) is as alike as it can be for the speed-up; it leaves the same state for the re-runs.
 PREP="$FRESH" row "pith run --threads 1" "$BIG_BYTES" "$PITH" -q --threads 1 run "$BIG" --out "$OUT"
-row "pith code jsonl" "$BIG_BYTES" sh -c "'$PITH' -q code '$BIG' --format jsonl > /dev/null"
 # The re-runs once each: each starts from the state the row before it left.
 REPEAT=1 row "pith run, unchanged" "$BIG_BYTES" "$PITH" -q run "$BIG" --out "$OUT"
 EDITED="$(find "$BIG" -name 'int_*.txt' | LC_ALL=C sort | sed -n 1p)"  # sed reads it all: no SIGPIPE
@@ -126,7 +133,10 @@ echo "corpus: ${MB} MB requested, $BIG_BYTES bytes ($(ls "$BIG" | grep -c '^int_
 echo
 echo "| run | MB | wall s | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|"
-awk -F'\t' '{printf "| %s | %.1f | %.2f | %.1f | %s |\n", $1, $2/1e6, $3, ($3>0)? $2/1e6/$3 : 0, $4}' "$ROWS"
+# A label recorded in several rounds: its fastest run and highest peak.
+awk -F'\t' '!($1 in wall) {order[n++] = $1; bytes[$1] = $2; wall[$1] = $3; rss[$1] = $4; next}
+  {if ($3 < wall[$1]) wall[$1] = $3; if ($4 > rss[$1]) rss[$1] = $4}
+  END {for (i = 0; i < n; i++) {k = order[i]; printf "| %s | %.1f | %.2f | %.1f | %s |\n", k, bytes[k]/1e6, wall[k], (wall[k]>0)? bytes[k]/1e6/wall[k] : 0, rss[k]}}' "$ROWS"
 if [ -s "$SEARCH" ]; then
   echo
   echo "| search (criterion, index of the large corpus) | median ms |"
@@ -135,10 +145,14 @@ if [ -s "$SEARCH" ]; then
 fi
 python3 - "$ROWS" "$SEARCH" <<'PY'
 import sys
-rows = {}
+rows, rounds = {}, {}
 for line in open(sys.argv[1]):
     label, b, wall, rss = line.rstrip("\n").split("\t")
-    rows[label] = (int(b) / 1e6 / float(wall), float(wall), int(rss))
+    speed, wall = int(b) / 1e6 / float(wall), float(wall)
+    rounds.setdefault(label, []).append(speed)
+    # A label recorded in several rounds: its fastest run and highest peak.
+    best = rows.get(label, (0, float("inf"), 0))
+    rows[label] = (speed, wall, max(int(rss), best[2])) if wall < best[1] else best[:2] + (max(int(rss), best[2]),)
 def mbs(k): return rows[k][0]
 def ratio(name, value, target, ok):
     print(f"| {name} | {value} | {target} | {'yes' if ok else 'NO'} |")
@@ -148,8 +162,9 @@ ratio("pith run / tantivy alone", f"{mbs('pith run') / t:.2f}x", ">= 0.8x", mbs(
 if "python tagger (peer)" in rows:
     stack = 1 / (1 / mbs("python tagger (peer)") + 1 / mbs("tantivy-py (peer)"))
     ratio("pith run / Python tag+index stack", f"{mbs('pith run') / stack:.2f}x ({stack:.1f} MB/s)", ">= 3x", mbs("pith run") / stack >= 3)
-    ratio("pith code / Python tagger", f"{mbs('pith code jsonl') / mbs('python tagger (peer)'):.2f}x", ">= 5x",
-          mbs("pith code jsonl") / mbs("python tagger (peer)") >= 5)
+    each = ", ".join(f"{c / p:.2f}" for c, p in zip(rounds["pith code jsonl"], rounds["python tagger (peer)"]))
+    ratio("pith code / Python tagger", f"{mbs('pith code jsonl') / mbs('python tagger (peer)'):.2f}x (rounds: {each})",
+          ">= 5x", mbs("pith code jsonl") / mbs("python tagger (peer)") >= 5)
 ratio("pith code MB/s", f"{mbs('pith code jsonl'):.1f}", ">= 50", mbs("pith code jsonl") >= 50)
 big, small = rows["pith run"][2], rows["pith run, small corpus"][2]
 ratio("peak RSS, pith run", f"{big} MB", "< 600 MB", big < 600)
