@@ -543,9 +543,9 @@ fn pane(session: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Waits (up to a minute, for a loaded machine) until the pane shows `text`.
+/// Waits (up to three minutes: debug builds of pith on a loaded machine) until the pane shows `text`.
 fn wait_for(session: &str, text: &str) -> String {
-    for _ in 0..600 {
+    for _ in 0..1800 {
         let now = pane(session);
         if now.contains(text) {
             return now;
