@@ -287,6 +287,17 @@ fn problem_and_defect_words_alone_are_weak() {
     assert!(families("We shipped a bug and the job failed overnight.").contains(Family::Risk));
 }
 
+#[test]
+fn a_commit_to_a_repository_is_no_mandate() {
+    let analyzer = Analyzer::new(Language::English);
+    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let mandate = |text: &str| code(&l, "", text).iter().any(|m| m.starts_with("trigger.mandate "));
+    assert!(!mandate("I pushed a commit and the build went green."));
+    assert!(!mandate("We committed the fix on Friday; it commits the lock file too."));
+    assert!(mandate("Our CEO made a public commitment to cut energy use."));
+    assert!(mandate("Those commitments set our targets for the year."));
+}
+
 /// The lexicon's expressions as a plain search runs them: (code, term, expression).
 fn expressions(lexicon: &Lexicon) -> Vec<(usize, usize, regex::Regex)> {
     let mut out = Vec::new();
