@@ -298,6 +298,16 @@ fn a_commit_to_a_repository_is_no_mandate() {
     assert!(mandate("Those commitments set our targets for the year."));
 }
 
+#[test]
+fn tools_and_libraries_are_things_not_parties() {
+    let analyzer = Analyzer::new(Language::English);
+    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let suppliers = |text: &str| code(&l, "", text).iter().any(|m| m.starts_with("ecosystem.suppliers "));
+    assert!(!suppliers("I wrapped the C library in a safe API and tested it with our own tool."));
+    assert!(!suppliers("The framework runs on every platform we ship to."));
+    assert!(suppliers("Our vendor wanted us to switch to their cloud instead of the old servers."));
+}
+
 /// The lexicon's expressions as a plain search runs them: (code, term, expression).
 fn expressions(lexicon: &Lexicon) -> Vec<(usize, usize, regex::Regex)> {
     let mut out = Vec::new();
