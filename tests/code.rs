@@ -287,11 +287,16 @@ fn problem_and_defect_words_alone_are_weak() {
     assert!(families("We shipped a bug and the job failed overnight.").contains(Family::Risk));
 }
 
-#[test]
-fn a_commit_to_a_repository_is_no_mandate() {
+/// Whether the built-in lexicons code `text` with the code `id`.
+fn builtin_codes(id: &str, text: &str) -> bool {
     let analyzer = Analyzer::new(Language::English);
     let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
-    let mandate = |text: &str| code(&l, "", text).iter().any(|m| m.starts_with("trigger.mandate "));
+    code(&l, "", text).iter().any(|m| m.starts_with(&format!("{id} ")))
+}
+
+#[test]
+fn a_commit_to_a_repository_is_no_mandate() {
+    let mandate = |text: &str| builtin_codes("trigger.mandate", text);
     assert!(!mandate("I pushed a commit and the build went green."));
     assert!(!mandate("We committed the fix on Friday; it commits the lock file too."));
     assert!(mandate("Our CEO made a public commitment to cut energy use."));
@@ -300,9 +305,7 @@ fn a_commit_to_a_repository_is_no_mandate() {
 
 #[test]
 fn tools_libraries_and_custom_code_are_not_parties() {
-    let analyzer = Analyzer::new(Language::English);
-    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
-    let suppliers = |text: &str| code(&l, "", text).iter().any(|m| m.starts_with("ecosystem.suppliers "));
+    let suppliers = |text: &str| builtin_codes("ecosystem.suppliers", text);
     assert!(!suppliers("I wrapped the C library in a safe API and tested it with our own tool."));
     assert!(!suppliers("The framework runs on every platform we ship to."));
     assert!(!suppliers("We wrote a custom allocator and customized the build."));
