@@ -230,7 +230,6 @@ fn score(
     lexicon: &Lexicon,
     misses: Option<Family>,
 ) -> Result<Vec<Scored>, String> {
-    let table = meaning::Table::builtin()?;
     let pooled = |text: &str| Embeddings::builtin().pool(text).into_iter().map(f64::from).collect::<Vec<f64>>();
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
@@ -257,7 +256,7 @@ fn score(
             stems,
             embedding: pooled(&text),
             sentences: meaning::sentences(&text).map(pooled).collect(),
-            max_pooled: table.max_pool(&text),
+            max_pooled: meaning::max_pool(&text),
             question: pooled(&question),
             touched: Family::ALL
                 .into_iter()

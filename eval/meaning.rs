@@ -48,42 +48,18 @@ pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The token table's rows as the library holds them (for max pooling, which it does not do).
-pub struct Table {
-    dims: usize,
-    values: Vec<f32>,
-}
-
-impl Table {
-    /// Decodes `lexicons/meaning/tokens.i8` (u32 rows, u32 dims, then per row an f32 scale and
-    /// `dims` int8 values, little-endian).
-    pub fn builtin() -> Result<Table, String> {
-        let bytes: &[u8] = include_bytes!("../lexicons/meaning/tokens.i8");
-        let dims = bytes.get(4..8).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
-        if dims == 0 || !(bytes.len() - 8).is_multiple_of(4 + dims) {
-            return Err("lexicons/meaning/tokens.i8: not a table of rows".into());
+/// The per-dimension maximum of `text`'s token rows (zeros when no token is known).
+pub fn max_pool(text: &str) -> Vec<f64> {
+    let embeddings = Embeddings::builtin();
+    let mut rows = Vec::new();
+    embeddings.token_rows(text, &mut rows);
+    let mut max = vec![f32::NEG_INFINITY; embeddings.dims()];
+    for &row in &rows {
+        for (m, v) in max.iter_mut().zip(embeddings.row(row)) {
+            *m = m.max(*v);
         }
-        let mut values = Vec::with_capacity((bytes.len() - 8) / (4 + dims) * dims);
-        for row in bytes[8..].chunks_exact(4 + dims) {
-            let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
-            values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
-        }
-        Ok(Table { dims, values })
     }
-
-    /// The per-dimension maximum of `text`'s token rows (zeros when no token is known).
-    pub fn max_pool(&self, text: &str) -> Vec<f64> {
-        let mut rows = Vec::new();
-        Embeddings::builtin().token_rows(text, &mut rows);
-        let mut max = vec![f32::NEG_INFINITY; self.dims];
-        for &row in &rows {
-            let at = row as usize * self.dims;
-            for (m, v) in max.iter_mut().zip(&self.values[at..at + self.dims]) {
-                *m = m.max(*v);
-            }
-        }
-        max.into_iter().map(|m| if m.is_finite() { f64::from(m) } else { 0.0 }).collect()
-    }
+    max.into_iter().map(|m| if m.is_finite() { f64::from(m) } else { 0.0 }).collect()
 }
 
 /// What a regression reads of a passage.

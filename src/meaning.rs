@@ -241,7 +241,8 @@ impl Embeddings {
         }
     }
 
-    fn row(&self, row: u32) -> &[f32] {
+    /// The embedding of vocabulary token `row` (its int8 values times its scale).
+    pub fn row(&self, row: u32) -> &[f32] {
         let at = row as usize * self.dims;
         &self.values[at..at + self.dims]
     }
