@@ -133,26 +133,27 @@ echo "corpus: ${MB} MB requested, $BIG_BYTES bytes ($(ls "$BIG" | grep -c '^int_
 echo
 echo "| run | MB | wall s | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|"
-# A label recorded in several rounds: its fastest run and highest peak.
+# A label recorded in several rounds (the turns above) counts its fastest run and highest peak.
+BEST="$WORK/best.tsv"
 awk -F'\t' '!($1 in wall) {order[n++] = $1; bytes[$1] = $2; wall[$1] = $3; rss[$1] = $4; next}
   {if ($3 < wall[$1]) wall[$1] = $3; if ($4 > rss[$1]) rss[$1] = $4}
-  END {for (i = 0; i < n; i++) {k = order[i]; printf "| %s | %.1f | %.2f | %.1f | %s |\n", k, bytes[k]/1e6, wall[k], (wall[k]>0)? bytes[k]/1e6/wall[k] : 0, rss[k]}}' "$ROWS"
+  END {for (i = 0; i < n; i++) {k = order[i]; printf "%s\t%s\t%s\t%s\n", k, bytes[k], wall[k], rss[k]}}' "$ROWS" > "$BEST"
+awk -F'\t' '{printf "| %s | %.1f | %.2f | %.1f | %s |\n", $1, $2/1e6, $3, ($3>0)? $2/1e6/$3 : 0, $4}' "$BEST"
 if [ -s "$SEARCH" ]; then
   echo
   echo "| search (criterion, index of the large corpus) | median ms |"
   echo "|---|---:|"
   awk -F'\t' '{printf "| %s | %.3f |\n", $1, $2}' "$SEARCH"
 fi
-python3 - "$ROWS" "$SEARCH" <<'PY'
+python3 - "$BEST" "$SEARCH" "$ROWS" <<'PY'
 import sys
 rows, rounds = {}, {}
 for line in open(sys.argv[1]):
     label, b, wall, rss = line.rstrip("\n").split("\t")
-    speed, wall = int(b) / 1e6 / float(wall), float(wall)
-    rounds.setdefault(label, []).append(speed)
-    # A label recorded in several rounds: its fastest run and highest peak.
-    best = rows.get(label, (0, float("inf"), 0))
-    rows[label] = (speed, wall, max(int(rss), best[2])) if wall < best[1] else best[:2] + (max(int(rss), best[2]),)
+    rows[label] = (int(b) / 1e6 / float(wall), float(wall), int(rss))
+for line in open(sys.argv[3]):
+    label, b, wall, _ = line.rstrip("\n").split("\t")
+    rounds.setdefault(label, []).append(int(b) / 1e6 / float(wall))
 def mbs(k): return rows[k][0]
 def ratio(name, value, target, ok):
     print(f"| {name} | {value} | {target} | {'yes' if ok else 'NO'} |")
