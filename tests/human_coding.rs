@@ -545,14 +545,19 @@ fn pane(session: &str) -> String {
 
 /// Waits (up to three minutes: debug builds of pith on a loaded machine) until the pane shows `text`.
 fn wait_for(session: &str, text: &str) -> String {
+    wait_until(session, text, |screen| screen.contains(text))
+}
+
+/// Waits until the pane shows `what`, as `shown` tells from the screen.
+fn wait_until(session: &str, what: &str, shown: impl Fn(&str) -> bool) -> String {
     for _ in 0..1800 {
         let now = pane(session);
-        if now.contains(text) {
+        if shown(&now) {
             return now;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    panic!("the terminal never showed {text:?}:\n{}", pane(session));
+    panic!("the terminal never showed {what:?}:\n{}", pane(session));
 }
 
 /// A tmux session running `pith ARGS` then printing REVIEW-DONE, killed when dropped.
@@ -737,7 +742,12 @@ fn a_review_in_a_terminal_proposes_an_exclusion_writes_it_on_the_confirm_key_and
     let session = &session.0;
     // Reject the passages where a price went down, accept the others, one key each.
     for n in 1..=hits {
-        let screen = wait_for(session, &format!("[{n}/{hits}]"));
+        // The whole item: its header, its context and the prompt after them (a screen caught
+        // while the item is being written would lack the context the key depends on).
+        let header = format!("[{n}/{hits}]");
+        let screen = wait_until(session, &header, |s| {
+            s.split_once(header.as_str()).is_some_and(|(_, item)| item.contains("(a)ccept"))
+        });
         let context: Vec<&str> = screen
             .lines()
             .skip_while(|l| !l.starts_with(&format!("[{n}/{hits}]")))
