@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
     let Some(common::Bench { study, analyzer, lexicon, .. }) = common::open("pith-bench-aggregate", "aggregate") else {
         return;
     };
-    let output = Output { terms: true, index: false };
+    let output = Output { reports: true, index: false };
     let summarizer = Aggregator::new(&lexicon, "persona").summarizer();
     // Every interview reduced to what the fold takes; the first SLICE kept whole.
     let reduced: Vec<(Summary, TermCounts, usize, Option<CodedInterview>)> = study

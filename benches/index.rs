@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
                 &analyzer,
                 path,
                 &bytes,
-                Output { terms: false, index: true },
+                Output { reports: false, index: true },
             )
             .ok()?;
             Some((path.as_path(), coded.interview, bytes))

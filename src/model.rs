@@ -474,7 +474,7 @@ pub struct CodedPassage {
     pub passage: Passage,
     /// Its tags (participant and unknown-role passages only; empty for interviewer turns).
     pub tags: Vec<Tag>,
-    /// Job statements found in it.
+    /// Job statements found in it (found only when it is coded for reports).
     pub jobs: Vec<JobStatement>,
     /// The families it is about under the coding standard, negated mentions included.
     pub about: FamilySet,

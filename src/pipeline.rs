@@ -23,11 +23,12 @@ use crate::model::{CodedInterview, CodedPassage, FamilySet, Passage};
 use crate::segment;
 use crate::study::Study;
 
-/// What coding produces beyond passages, tags and job statements.
+/// What coding produces beyond passages and their tags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Output {
-    /// Count the words of evidence passages ([`Coded::terms`], for reports).
-    pub terms: bool,
+    /// What reports need: job statements ([`CodedPassage::jobs`]) and the words of evidence
+    /// passages counted ([`Coded::terms`]).
+    pub reports: bool,
     /// Keep each passage's words for the index ([`CodedPassage::stems`]).
     pub index: bool,
 }
@@ -38,7 +39,7 @@ pub struct Coded {
     /// The interview.
     pub interview: CodedInterview,
     /// Word and phrase counts of its evidence passages, for distinctive terms (empty unless
-    /// asked for with [`Output::terms`]).
+    /// asked for with [`Output::reports`]).
     pub terms: TermCounts,
 }
 
@@ -119,8 +120,8 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Analyzes and codes the passages of one document; with [`Output::terms`], counts the words of
-/// its evidence passages.
+/// Analyzes and codes the passages of one document; with [`Output::reports`], extracts job
+/// statements and counts the words of its evidence passages.
 pub fn code_passages(
     lexicon: &Lexicon,
     analyzer: &Analyzer,
@@ -153,10 +154,12 @@ pub fn code_passages(
             .question
             .and_then(|qi| out.iter().rev().find(|cp| cp.passage.index == qi))
             .map_or(&[], |cp| cp.asked.as_slice());
-        let (tags, jobs) = code::code_passage_and_jobs(lexicon, text, &analysis, q);
-        if output.terms {
+        let (tags, jobs) = if output.reports {
             terms.add_passage(&analysis);
-        }
+            code::code_passage_and_jobs(lexicon, text, &analysis, q)
+        } else {
+            (code::code_passage(lexicon, text, &analysis, q), Vec::new())
+        };
         let (mut about, mut evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
         if let Some(meaning) = lexicon.meaning() {
             // The classifiers cannot see negation: a family the rule found only in negated
@@ -390,4 +393,32 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     }
     diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(Streamed { diagnostics, reused })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::Language;
+    use crate::segment::RoleRules;
+
+    #[test]
+    fn job_statements_and_word_counts_are_made_only_for_reports() {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = "Interviewer: What do you own?\nAna: I need to cut outages so that the business can sleep.\n";
+        let transcript = ingest::read("a.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
+        let code = |reports| {
+            let passages = segment::segment(&transcript, &RoleRules::default());
+            code_passages(&lexicon, &analyzer, &transcript.document, passages, Output { reports, index: false })
+        };
+        let ((plain, no_terms), (full, terms)) = (code(false), code(true));
+        assert_eq!(plain.len(), 2);
+        assert!(plain.iter().all(|cp| cp.jobs.is_empty()));
+        assert_eq!(full.iter().map(|cp| cp.jobs.len()).sum::<usize>(), 1);
+        assert!(no_terms.is_empty() && !terms.is_empty());
+        for (a, b) in plain.iter().zip(&full) {
+            assert_eq!((&a.tags, a.about, a.evidence), (&b.tags, b.about, b.evidence));
+        }
+        assert!(!full[1].tags.is_empty());
+    }
 }

@@ -189,7 +189,7 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
         &opened.analyzer,
         session.as_ref(),
         cache.as_ref().map_or(Reuse::Never, Reuse::Cache),
-        Output { terms: true, index: false },
+        Output { reports: true, index: false },
         |coded| {
             let interview = coded.interview;
             Ok(Digest {

@@ -545,7 +545,7 @@ fn a_session_dropped_unfinished_changes_nothing_and_frees_the_writer_for_the_nex
     let study = pith::study::Study::open(t.path()).unwrap();
     let analyzer = pith::analyze::Analyzer::new(study.language().unwrap());
     let lexicon = pith::lexicon::Lexicon::load(&analyzer, &study.lexicon_paths()).unwrap();
-    let output = pith::pipeline::Output { terms: false, index: true };
+    let output = pith::pipeline::Output { reports: false, index: true };
     let coded: Vec<_> = study
         .transcripts
         .iter()

@@ -307,7 +307,7 @@ mod tests {
             analyzer,
             &transcript.document,
             segment(&transcript, &rules),
-            crate::pipeline::Output { terms: true, index: false },
+            crate::pipeline::Output { reports: true, index: false },
         );
         let meta = InterviewMeta {
             id: id.into(),
