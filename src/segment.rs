@@ -53,18 +53,10 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
     };
     let source_interviewers = named(&["host", "interviewer", "moderator"]);
     let source_participants = named(&["guest", "participant", "interviewee"]);
-    let mut roles: HashMap<String, Role> = HashMap::new();
-    let mut questions: HashMap<&str, (usize, usize)> = HashMap::new();
     // `A1`/`R1` are the research team only where participants are `P1`, `P2`, ...
     let study_ids = transcript.turns.iter().any(|t| t.speaker.as_deref().and_then(study_id) == Some(false));
-    for turn in transcript.turns.iter().filter(|t| t.role.is_none()) {
-        let Some(name) = turn.speaker.as_deref() else { continue };
-        let text = transcript.document[turn.text.clone()].trim_end();
-        let e = questions.entry(name).or_default();
-        e.0 += 1;
-        // A question turn ends with its question; answers may ask rhetorical ones midway.
-        e.1 += usize::from(text.trim_end_matches(['"', '\'', ')', '\u{201D}', ' ']).ends_with('?'));
-        let role = if eq(&rules.interviewers, name) {
+    let role_of = |name: &str| {
+        if eq(&rules.interviewers, name) {
             Role::Interviewer
         } else if eq(&rules.participants, name) {
             Role::Participant
@@ -84,19 +76,29 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
             }
         } else {
             Role::Unknown
-        };
-        roles.entry(name.to_string()).or_insert(role);
+        }
+    };
+    // Each speaker's role, turns and turns that end in a question.
+    let mut speakers: HashMap<&str, (Role, usize, usize)> = HashMap::new();
+    for turn in transcript.turns.iter().filter(|t| t.role.is_none()) {
+        let Some(name) = turn.speaker.as_deref() else { continue };
+        let text = transcript.document[turn.text.clone()].trim_end();
+        let e = speakers.entry(name).or_insert_with(|| (role_of(name), 0, 0));
+        e.1 += 1;
+        // A question turn ends with its question; answers may ask rhetorical ones midway.
+        e.2 += usize::from(text.trim_end_matches(['"', '\'', ')', '\u{201D}', ' ']).ends_with('?'));
     }
+    let mut roles: HashMap<String, Role> = speakers.iter().map(|(name, s)| (name.to_string(), s.0)).collect();
     let has_interviewer = roles.values().any(|r| *r == Role::Interviewer);
     if !has_interviewer && roles.len() >= 2 {
         // The speaker with the most turns that end in a question (then the largest share of
         // such turns), if any asks at all.
-        let asker = questions
+        let asker = speakers
             .iter()
-            .filter(|(name, (_, q))| *q > 0 && roles.get(**name) == Some(&Role::Unknown))
+            .filter(|(_, (role, _, q))| *q > 0 && *role == Role::Unknown)
             .max_by(|a, b| {
-                let share = |(n, q): (usize, usize)| q as f64 / n.max(1) as f64;
-                a.1 .1.cmp(&b.1 .1).then(share(*a.1).total_cmp(&share(*b.1))).then(b.0.cmp(a.0))
+                let share = |(_, n, q): (Role, usize, usize)| q as f64 / n.max(1) as f64;
+                a.1 .2.cmp(&b.1 .2).then(share(*a.1).total_cmp(&share(*b.1))).then(b.0.cmp(a.0))
             })
             .map(|(name, _)| name.to_string());
         if let Some(name) = asker {

@@ -34,6 +34,7 @@ mod render;
 pub mod speaker;
 mod text;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::model::Transcript;
@@ -114,7 +115,9 @@ impl Format {
         if head.contains(&0) {
             return None;
         }
-        let text = String::from_utf8_lossy(head);
+        // Checked first as it is: most transcripts are UTF-8, and the check is several times
+        // faster than a lossy decoding.
+        let text = std::str::from_utf8(head).map_or_else(|_| String::from_utf8_lossy(head), Cow::Borrowed);
         let trimmed = text.trim_start();
         if trimmed.starts_with("WEBVTT") {
             return Some(Format::Vtt);
