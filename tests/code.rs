@@ -108,6 +108,42 @@ fn an_exclusion_vetoes_the_match_it_overlaps() {
 }
 
 #[test]
+fn phrases_that_share_a_first_word_each_match_where_their_next_word_follows() {
+    // "i" starts every phrase here: each is found by the word after it (its stem or exact
+    // form), or read on when words may come between.
+    let l = lexicon(&[(
+        Origin::File("study/need.toml".into()),
+        "family = \"need\"\n[[codes]]\nid = \"need.own\"\nterms = [\"i need\", \"i =wanted\", \"i run the\", \"i ~2 own\", \"i\"]\n",
+    )])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let text = "I needed it. I wanted it. I run the team. I really do own it. I run a shop. I want it.";
+    let found = code(&l, "", text);
+    for phrase in ["I needed", "I wanted", "I run the", "I really do own"] {
+        assert!(found.contains(&format!("need.own {phrase:?}")), "{phrase:?} in {found:?}");
+    }
+    assert!(!found.iter().any(|f| f.contains("I run a") || f.contains("I want\"")), "{found:?}");
+    assert_eq!(found.iter().filter(|f| f.starts_with("need.own \"I\"")).count(), 6, "{found:?}");
+}
+
+#[test]
+fn a_match_overlapped_by_two_exclusions_names_the_first_in_the_text() {
+    let l = lexicon(&[(
+        Origin::File("study/risk.toml".into()),
+        "family = \"risk\"\n[[codes]]\nid = \"risk.heat\"\nterms = [\"hot aisle\"]\nnot = [\"aisle containment\", \"the hot aisle\"]\n",
+    )])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let text = "We built the hot aisle containment.";
+    let analyzer = Analyzer::new(Language::English);
+    let matches = l.matcher().find(text, &analyzer.analyze(text));
+    let code = &l.codes()[0];
+    let named: Vec<(&str, Option<&str>)> = matches
+        .iter()
+        .map(|m| (&text[m.bytes.clone()], m.vetoed_by.map(|v| code.exclusions[v].source.as_str())))
+        .collect();
+    assert_eq!(named, [("hot aisle", Some("the hot aisle"))]);
+}
+
+#[test]
 fn a_child_code_names_its_parent() {
     let l = study();
     let child = l.code("risk.heat.humidity").map(|c| c.parent.as_str().to_string());

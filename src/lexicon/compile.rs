@@ -195,28 +195,42 @@ struct Known {
     loose: u128,
     strict: u128,
     /// The patterns that can start at the word.
-    candidates: Box<[Candidate]>,
+    candidates: Candidates,
 }
 
-/// A pattern that can start at a word, with what the word after it must be.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct Candidate {
-    pattern: u32,
-    next: Next,
+/// The patterns that can start at a word: those that need a given next word, by that word, so
+/// that a word most patterns start at ("i", "we", "the") is matched by a search, not a scan.
+#[derive(PartialEq, Eq, Hash)]
+struct Candidates {
+    /// Patterns of one word.
+    one_word: Box<[u32]>,
+    /// Patterns whose next word [`Matcher::match_rest`] has to find (a prefix, or words allowed
+    /// in between).
+    any_next: Box<[u32]>,
+    /// (the next word needed, pattern), sorted.
+    by_next: Box<[(Next, u32)]>,
 }
 
-/// What a pattern needs of the word after its first: tested where the word is at hand, before
+impl Candidates {
+    fn is_empty(&self) -> bool {
+        self.one_word.is_empty() && self.any_next.is_empty() && self.by_next.is_empty()
+    }
+
+    /// The patterns that need `next` as their next word.
+    fn needing(&self, next: Next) -> impl Iterator<Item = u32> + '_ {
+        let from = self.by_next.partition_point(|(n, _)| *n < next);
+        self.by_next[from..].iter().take_while(move |(n, _)| *n == next).map(|&(_, p)| p)
+    }
+}
+
+/// The word a pattern needs right after its first, looked up where the word is at hand, before
 /// the pattern itself is read.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Next {
-    /// Nothing: the pattern is one word.
-    Nothing,
     /// This stem, as the very next word of the clause.
     Stem(u32),
     /// This exact form, as the very next word of the clause.
     Exact(u32),
-    /// Whatever [`Matcher::match_rest`] finds (a prefix, or words allowed in between).
-    Rest,
 }
 
 impl Gates {
@@ -426,18 +440,25 @@ impl Matcher {
                 words.push(Word { token: i, clause, stem: known.stem, exact: known.exact });
             }
             for &(wi, at) in starts.iter() {
-                for c in cache.knowns[at as usize].candidates.iter() {
-                    // A next word that is not the one needed rules the pattern out; one that is
-                    // still has to be in the same clause, which `match_rest` checks.
-                    let next = words.get(wi + 1);
-                    let end = match c.next {
-                        Next::Nothing => Some(wi),
-                        Next::Stem(id) if next.is_none_or(|w| w.stem != id) => None,
-                        Next::Exact(id) if next.is_none_or(|w| w.exact != id) => None,
-                        _ => self.match_rest(&self.patterns[c.pattern as usize], analysis, words, wi),
-                    };
+                let candidates = &cache.knowns[at as usize].candidates;
+                let mut matched = |pattern: u32, end: Option<usize>| {
                     if let Some(end) = end {
-                        found.push((c.pattern, words[wi].token..words[end].token + 1));
+                        found.push((pattern, words[wi].token..words[end].token + 1));
+                    }
+                };
+                for &p in candidates.one_word.iter() {
+                    matched(p, Some(wi));
+                }
+                for &p in candidates.any_next.iter() {
+                    matched(p, self.match_rest(&self.patterns[p as usize], analysis, words, wi));
+                }
+                // The next word is the one needed; it still has to be in the same clause, which
+                // `match_rest` checks.
+                let Some(next) = words.get(wi + 1) else { continue };
+                let needed = [Next::Stem(next.stem), Next::Exact(next.exact)];
+                for next in needed.into_iter().filter(|n| !matches!(n, Next::Stem(0) | Next::Exact(0))) {
+                    for p in candidates.needing(next) {
+                        matched(p, self.match_rest(&self.patterns[p as usize], analysis, words, wi));
                     }
                 }
             }
@@ -474,7 +495,7 @@ impl Matcher {
     }
 
     /// The patterns whose first element matches a word with this normalized form and stem.
-    fn candidates(&self, norm: &str, stem: &str) -> Box<[Candidate]> {
+    fn candidates(&self, norm: &str, stem: &str) -> Candidates {
         let mut out: Vec<u32> = Vec::new();
         if let Some(p) = self.by_stem.get(stem) {
             out.extend_from_slice(p);
@@ -490,17 +511,17 @@ impl Matcher {
                 out.extend_from_slice(p);
             }
         }
-        out.into_iter()
-            .map(|pattern| {
-                let next = match self.patterns[pattern as usize].rest.first() {
-                    None => Next::Nothing,
-                    Some((Step::Stem(id), 0)) => Next::Stem(*id),
-                    Some((Step::Exact(id), 0)) => Next::Exact(*id),
-                    Some(_) => Next::Rest,
-                };
-                Candidate { pattern, next }
-            })
-            .collect()
+        let (mut one_word, mut any_next, mut by_next) = (Vec::new(), Vec::new(), Vec::new());
+        for pattern in out {
+            match self.patterns[pattern as usize].rest.first() {
+                None => one_word.push(pattern),
+                Some((Step::Stem(id), 0)) => by_next.push((Next::Stem(*id), pattern)),
+                Some((Step::Exact(id), 0)) => by_next.push((Next::Exact(*id), pattern)),
+                Some(_) => any_next.push(pattern),
+            }
+        }
+        by_next.sort_unstable();
+        Candidates { one_word: one_word.into(), any_next: any_next.into(), by_next: by_next.into() }
     }
 
     fn step(&mut self, e: &Element) -> Step {
@@ -560,14 +581,17 @@ fn index_in<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, max: usize) -> Op
 /// gives the matches in text order without duplicates.
 fn apply_vetoes(matches: Vec<(bool, Match)>) -> Vec<Match> {
     let (vetoes, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(|(veto, _)| *veto);
+    // Whatever order the matches were found in, the same veto is named and the same order given.
     for (_, m) in &mut out {
         m.vetoed_by = vetoes
             .iter()
-            .find(|(_, v)| v.code == m.code && v.bytes.start < m.bytes.end && m.bytes.start < v.bytes.end)
-            .map(|(_, v)| v.term);
+            .filter(|(_, v)| v.code == m.code && v.bytes.start < m.bytes.end && m.bytes.start < v.bytes.end)
+            .map(|(_, v)| (v.bytes.start, v.bytes.end, v.term))
+            .min()
+            .map(|(.., term)| term);
     }
     let mut out: Vec<Match> = out.into_iter().map(|(_, m)| m).collect();
-    out.sort_by_key(|m| (m.bytes.start, m.code, m.term));
+    out.sort_by_key(|m| (m.bytes.start, m.code, m.term, m.bytes.end));
     out.dedup_by(|a, b| a.code == b.code && a.term == b.term && a.bytes == b.bytes);
     out
 }
