@@ -102,6 +102,11 @@ static GRAMMAR: LazyLock<Option<Grammar>> = LazyLock::new(|| {
 /// Words that look like a label but start ordinary sentences ("Note: ...", "So: ...").
 const NOT_NAMES: &[&str] = &["note", "notes", "so", "well", "example", "e.g", "i.e", "ps", "update", "http", "https"];
 
+/// Whether `name` is one of [`NOT_NAMES`], in any case.
+fn not_a_name(name: &str) -> bool {
+    NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// Whether `name` can be a speaker label: one to five words, several words only when each is
 /// capitalized ("Dr. Ana Ruiz", "Speaker 1"), not a bare number, not a sentence opener.
 fn plausible_name(name: &str) -> bool {
@@ -109,7 +114,7 @@ fn plausible_name(name: &str) -> bool {
         return false;
     }
     let words = name.split_whitespace().count();
-    if words == 0 || words > 5 || NOT_NAMES.contains(&name.trim().to_ascii_lowercase().as_str()) {
+    if words == 0 || words > 5 || not_a_name(name.trim()) {
         return false;
     }
     let capitalized = |w: &str| w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
@@ -139,7 +144,7 @@ fn loose_name(name: &str) -> bool {
         && first_cap
         && !sentence_end
         && !name.ends_with(',')
-        && !NOT_NAMES.contains(&name.to_ascii_lowercase().as_str())
+        && !not_a_name(name)
         && !name.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
 }
 
@@ -351,6 +356,9 @@ mod tests {
         assert_eq!(inline_label("Dr. Ana Ruiz: yes").map(|l| l.name), Some("Dr. Ana Ruiz"));
         assert_eq!(inline_label("Q: Why?").map(|l| l.name), Some("Q"));
         assert_eq!(inline_label("Note: the file was cut"), None);
+        assert_eq!(inline_label("NOTES: the file was cut"), None);
+        assert_eq!(inline_label("  So:  what now"), None);
+        assert_eq!(inline_label("Noted: the file was cut").map(|l| l.name), Some("Noted"));
         assert_eq!(inline_label("The meeting was at 10:30 and then we went on and on"), None);
         assert_eq!(inline_label("and the reason is this: we had no budget"), None);
     }
