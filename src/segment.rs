@@ -88,9 +88,8 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
         // A question turn ends with its question; answers may ask rhetorical ones midway.
         e.2 += usize::from(text.trim_end_matches(['"', '\'', ')', '\u{201D}', ' ']).ends_with('?'));
     }
-    let mut roles: HashMap<String, Role> = speakers.iter().map(|(name, s)| (name.to_string(), s.0)).collect();
-    let has_interviewer = roles.values().any(|r| *r == Role::Interviewer);
-    if !has_interviewer && roles.len() >= 2 {
+    let has_interviewer = speakers.values().any(|s| s.0 == Role::Interviewer);
+    if !has_interviewer && speakers.len() >= 2 {
         // The speaker with the most turns that end in a question (then the largest share of
         // such turns), if any asks at all.
         let asker = speakers
@@ -100,17 +99,13 @@ pub fn assign_roles(transcript: &Transcript, rules: &RoleRules) -> HashMap<Strin
                 let share = |(_, n, q): (Role, usize, usize)| q as f64 / n.max(1) as f64;
                 a.1 .2.cmp(&b.1 .2).then(share(*a.1).total_cmp(&share(*b.1))).then(b.0.cmp(a.0))
             })
-            .map(|(name, _)| name.to_string());
-        if let Some(name) = asker {
-            roles.insert(name, Role::Interviewer);
+            .map(|(&name, _)| name);
+        if let Some(s) = asker.and_then(|name| speakers.get_mut(name)) {
+            s.0 = Role::Interviewer;
         }
     }
-    for role in roles.values_mut() {
-        if *role == Role::Unknown {
-            *role = Role::Participant;
-        }
-    }
-    roles
+    let known = |role: Role| if role == Role::Unknown { Role::Participant } else { role };
+    speakers.into_iter().map(|(name, (role, ..))| (name.to_string(), known(role))).collect()
 }
 
 /// Splits the transcript into passages.
