@@ -47,7 +47,7 @@ const CONFIG: &str = r#"# pith study settings. Every key is optional.
 # max_json_depth = 128              # JSON nesting (128 at most)
 
 # Also code the families a classifier over each passage's meaning finds (static token embeddings
-# of all-MiniLM-L6-v2): more of what people say without a lexicon's words, for about 1.3x the
+# of all-MiniLM-L6-v2): more of what people say without a lexicon's words, for about 1.4x the
 # coding time and 42 MB of memory; off by default (docs/coding-quality.md).
 # [coding]
 # meaning = true
