@@ -481,7 +481,8 @@ pub struct CodedPassage {
     /// The families it is evidence of: what prevalence, search and exports count. A tag counts
     /// only when it is evidence and its family is here.
     pub evidence: FamilySet,
-    /// For an interviewer's passage, the codes its words name: what the question asked about.
+    /// For an interviewer's passage, the codes its words name: what the question asked about
+    /// (found only when coding for reports).
     pub asked: Vec<usize>,
     /// Its words for the index, when coding was asked to keep them.
     pub stems: Option<Stems>,

@@ -121,7 +121,9 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String> {
 }
 
 /// Analyzes and codes the passages of one document; with [`Output::reports`], extracts job
-/// statements and counts the words of its evidence passages.
+/// statements, counts the words of its evidence passages and codes every question
+/// ([`CodedPassage::asked`]). Otherwise a question is coded only when an answer to it has a match,
+/// to say which of the answer's codes it prompted.
 pub fn code_passages(
     lexicon: &Lexicon,
     analyzer: &Analyzer,
@@ -131,13 +133,19 @@ pub fn code_passages(
 ) -> (Vec<CodedPassage>, TermCounts) {
     let mut terms = TermCounts::default();
     let mut analysis = Analysis::default();
+    let mut question = Analysis::default();
+    // The last question coded for its answers, by passage index: a question's answers follow it.
+    let mut asked: Option<(usize, Vec<usize>)> = None;
     let mut out: Vec<CodedPassage> = Vec::with_capacity(passages.len());
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
-        analyzer.analyze_into(text, &mut analysis);
+        let evidence = passage.role.is_evidence();
+        if evidence || output.reports || output.index {
+            analyzer.analyze_into(text, &mut analysis);
+        }
         let stems = output.index.then(|| Stems::of(&analysis));
-        if !passage.role.is_evidence() {
-            let asked = code::question_codes(lexicon, text, &analysis);
+        if !evidence {
+            let asked = if output.reports { code::question_codes(lexicon, text, &analysis) } else { Vec::new() };
             let none = FamilySet::default();
             out.push(CodedPassage {
                 passage,
@@ -150,15 +158,25 @@ pub fn code_passages(
             });
             continue;
         }
-        let q: &[usize] = passage
-            .question
-            .and_then(|qi| out.iter().rev().find(|cp| cp.passage.index == qi))
-            .map_or(&[], |cp| cp.asked.as_slice());
+        let q = passage.question.and_then(|qi| out.iter().rev().find(|cp| cp.passage.index == qi));
         let (tags, jobs) = if output.reports {
             terms.add_passage(&analysis);
-            code::code_passage_and_jobs(lexicon, text, &analysis, q)
+            code::code_passage_and_jobs(lexicon, text, &analysis, q.map_or(&[], |cp| cp.asked.as_slice()))
         } else {
-            (code::code_passage(lexicon, text, &analysis, q), Vec::new())
+            let ask = || match q.filter(|cp| !cp.passage.role.is_evidence()) {
+                None => Vec::new(),
+                Some(cp) => match &asked {
+                    Some((qi, codes)) if *qi == cp.passage.index => codes.clone(),
+                    _ => {
+                        let text = &document[cp.passage.span.bytes.clone()];
+                        analyzer.analyze_into(text, &mut question);
+                        let codes = code::question_codes(lexicon, text, &question);
+                        asked = Some((cp.passage.index, codes.clone()));
+                        codes
+                    }
+                },
+            };
+            (code::code_passage_asking(lexicon, text, &analysis, ask), Vec::new())
         };
         let (mut about, mut evidence) = (code::about_families(lexicon, &tags), code::evidence_families(lexicon, &tags));
         if let Some(meaning) = lexicon.meaning() {
@@ -420,5 +438,39 @@ mod tests {
             assert_eq!((&a.tags, a.about, a.evidence), (&b.tags, b.about, b.evidence));
         }
         assert!(!full[1].tags.is_empty());
+    }
+
+    #[test]
+    fn questions_are_coded_only_when_an_answer_needs_them_and_prompt_the_same_codes() {
+        let analyzer = Analyzer::new(Language::English);
+        let lexicon = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = "Interviewer: Any outages or security worries lately?\n\
+                    Ana: Nothing comes to mind.\n\
+                    Ana: We had an outage last week and it hurt.\n\
+                    Ana: Security worries me too.\n\
+                    Interviewer: And then what happened?\n\
+                    Ana: We had another outage.\n\
+                    Interviewer: Tell me about the weather.\n\
+                    Ana: Fine.\n";
+        let transcript = ingest::read("a.txt".as_ref(), text.as_bytes()).map(|r| r.transcript).unwrap_or_default();
+        let code = |reports, index| {
+            let passages = segment::segment(&transcript, &RoleRules::default());
+            code_passages(&lexicon, &analyzer, &transcript.document, passages, Output { reports, index }).0
+        };
+        let full = code(true, false);
+        let prompted = |cps: &[CodedPassage]| -> Vec<(usize, usize, bool)> {
+            cps.iter().flat_map(|cp| cp.tags.iter().map(|t| (cp.passage.index, t.code, t.prompted))).collect()
+        };
+        // Answers to the first question are prompted, the answer to the second is not.
+        let want = prompted(&full);
+        let (on, off): (Vec<_>, Vec<_>) = want.iter().copied().partition(|(_, _, p)| *p);
+        assert!(on.len() >= 2 && !off.is_empty(), "{want:?}");
+        assert!(!full[0].asked.is_empty() && full[4].asked.is_empty());
+        for (reports, index) in [(false, false), (false, true)] {
+            let lazy = code(reports, index);
+            assert_eq!(prompted(&lazy), want, "index: {index}");
+            assert!(lazy.iter().all(|cp| cp.asked.is_empty()));
+            assert_eq!(lazy.iter().all(|cp| cp.stems.is_some()), index);
+        }
     }
 }

@@ -82,11 +82,22 @@ pub fn question_codes(lexicon: &Lexicon, text: &str, analysis: &Analysis) -> Vec
 
 /// Codes `text` (analyzed as `analysis`); `question` lists the codes of the preceding question.
 pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question: &[usize]) -> Vec<Tag> {
+    code_passage_asking(lexicon, text, analysis, || question.to_vec())
+}
+
+/// [`code_passage`], with the question's codes asked of `question` only when the passage has a
+/// match: most passages have none, and coding a question costs as much as coding an answer.
+pub fn code_passage_asking(
+    lexicon: &Lexicon,
+    text: &str,
+    analysis: &Analysis,
+    question: impl FnOnce() -> Vec<usize>,
+) -> Vec<Tag> {
     let matches = lexicon.matcher().find(text, analysis);
     if matches.is_empty() {
         return Vec::new();
     }
-    let mut tags = tags_from_matches(analysis, &words::classes(analysis), matches, question);
+    let mut tags = tags_from_matches(analysis, &words::classes(analysis), matches, &question());
     keep_relations_beside_roles(lexicon, &mut tags);
     tags
 }
