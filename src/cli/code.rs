@@ -100,7 +100,7 @@ fn header(sink: &mut dyn Write, format: Format, documents: bool) -> io::Result<(
 
 /// Appends `row` as one line of JSON.
 fn json_line(out: &mut Vec<u8>, row: &impl serde::Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
+    sonic_rs::to_writer(&mut *out, row).map_err(io::Error::other)?;
     out.push(b'\n');
     Ok(())
 }
@@ -135,4 +135,69 @@ fn render(interview: &CodedInterview, lexicon: &Lexicon, format: Format, documen
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use pith::model::{Family, FamilySet, Role};
+    use pith::report::passages::{CodeRow, PassageRow, TermRow};
+
+    #[test]
+    fn rows_are_the_json_serde_json_writes() {
+        let text = "ctl \u{1}\u{1f}\u{7f} \"q\" \\ \t\n\r\u{8}\u{c} \u{2028} caf\u{e9} \u{1f600} </script>";
+        let families: FamilySet = [Family::Need, Family::Risk].into_iter().collect();
+        for time in [None, Some(0.1), Some(1e21), Some(3.0), Some(123456789.125), Some(f64::NAN)] {
+            let term = TermRow {
+                term: "\"outage*\"",
+                text,
+                start: 0,
+                end: usize::MAX,
+                negated_by: Some("n\u{2019}t"),
+                hedged_by: None,
+                vetoed_by: Some("\\x"),
+            };
+            let code = CodeRow {
+                code: "risk.downtime",
+                family: Family::Risk,
+                negated: false,
+                prompted: true,
+                hedged: false,
+                intensified: true,
+                evidence: true,
+                terms: vec!["a", text],
+                matches: vec![term],
+            };
+            let row = PassageRow {
+                interview: "int\u{0}1",
+                participant: "p",
+                persona: "",
+                passage: 7,
+                speaker: None,
+                role: Role::Participant,
+                text,
+                start: 3,
+                end: 9,
+                time,
+                question: Some(text),
+                families,
+                evidence: FamilySet::default(),
+                codes: vec![code.clone(), code],
+            };
+            let mut got = Vec::new();
+            super::json_line(&mut got, &row).unwrap_or_else(|e| panic!("{e}"));
+            let mut want = serde_json::to_vec(&row).unwrap_or_else(|e| panic!("{e}"));
+            want.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "time {time:?}");
+        }
+        // Strings are escaped in blocks: each character that needs it, at every place in a block.
+        for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', '\u{e9}', '\u{1f600}'] {
+            for at in 0..70 {
+                let text: String = "x".repeat(at) + &special.to_string() + &"y".repeat(70 - at);
+                let mut got = Vec::new();
+                super::json_line(&mut got, &text).unwrap_or_else(|e| panic!("{e}"));
+                let want = serde_json::to_string(&text).unwrap_or_else(|e| panic!("{e}")) + "\n";
+                assert_eq!(String::from_utf8_lossy(&got), want);
+            }
+        }
+    }
 }
