@@ -139,12 +139,12 @@ pub fn code_passages(
     let mut out: Vec<CodedPassage> = Vec::with_capacity(passages.len());
     for passage in passages {
         let text = &document[passage.span.bytes.clone()];
-        let evidence = passage.role.is_evidence();
-        if evidence || output.reports || output.index {
+        let is_evidence = passage.role.is_evidence();
+        if is_evidence || output.reports || output.index {
             analyzer.analyze_into(text, &mut analysis);
         }
         let stems = output.index.then(|| Stems::of(&analysis));
-        if !evidence {
+        if !is_evidence {
             let asked = if output.reports { code::question_codes(lexicon, text, &analysis) } else { Vec::new() };
             let none = FamilySet::default();
             out.push(CodedPassage {
