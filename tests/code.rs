@@ -340,6 +340,14 @@ fn a_commit_to_a_repository_is_no_mandate() {
 }
 
 #[test]
+fn resource_acquisition_is_no_change_in_the_business() {
+    let change = |text: &str| builtin_codes("trigger.change", text);
+    assert!(!change("Move semantics fit a language that has resource acquisition as initialization."));
+    assert!(change("After the acquisition we had to move everything to their cloud."));
+    assert!(change("The merger and then an acquisition got the ball rolling."));
+}
+
+#[test]
 fn tools_libraries_and_custom_code_are_not_parties() {
     let suppliers = |text: &str| builtin_codes("ecosystem.suppliers", text);
     assert!(!suppliers("I wrapped the C library in a safe API and tested it with our own tool."));
