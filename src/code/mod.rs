@@ -87,7 +87,7 @@ pub fn code_passage(lexicon: &Lexicon, text: &str, analysis: &Analysis, question
 
 /// [`code_passage`], with the question's codes asked of `question` only when the passage has a
 /// match: most passages have none, and coding a question costs as much as coding an answer.
-pub fn code_passage_asking(
+pub(crate) fn code_passage_asking(
     lexicon: &Lexicon,
     text: &str,
     analysis: &Analysis,
