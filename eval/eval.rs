@@ -34,7 +34,9 @@
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
 //! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
 //! `-- --tokens TEXTS.json` prints the table rows of each text of a JSON list, for
-//! `eval/tokcheck.py`; `-- --fit-meaning` writes the meaning layer's weights). `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR.
+//! `eval/tokcheck.py`; `-- --vectors VECTORS.jsonl` scores other passage vectors, such as
+//! `eval/encoder.py`'s, in the meaning layer's place; `-- --fit-meaning` writes the meaning layer's
+//! weights). `PITH_LEXICON_DIR=DIR` reads the eight built-in lexicon files from DIR.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -102,9 +104,10 @@ struct LabelRow {
 
 type Labels = BTreeMap<String, Vec<Family>>;
 
-/// One coded passage: its source, the families predicted and labelled, and its features per
-/// family (in [`Family::ALL`] order) for the learned layer.
+/// One coded passage: its reference id and source, the families predicted and labelled, and its
+/// features per family (in [`Family::ALL`] order) for the learned layer.
 struct Scored {
+    id: String,
     source: String,
     predicted: Vec<Family>,
     gold: Vec<Family>,
@@ -137,13 +140,18 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut misses, mut tokens, mut refit) = (None, None, false);
+    let (mut misses, mut tokens, mut vectors, mut refit) = (None, None, None, false);
     match args.as_slice() {
         [flag, fam] if flag == "--misses" => misses = Some(Family::parse(fam).ok_or(format!("unknown family {fam}"))?),
         [flag, file] if flag == "--tokens" => tokens = Some(file.clone()),
+        [flag, file] if flag == "--vectors" => vectors = Some(PathBuf::from(file)),
         [flag] if flag == "--fit-meaning" => refit = true,
         [] => {}
-        _ => return Err("usage: eval [--misses FAMILY | --tokens TEXTS.json | --fit-meaning]".into()),
+        _ => {
+            return Err(
+                "usage: eval [--misses FAMILY | --tokens TEXTS.json | --vectors VECTORS.jsonl | --fit-meaning]".into()
+            )
+        }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let a = read_labels(&root.join("eval/labels/pass-a.jsonl"))?;
@@ -168,7 +176,10 @@ fn run() -> Result<(), String> {
     if let Some(path) = tokens {
         return meaning::print_tokens(embeddings, Path::new(&path));
     }
-    let dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
+    let mut dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
+    if let Some(path) = vectors {
+        return meaning::report_vectors(&mut dev_scored, &path);
+    }
     let or = meaning::or_loso(&dev_scored);
     let weights = meaning::fit_weights(&dev_scored, &or.helped);
     let weights_file = root.join("lexicons/meaning/weights.txt");
@@ -249,6 +260,7 @@ fn score(
             }
         }
         out.push(Scored {
+            id: r.id.clone(),
             source: source_of(&r.source).to_string(),
             predicted,
             gold: expected.clone(),
@@ -431,6 +443,7 @@ fn blank(scored: &[Scored]) -> Vec<Scored> {
     scored
         .iter()
         .map(|s| Scored {
+            id: s.id.clone(),
             source: s.source.clone(),
             predicted: Vec::new(),
             gold: s.gold.clone(),

@@ -5,7 +5,8 @@
 //! embedding as extra features beside the rule's in one regression. Then variants of the OR, each
 //! with the meaning layer's choice of families: the regression applied to each sentence too, the
 //! question's embedding as inputs too, max pooling beside the mean, and a lower threshold where a
-//! term of the family matched.
+//! term of the family matched. Other vectors per passage (the full encoder's, `eval/encoder.py`)
+//! can be scored by the same protocol in the table's place.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -184,22 +185,81 @@ pub fn report(scored: &[Scored], or: &Or, dims: usize) {
     println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
 
     println!("\nVariants of the meaning layer (each the rule OR its regression on the families where that raises F1), leave-one-source-out:");
-    print!("{:<38}{:>7}{:>14}{:>7}{:>7}", "variant", "core F1", "95% interval", "P", "R");
-    CORE.iter().for_each(|f| print!("{:>8.7}", f.as_str()));
-    println!("   families");
-    let row = |name: &str, layer: &[Scored], helped: &[Family]| {
-        let (c, lo, hi) = f1_interval(layer, &all, &CORE);
-        let (p, r, f1) = c.scores();
-        print!("{name:<38}{f1:>7.3}{:>14}{p:>7.3}{r:>7.3}", format!("{lo:.3}-{hi:.3}"));
-        CORE.iter().for_each(|&f| print!("{:>8.3}", counts(layer, 0..layer.len(), &[f]).scores().2));
-        let names: Vec<&str> = helped.iter().map(|f| f.as_str()).collect();
-        println!("   {}", names.join(" "));
-    };
+    header("variant");
     row("the meaning layer", &layer, &or.helped);
     for (name, how) in VARIANTS {
         let variant = chosen(scored, how);
         row(name, &restrict(scored, &variant.loso, &variant.helped), &variant.helped);
     }
+}
+
+/// The head of a table of [`row`]s.
+fn header(what: &str) {
+    print!("{what:<44}{:>7}{:>14}{:>7}{:>7}", "core F1", "95% interval", "P", "R");
+    CORE.iter().for_each(|f| print!("{:>8.7}", f.as_str()));
+    println!("   families");
+}
+
+/// One line: core micro-F1 with its interval, precision, recall, each core family's F1 and the
+/// families a layer has a classifier for.
+fn row(name: &str, layer: &[Scored], helped: &[Family]) {
+    let (c, lo, hi) = f1_interval(layer, &(0..layer.len()).collect::<Vec<_>>(), &CORE);
+    let (p, r, f1) = c.scores();
+    print!("{name:<44}{f1:>7.3}{:>14}{p:>7.3}{r:>7.3}", format!("{lo:.3}-{hi:.3}"));
+    CORE.iter().for_each(|&f| print!("{:>8.3}", counts(layer, 0..layer.len(), &[f]).scores().2));
+    let names: Vec<&str> = helped.iter().map(|f| f.as_str()).collect();
+    println!("   {}", names.join(" "));
+}
+
+/// The meaning layer's protocol with other passage vectors (`eval/encoder.py`'s full-encoder ones,
+/// a JSON line `{"id", "vector"}` per development passage) in place of the pooled embedding: prints
+/// the regression alone and the rule OR it on the families it helps, beside the meaning layer.
+pub fn report_vectors(scored: &mut [Scored], path: &Path) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: String,
+        vector: Vec<f64>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut by_id = std::collections::HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line: Line = serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+        by_id.insert(line.id, line.vector);
+    }
+    let Or { loso: static_loso, helped: static_helped } = or_loso(scored);
+    let static_layer = restrict(scored, &static_loso, &static_helped);
+    let mut dims = None;
+    for s in scored.iter_mut() {
+        let vector = by_id.remove(&s.id).ok_or(format!("{}: no vector for {}", path.display(), s.id))?;
+        if *dims.get_or_insert(vector.len()) != vector.len() {
+            return Err(format!("{}: {} has {} dims, not {dims:?}", path.display(), s.id, vector.len()));
+        }
+        s.embedding = vector;
+    }
+    let dims = dims.unwrap_or(0);
+    let all: Vec<usize> = (0..scored.len()).collect();
+    println!("\nThe vectors of {} ({dims} dims) in the meaning layer's place, leave-one-source-out:", path.display());
+    header("layer");
+    row("the rule", scored, &[]);
+    row("the meaning layer (the static table)", &static_layer, &static_helped);
+    row(
+        "a regression over the vectors alone",
+        &loso(scored, Use { inputs: Inputs::Mean, verdict: Verdict::Alone }, 1.0),
+        &[],
+    );
+    let or = or_loso(scored);
+    let layer = restrict(scored, &or.loso, &or.helped);
+    row("the rule OR the vectors' regression", &layer, &or.helped);
+    print_table(&layer);
+    let curve: Vec<String> = [0.25, 0.5]
+        .iter()
+        .map(|&share| {
+            let (c, lo, hi) = f1_interval(&restrict(scored, &loso(scored, LAYER, share), &or.helped), &all, &CORE);
+            format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
+        })
+        .collect();
+    println!("learning curve of the OR (core micro-F1 by share of the training folds used): {}", curve.join(", "));
+    Ok(())
 }
 
 /// pith's meaning layer: the OR's regressions fitted on every development passage, as the text of
