@@ -42,7 +42,10 @@ def main():
     tok.enable_truncation(MAX_TOKENS)
     tok.no_padding()
     cache, lines = {}, []
-    refs = [json.loads(line) for name in ["sample", "heldout", "grown"] for line in open(os.path.join(HERE, f"{name}.jsonl"), encoding="utf-8")]
+    refs = []
+    for name in ["sample", "heldout", "grown"]:
+        with open(os.path.join(HERE, f"{name}.jsonl"), encoding="utf-8") as f:
+            refs.extend(json.loads(line) for line in f)
     for n, r in enumerate(refs, 1):
         text = draw.slice_of(CORPUS, cache, r["source"], r.get("field"), r["start"], r["end"])
         ids = np.array([tok.encode(text).ids], dtype=np.int64)

@@ -206,15 +206,10 @@ The meaning layer's weights (lexicons/meaning/weights.txt) are {}",
         let learned = learned_loso(&dev_scored, with_stems, 1.0);
         println!("\nA learned layer (a logistic regression per family over {what}), leave-one-source-out:");
         print_table(&learned);
-        let all: Vec<usize> = (0..dev_scored.len()).collect();
-        let curve: Vec<String> = [0.25, 0.5, 1.0]
-            .iter()
-            .map(|&share| {
-                let (c, lo, hi) = f1_interval(&learned_loso(&dev_scored, with_stems, share), &all, &CORE);
-                format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
-            })
-            .collect();
-        println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
+        println!(
+            "learning curve (core micro-F1 by share of the training folds used): {}",
+            learning_curve(&learned, |share| learned_loso(&dev_scored, with_stems, share))
+        );
     }
 
     meaning::report(&dev_scored, &or, embeddings.dims());
@@ -497,6 +492,22 @@ fn f1_interval(scored: &[Scored], passages: &[usize], families: &[Family]) -> (C
     f1s.sort_by(f64::total_cmp);
     let at = |q: f64| f1s[((RESAMPLES as f64 - 1.0) * q).round() as usize];
     (whole, at(0.025), at(0.975))
+}
+
+/// Core micro-F1 with its 95% interval when each training fold keeps 25, 50 and 100% of its
+/// passages: `full` is the held-out predictions with every passage, `run(share)` gives the others.
+fn learning_curve(full: &[Scored], run: impl Fn(f64) -> Vec<Scored>) -> String {
+    let all: Vec<usize> = (0..full.len()).collect();
+    let point = |share: f64, scored: &[Scored]| {
+        let (c, lo, hi) = f1_interval(scored, &all, &CORE);
+        format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
+    };
+    [0.25, 0.5]
+        .map(|share| point(share, &run(share)))
+        .into_iter()
+        .chain([point(1.0, full)])
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// SplitMix64: a small, well-known generator, enough for resampling.

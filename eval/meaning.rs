@@ -15,7 +15,7 @@ use pith::meaning::Embeddings;
 use pith::model::Family;
 
 use super::dense::Dense;
-use super::{blank, counts, f1_interval, folds, print_sources, print_table, Counts, Scored, CORE};
+use super::{blank, counts, f1_interval, folds, learning_curve, print_sources, print_table, Counts, Scored, CORE};
 
 /// The L2 penalty of every regression here (the embedding's dimensions unscaled, the rule's
 /// features standardized).
@@ -105,6 +105,11 @@ const fn or(inputs: Inputs) -> Use {
     Use { inputs, verdict: Verdict::OrRule }
 }
 
+/// A regression over `inputs` on its own.
+const fn alone(inputs: Inputs) -> Use {
+    Use { inputs, verdict: Verdict::Alone }
+}
+
 /// The rule OR the regression over the pooled embedding: pith's meaning layer.
 const LAYER: Use = or(Inputs::Mean);
 
@@ -151,7 +156,6 @@ fn restrict(rule: &[Scored], or: &[Scored], helped: &[Family]) -> Vec<Scored> {
 /// Prints the three uses' leave-one-source-out tables, then the meaning layer's (the OR on the
 /// families it helps) with its sources and learning curve, then its variants'.
 pub fn report(scored: &[Scored], or: &Or, dims: usize) {
-    let alone = |inputs| Use { inputs, verdict: Verdict::Alone };
     for (what, how) in [
         ("a regression over the pooled embedding alone", alone(Inputs::Mean)),
         ("the rule OR a regression over the pooled embedding", LAYER),
@@ -173,16 +177,10 @@ pub fn report(scored: &[Scored], or: &Or, dims: usize) {
     let layer = restrict(scored, &or.loso, &or.helped);
     print_table(&layer);
     print_sources(&layer);
-    let all: Vec<usize> = (0..scored.len()).collect();
-    let curve: Vec<String> = [0.25, 0.5, 1.0]
-        .iter()
-        .map(|&share| {
-            let run = (share < 1.0).then(|| restrict(scored, &loso(scored, LAYER, share), &or.helped));
-            let (c, lo, hi) = f1_interval(run.as_deref().unwrap_or(&layer), &all, &CORE);
-            format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
-        })
-        .collect();
-    println!("learning curve (core micro-F1 by share of the training folds used): {}", curve.join(", "));
+    println!(
+        "learning curve (core micro-F1 by share of the training folds used): {}",
+        learning_curve(&layer, |share| restrict(scored, &loso(scored, LAYER, share), &or.helped))
+    );
 
     println!("\nVariants of the meaning layer (each the rule OR its regression on the families where that raises F1), leave-one-source-out:");
     header("variant");
@@ -237,28 +235,19 @@ pub fn report_vectors(scored: &mut [Scored], path: &Path) -> Result<(), String> 
         s.embedding = vector;
     }
     let dims = dims.unwrap_or(0);
-    let all: Vec<usize> = (0..scored.len()).collect();
     println!("\nThe vectors of {} ({dims} dims) in the meaning layer's place, leave-one-source-out:", path.display());
     header("layer");
     row("the rule", scored, &[]);
     row("the meaning layer (the static table)", &static_layer, &static_helped);
-    row(
-        "a regression over the vectors alone",
-        &loso(scored, Use { inputs: Inputs::Mean, verdict: Verdict::Alone }, 1.0),
-        &[],
-    );
+    row("a regression over the vectors alone", &loso(scored, alone(Inputs::Mean), 1.0), &[]);
     let or = or_loso(scored);
     let layer = restrict(scored, &or.loso, &or.helped);
     row("the rule OR the vectors' regression", &layer, &or.helped);
     print_table(&layer);
-    let curve: Vec<String> = [0.25, 0.5]
-        .iter()
-        .map(|&share| {
-            let (c, lo, hi) = f1_interval(&restrict(scored, &loso(scored, LAYER, share), &or.helped), &all, &CORE);
-            format!("{:.0}%: {:.3} ({lo:.3}-{hi:.3})", share * 100.0, c.scores().2)
-        })
-        .collect();
-    println!("learning curve of the OR (core micro-F1 by share of the training folds used): {}", curve.join(", "));
+    println!(
+        "learning curve of the OR (core micro-F1 by share of the training folds used): {}",
+        learning_curve(&layer, |share| restrict(scored, &loso(scored, LAYER, share), &or.helped))
+    );
     Ok(())
 }
 
