@@ -1,6 +1,6 @@
 //! Pith's coding beside the researcher's: takes an opened study and its human coding, codes
 //! every transcript the researcher coded, and gives its participant passages with both codings
-//! and their terms; then agreement ([`agreement`]), learned lexicon terms ([`suggest`]) and
+//! and their terms; then agreement ([`agreement`]), learned lexicon terms ([`suggest()`]) and
 //! writing accepted terms into a study lexicon ([`accept`]). What `pith agree` and `pith lexicon
 //! suggest` call.
 

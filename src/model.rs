@@ -416,7 +416,7 @@ impl Mention {
 /// One code in one passage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tag {
-    /// Index of the code in [`Lexicon::codes`].
+    /// Index of the code in the lexicon ([`Lexicon::codes`](crate::lexicon::Lexicon::codes)).
     pub code: usize,
     /// The mentions, in text order (vetoed ones included, for explanations).
     pub mentions: Vec<Mention>,

@@ -3,7 +3,7 @@
 //!
 //! [`run`] codes every transcript once, streaming each coded interview into the index (with
 //! [`Options::index`]), the run cache, the aggregates and the REFI-QDA export, then writes the
-//! reports; an unchanged study is not read again. [`index`] keeps only the index current.
+//! reports; an unchanged study is not read again. [`index()`] keeps only the index current.
 
 use std::path::{Path, PathBuf};
 

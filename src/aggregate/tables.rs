@@ -39,15 +39,15 @@ pub struct Aggregates {
 /// The thresholds behind the report's claims.
 #[derive(Debug, Clone, Serialize)]
 pub struct Thresholds {
-    /// See [`DIFFERENCE_Q`].
+    /// See [`DIFFERENCE_Q`](super::DIFFERENCE_Q).
     pub difference_q: f64,
-    /// See [`DISTINCTIVE_Z`].
+    /// See [`DISTINCTIVE_Z`](super::DISTINCTIVE_Z).
     pub distinctive_z: f64,
-    /// See [`SMALL_SAMPLE`].
+    /// See [`SMALL_SAMPLE`](super::SMALL_SAMPLE).
     pub small_sample: usize,
-    /// See [`GOLDEN_PREVALENCE`].
+    /// See [`GOLDEN_PREVALENCE`](super::GOLDEN_PREVALENCE).
     pub golden_prevalence: f64,
-    /// See [`TERM_MIN_INTERVIEWS`].
+    /// See [`TERM_MIN_INTERVIEWS`](super::TERM_MIN_INTERVIEWS).
     pub term_min_interviews: usize,
 }
 
@@ -148,8 +148,8 @@ pub struct Distinctive {
     pub codes: Vec<DistinctiveCode>,
     /// Words and two-word phrases over-represented, by weighted log-odds with an informative Dirichlet prior.
     pub terms: Vec<DistinctiveTerm>,
-    /// Set when either side has fewer than [`SMALL_SAMPLE`] interviews, or when even the most
-    /// extreme split (every interview of the group, none of the rest) could not reach [`DIFFERENCE_Q`]:
+    /// Set when either side has fewer than [`SMALL_SAMPLE`](super::SMALL_SAMPLE) interviews, or when even the most
+    /// extreme split (every interview of the group, none of the rest) could not reach [`DIFFERENCE_Q`](super::DIFFERENCE_Q):
     /// the sample is too small to tell.
     pub small_sample: bool,
     /// Fisher's p-value for that most extreme split: the smallest p-value these sample sizes allow.
@@ -185,7 +185,7 @@ pub struct DistinctiveCode {
     pub q_value: f64,
     /// Effect size: log odds ratio with the Haldane–Anscombe correction.
     pub log_odds_ratio: f64,
-    /// Whether q < [`DIFFERENCE_Q`]: called a difference.
+    /// Whether q < [`DIFFERENCE_Q`](super::DIFFERENCE_Q): called a difference.
     pub significant: bool,
     /// Higher or lower than the rest.
     pub direction: Direction,

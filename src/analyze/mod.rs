@@ -208,7 +208,7 @@ impl Analyzer {
 pub struct Stems(String);
 
 impl Stems {
-    /// The stems of an analyzed passage's words, as the index counts them ([`clean`]: markers
+    /// The stems of an analyzed passage's words, as the index counts them (`clean`: markers
     /// left out, spelled acronyms joined).
     pub fn of(analysis: &Analysis) -> Stems {
         let mut line = String::with_capacity(analysis.tokens.len() * 8);

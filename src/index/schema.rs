@@ -48,31 +48,31 @@ pub const ATTR: &str = "attr";
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// [`SOURCE`].
+    /// The `source` field.
     pub source: Field,
-    /// [`INTERVIEW`].
+    /// The `interview` field.
     pub interview: Field,
-    /// [`PASSAGE`].
+    /// The `passage` field.
     pub passage: Field,
-    /// [`PARTICIPANT`].
+    /// The `participant` field.
     pub participant: Field,
-    /// [`PERSONA`].
+    /// The `persona` field.
     pub persona: Field,
-    /// [`SPEAKER`].
+    /// The `speaker` field.
     pub speaker: Field,
-    /// [`ROLE`].
+    /// The `role` field.
     pub role: Field,
-    /// [`TIME`].
+    /// The `time` field.
     pub time: Field,
-    /// [`TEXT`].
+    /// The `text` field.
     pub text: Field,
-    /// [`WRITTEN`].
+    /// The `written` field.
     pub written: Field,
-    /// [`CODE`].
+    /// The `code` field.
     pub code: Field,
-    /// [`NEGATED`].
+    /// The `negated` field.
     pub negated: Field,
-    /// [`ATTR`].
+    /// The `attr` field.
     pub attr: Field,
 }
 

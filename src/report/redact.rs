@@ -11,7 +11,7 @@
 //! Interview ids, which come from file names, become `I01`, `I02`, … in sorted order.
 //! Emails become `[email]`, phone numbers `[phone]`, URLs `[url]`. Distinctive terms that are
 //! or contain a name are dropped. Matching is whole-word and case-insensitive, on text and names
-//! folded alike ([`fold`]: compatibility forms, accents dropped, apostrophes and dashes of every
+//! folded alike (folded: compatibility forms, accents dropped, apostrophes and dashes of every
 //! kind as `'` and `-`), so `O’Brien`, an NFD `Siobhán` and `Siobhan` are all the name given; a
 //! name's parts between spaces, apostrophes and hyphens are replaced too.
 

@@ -1,7 +1,7 @@
 //! Lexicon changes from review decisions: takes an opened study, a pith code and the
 //! researcher's decisions on its hits, gives exclusions or a lower weight for the code that
 //! would drop rejected hits and no accepted one ([`propose`]), and writes them into the study's
-//! lexicons ([`write`]).
+//! lexicons ([`write()`]).
 //!
 //! The rule: a **context word** is a content word standing within [`GAP`] words of a counting
 //! mention of the code, in the same clause, and not one of the mention's words. A context word
