@@ -357,6 +357,59 @@ fn tools_libraries_and_custom_code_are_not_parties() {
     assert!(suppliers("Our vendor wanted us to switch to their cloud instead of the old servers."));
 }
 
+#[test]
+fn a_computer_network_is_no_circle_of_advisors() {
+    let advisors = |text: &str| builtin_codes("ecosystem.advisors", text);
+    assert!(!advisors("The controls network is separate, and the tenants' networks are theirs."));
+    assert!(!advisors("We trained a neural network on the network logs."));
+    assert!(advisors("I asked around my network before we shortlisted anyone."));
+    assert!(advisors("We met them at a networking event last spring."));
+    assert!(advisors("Help them, network with them, introduce them to other people."));
+    assert!(!advisors("We're software people: we know Linux, we know networking."));
+}
+
+#[test]
+fn a_price_or_rate_going_up_is_no_win() {
+    let growth = |text: &str| builtin_codes("reward.growth", text);
+    assert!(!growth("The utility rate went up seven percent in January."));
+    assert!(!growth("The commission approved a rate increase, and our prices have gone up twice."));
+    assert!(!growth("There was an increase in our costs, and the power bill doubled."));
+    assert!(growth("Our conversion rate increased after the launch."));
+    assert!(growth("Sign-ups went up 20% and the team doubled."));
+}
+
+#[test]
+fn what_something_is_called_is_no_success() {
+    let success = |text: &str| builtin_codes("reward.success", text);
+    assert!(!success("We don't have a data center, nobody calls it that."));
+    assert!(success("A good week is when nobody calls me at night."));
+}
+
+#[test]
+fn failing_over_is_downtime() {
+    let downtime = |text: &str| builtin_codes("risk.downtime", text);
+    assert!(downtime("We were forty minutes from failing over the whole payment platform."));
+    assert!(downtime("The database failed over twice last month."));
+    assert!(!downtime("Small failures over the years taught us to test restores."));
+}
+
+#[test]
+fn a_board_that_sets_no_mandate_is_no_mandate() {
+    let mandate = |text: &str| builtin_codes("trigger.mandate", text);
+    assert!(!mandate("Honestly it's a Grafana board fed by SNMP from the PDUs."));
+    assert!(!mandate("Once everyone was on board we went back to the drawing board."));
+    assert!(!mandate("I keep a personal board of directors, people I ask for advice."));
+    assert!(mandate("The board asked us to cut energy use by a fifth."));
+}
+
+#[test]
+fn a_leasing_team_is_no_lease_ending() {
+    let change = |text: &str| builtin_codes("trigger.change", text);
+    assert!(!change("The leasing team puts the score in the brochure."));
+    assert!(change("Our lease ends next year, so we had to decide where the servers go."));
+    assert!(change("When the lease expired we moved to a colo."));
+}
+
 /// The lexicon's expressions as a plain search runs them: (code, term, expression).
 fn expressions(lexicon: &Lexicon) -> Vec<(usize, usize, regex::Regex)> {
     let mut out = Vec::new();

@@ -3,7 +3,7 @@
 //! `pith.toml`, gives a [`Portfolio`]: the personas matched across studies (golden personas
 //! recur in several), the codes they share everywhere, where each study's persona differs, and
 //! the portfolio's gaps (a persona's needs no study's product addresses) and overlaps (a
-//! persona's need addressed by several products). [`write`] renders it as portfolio.md,
+//! persona's need addressed by several products). [`write()`] renders it as portfolio.md,
 //! portfolio.html and portfolio.json (`docs/portfolio.schema.json`).
 //!
 //! Personas match by name (case and spacing aside); a persona whose name no other study uses
@@ -30,8 +30,8 @@ pub use render::write;
 
 /// Cosine similarity of code profiles at or above which two personas of different studies with
 /// different names are taken as the same persona. Profiles from a handful of interviews are
-/// noisy: in the two sample studies a renamed persona meets its namesake at 0.26 and the other
-/// persona at -0.26.
+/// noisy: in the two sample studies a renamed persona meets its namesake at 0.25 and the other
+/// persona at -0.25.
 pub const MATCH_SIMILARITY: f64 = 0.2;
 
 /// Codes of the need family that say a need was stated rather than what it is: never a gap.
