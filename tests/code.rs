@@ -340,9 +340,10 @@ fn a_commit_to_a_repository_is_no_mandate() {
 }
 
 #[test]
-fn resource_acquisition_is_no_change_in_the_business() {
+fn acquiring_resources_or_customers_is_no_change_in_the_business() {
     let change = |text: &str| builtin_codes("trigger.change", text);
     assert!(!change("Move semantics fit a language that has resource acquisition as initialization."));
+    assert!(!change("Paid acquisition drove our customer acquisition costs up."));
     assert!(change("After the acquisition we had to move everything to their cloud."));
     assert!(change("The merger and then an acquisition got the ball rolling."));
 }
