@@ -325,9 +325,11 @@ fn problem_and_defect_words_alone_are_weak() {
 
 /// Whether the built-in lexicons code `text` with the code `id`.
 fn builtin_codes(id: &str, text: &str) -> bool {
-    let analyzer = Analyzer::new(Language::English);
-    let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
-    code(&l, "", text).iter().any(|m| m.starts_with(&format!("{id} ")))
+    // Loaded once for every test that asks.
+    static BUILTIN: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    let l = BUILTIN
+        .get_or_init(|| Lexicon::load(&Analyzer::new(Language::English), &[]).unwrap_or_else(|e| panic!("{e:?}")));
+    code(l, "", text).iter().any(|m| m.starts_with(&format!("{id} ")))
 }
 
 #[test]
