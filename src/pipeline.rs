@@ -288,7 +288,8 @@ pub enum Reuse<'a> {
 /// `consume` in a stable order (the transcripts' sorted paths). `output` says what coding keeps.
 /// With an index `session`, also re-indexes the interviews whose inputs changed, and what happens
 /// to the others is `reuse`'s. `consume` gets each result with the key of its record in the run
-/// cache, which [`cached`] reads it back by.
+/// cache, which [`cached`] reads it back by. `progress` is told every transcript's size on disk as
+/// it is done with, whether coded, reused, unchanged or skipped.
 #[allow(clippy::too_many_arguments)]
 pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     study: &Study,
@@ -299,6 +300,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
     output: Output,
     prepare: impl Fn(Coded) -> Result<T> + Sync,
     mut consume: impl FnMut(T, Option<cache::Key>) -> Result<()>,
+    mut progress: impl FnMut(u64),
 ) -> Result<Streamed> {
     let mut diagnostics = study.diagnostics.clone();
     let mut reused = 0;
@@ -380,7 +382,9 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         }
         prepared(coded, warnings, key)
     };
-    stream(&study.transcripts, work, |done: Done<T>| {
+    let work = |path: &Path| (work(path), std::fs::metadata(path).map_or(0, |m| m.len()));
+    stream(&study.transcripts, work, |(done, size): (Done<T>, u64)| {
+        progress(size);
         let (prepared, mut warnings, record) = match done {
             Done::Coded(prepared, warnings, record) => (prepared, warnings, record),
             Done::Reused(prepared, warnings, record) => {

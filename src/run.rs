@@ -75,8 +75,9 @@ impl Default for Options {
 
 /// What a run tells its caller while it works; each method does nothing unless implemented.
 pub trait Observer {
-    /// One transcript of `bytes` bytes was coded, or taken from the run cache.
-    fn coded(&mut self, _bytes: usize) {}
+    /// One transcript of `bytes` bytes on disk is done with: coded, taken from the run cache,
+    /// current in the index, or skipped.
+    fn transcript(&mut self, _bytes: u64) {}
     /// Diagnostics: all of coding's before any report is written, later ones as they come.
     fn diagnostics(&mut self, _diagnostics: &[Diagnostic]) {}
 }
@@ -111,7 +112,6 @@ const FOLD_BATCH: usize = 512;
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Digest {
     meta: InterviewMeta,
-    bytes: usize,
     summary: Summary,
     terms: Terms,
     names: Names,
@@ -125,7 +125,7 @@ fn digest_variant(formats: &[ReportFormat], by: &str) -> String {
 }
 
 /// Bumped when what a digest holds changes shape, so no run reads another layout's records.
-const DIGEST_LAYOUT: u32 = 3;
+const DIGEST_LAYOUT: u32 = 4;
 
 /// What the fold keeps for the next run ([`crate::aggregate::Kept`]), beside the cache's records.
 const FOLD: &str = "fold";
@@ -196,7 +196,6 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
                 export: preparer.prepare(&opened.lexicon, &interview)?,
                 summary: summarizer.summarize(&interview),
                 names: Names::of(&interview),
-                bytes: interview.transcript.document.len(),
                 meta: interview.meta,
                 terms: Terms::Counted(coded.terms),
             })
@@ -210,9 +209,9 @@ pub fn run(opened: &Opened, options: &Options, observer: &mut dyn Observer) -> R
             if folding.len() == FOLD_BATCH {
                 agg.add_all(std::mem::take(&mut folding), |merges| pipeline::in_parallel(merges, TermMerge::run));
             }
-            observer.coded(digest.bytes);
             writer.add(&digest.meta, digest.export)
         },
+        |bytes| observer.transcript(bytes),
     )?;
     agg.add_all(folding, |merges| pipeline::in_parallel(merges, TermMerge::run));
     if agg.settle(|merges| pipeline::in_parallel(merges, TermMerge::run)) > 0 {
@@ -307,11 +306,9 @@ pub fn index(opened: &Opened, strict: bool, observer: &mut dyn Observer) -> Resu
         Some(&session),
         Reuse::Skip,
         Output::default(),
-        |coded| Ok(coded.interview.transcript.document.len()),
-        |bytes, _| {
-            observer.coded(bytes);
-            Ok(())
-        },
+        |_| Ok(()),
+        |(), _| Ok(()),
+        |bytes| observer.transcript(bytes),
     )?;
     check_strict(strict, &streamed.diagnostics)?;
     Ok((session.finish(None)?, streamed.diagnostics))

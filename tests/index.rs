@@ -621,3 +621,39 @@ fn hits_in_unlabelled_transcripts_name_the_manifest_participant() {
     let first = out.lines().next().unwrap_or_default();
     assert!(first.starts_with("ana:0  Ana Ruiz (Ops)"), "{out}");
 }
+
+/// Counts what a run tells its observer of each transcript.
+#[derive(Default)]
+struct Tally {
+    transcripts: usize,
+    bytes: u64,
+}
+
+impl pith::run::Observer for Tally {
+    fn transcript(&mut self, bytes: u64) {
+        self.transcripts += 1;
+        self.bytes += bytes;
+    }
+}
+
+#[test]
+fn progress_counts_every_transcript_at_its_size_on_disk_whether_coded_unchanged_or_skipped() {
+    let t = small_study();
+    t.write("transcripts/empty.txt", "");
+    let on_disk: u64 = ["frank-1.txt", "frank-2.txt", "debbie-1.txt", "empty.txt"]
+        .iter()
+        .map(|f| std::fs::metadata(t.path().join("transcripts").join(f)).unwrap().len())
+        .sum();
+    let opened = pith::run::Opened::open(t.path()).unwrap();
+    for pass in ["coded", "unchanged"] {
+        let mut tally = Tally::default();
+        pith::run::index(&opened, false, &mut tally).unwrap();
+        assert_eq!((tally.transcripts, tally.bytes), (4, on_disk), "index, {pass}");
+    }
+    for (n, pass) in ["coded", "from the run cache"].into_iter().enumerate() {
+        let mut tally = Tally::default();
+        let options = pith::run::Options { out: Some(t.path().join(format!("out-{n}"))), ..Default::default() };
+        pith::run::run(&opened, &options, &mut tally).unwrap();
+        assert_eq!((tally.transcripts, tally.bytes), (4, on_disk), "run, {pass}");
+    }
+}

@@ -64,12 +64,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<Outcome> {
         Output::default(),
         |coded| {
             let i = coded.interview;
-            Ok((i.transcript.document.len(), render(&i, &opened.lexicon, format, documents).map_err(output_error)?))
+            render(&i, &opened.lexicon, format, documents).map_err(output_error)
         },
-        |(size, bytes), _| {
-            progress.done(size);
-            sink.write_all(&bytes).map_err(output_error)
-        },
+        |bytes, _| sink.write_all(&bytes).map_err(output_error),
+        |size| progress.done(size),
     )?;
     let diagnostics = streamed.diagnostics;
     progress.finish();

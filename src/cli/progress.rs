@@ -35,12 +35,12 @@ impl Progress {
         Progress { bar: Some(bar), files, done: 0 }
     }
 
-    /// One transcript of `bytes` done.
-    pub fn done(&mut self, bytes: usize) {
+    /// One transcript of `bytes` on disk done.
+    pub fn done(&mut self, bytes: u64) {
         self.done += 1;
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{}/{} files", self.done, self.files));
-            bar.inc(bytes as u64);
+            bar.inc(bytes);
         }
     }
 
@@ -53,7 +53,7 @@ impl Progress {
 }
 
 impl pith::run::Observer for Progress {
-    fn coded(&mut self, bytes: usize) {
+    fn transcript(&mut self, bytes: u64) {
         self.done(bytes);
     }
 }

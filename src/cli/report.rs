@@ -80,7 +80,7 @@ impl Shown<'_> {
 }
 
 impl Observer for Shown<'_> {
-    fn coded(&mut self, bytes: usize) {
+    fn transcript(&mut self, bytes: u64) {
         if let Some(p) = &mut self.progress {
             p.done(bytes);
         }
