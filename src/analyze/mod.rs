@@ -17,6 +17,7 @@
 
 pub(crate) mod clean;
 mod normalize;
+pub(crate) use normalize::APOSTROPHES;
 mod stem;
 mod tokenize;
 

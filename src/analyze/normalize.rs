@@ -5,8 +5,8 @@ use tokenizers::normalizers::{Lowercase, Replace, NFKC};
 use tokenizers::pipeline::{normalize_all, PipelineNormalizer};
 
 /// Characters folded to a plain apostrophe: right and left single quotes, modifier letter
-/// apostrophe, prime, fullwidth apostrophe and grave accent as typed by some transcribers.
-const APOSTROPHES: [&str; 5] = ["\u{2019}", "\u{2018}", "\u{02BC}", "\u{2032}", "\u{FF07}"];
+/// apostrophe, prime and fullwidth apostrophe.
+pub(crate) const APOSTROPHES: [&str; 5] = ["\u{2019}", "\u{2018}", "\u{02BC}", "\u{2032}", "\u{FF07}"];
 
 #[derive(Debug)]
 pub(super) struct Normalizer {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Code, LexiconError, Origin, Term};
-use crate::analyze::{Analyzer, TokenKind};
+use crate::analyze::{Analyzer, TokenKind, APOSTROPHES};
 use crate::error::Location;
 use crate::model::{CodeId, Family};
 
@@ -254,7 +254,7 @@ pub fn parse_term(analyzer: &Analyzer, source: &str) -> Result<TermKind, String>
         if pattern.is_empty() {
             return Err("empty regular expression".into());
         }
-        return regex::RegexBuilder::new(pattern)
+        return regex::RegexBuilder::new(&any_apostrophe(pattern))
             .case_insensitive(true)
             .size_limit(1 << 20)
             .build()
@@ -288,6 +288,33 @@ pub fn parse_term(analyzer: &Analyzer, source: &str) -> Result<TermKind, String>
         return Err("a gap ~N must stand between two words".into());
     }
     Ok(TermKind::Phrase { elements, gaps })
+}
+
+/// `pattern` with each plain apostrophe also matching the characters the analyzer folds to one, so
+/// that an expression matches "don’t" as a word term does.
+fn any_apostrophe(pattern: &str) -> String {
+    let folded = APOSTROPHES.concat();
+    let mut out = String::with_capacity(pattern.len());
+    // Inside a character class (nested ones count); a `]` just after `[` or `[^` is literal.
+    let (mut depth, mut opened, mut escaped) = (0usize, false, false);
+    for c in pattern.chars() {
+        let was_opened = std::mem::take(&mut opened);
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => (depth, opened) = (depth + 1, true),
+            '^' if was_opened => opened = true,
+            ']' if depth > 0 && !was_opened => depth -= 1,
+            '\'' if depth > 0 => out.push_str(&folded),
+            '\'' => {
+                out.push_str(&format!("['{folded}]"));
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One whitespace-free part of a term: `word`, `prefix*`, `=exact`. A part the analyzer splits
@@ -348,6 +375,26 @@ mod tests {
                 out
             }
         })
+    }
+
+    #[test]
+    fn an_apostrophe_in_an_expression_matches_the_curly_ones_too() {
+        let a = Analyzer::new(Language::English);
+        let matches = |pattern: &str, text: &str| match parse_term(&a, pattern) {
+            Ok(TermKind::Regex(r)) => r.find(text).map(|m| m.as_str().to_string()),
+            _ => panic!("{pattern} is no expression"),
+        };
+        let said = |pattern: &str, text: &str| matches(pattern, text).is_some();
+        assert!(said("/i don't know why/", "I don’t know why"));
+        assert!(said("/i don't know why/", "I don't know why"));
+        assert!(said("/we(?:'re| are) not sure/", "We\u{2018}re not sure"));
+        assert!(!said("/i don't know/", "I dont know"));
+        // In a class, beside other characters; a `]` first in a class is one of them.
+        assert_eq!(matches("/[a-z']+/", "don’t").as_deref(), Some("don’t"));
+        assert_eq!(matches("/[^a-z']+/", "don’t").as_deref(), None);
+        assert_eq!(matches("/x[]']y/", "x]y x’y").as_deref(), Some("x]y"));
+        assert!(said("/x[]']y/", "x’y"));
+        assert!(said(r"/\['/", "[’"));
     }
 
     #[test]
