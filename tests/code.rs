@@ -311,16 +311,19 @@ fn the_standards_examples_of_the_core_families_are_coded_with_their_family() {
     assert!(checked >= 10, "only {checked} examples found");
 }
 
-/// A weak topic word alone does not code its family; with a second cue it does.
+/// A problem word alone does not code need; with a second cue it does. A defect word alone is
+/// risk: the standard counts bugs and failures.
 #[test]
-fn problem_and_defect_words_alone_are_weak() {
+fn problem_words_alone_are_weak_and_defect_words_are_risk() {
     let analyzer = Analyzer::new(Language::English);
     let l = Lexicon::load(&analyzer, &[]).unwrap_or_else(|e| panic!("{e:?}"));
     let families = |text: &str| evidence_families(&l, &code_passage(&l, text, &analyzer.analyze(text), &[]));
     assert!(!families("The problem with type punning is alignment.").contains(Family::Need));
     assert!(families("The problem is that rebuilding it is a lot of work.").contains(Family::Need));
-    assert!(!families("A use-after-free bug is when memory is read after it is freed.").contains(Family::Risk));
+    assert!(families("There was a segfault in the parser last week.").contains(Family::Risk));
+    assert!(families("Half of those crates have undefined behavior somewhere.").contains(Family::Risk));
     assert!(families("We shipped a bug and the job failed overnight.").contains(Family::Risk));
+    assert!(!families("We shipped the parser last week.").contains(Family::Risk));
 }
 
 /// Whether the built-in lexicons code `text` with the code `id`.
