@@ -317,7 +317,7 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
             None
         }
     };
-    let work = |path: &Path| -> Done<T> {
+    let work = |path: &Path, stamp: Option<index::Stamp>| -> Done<T> {
         // Prepared on this worker, with its record for the cache under `key`.
         let prepared = |coded: Coded, warnings: Vec<Diagnostic>, key: Option<cache::Key>| match prepare(coded) {
             Ok(prepared) => {
@@ -336,7 +336,6 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
             };
         };
         let source = study.source(path);
-        let stamp = index::Stamp::of(path);
         // Kept from the last run: the index is current for these inputs (and the cache has them).
         let reuse = |inputs: index::Inputs| -> std::result::Result<Done<T>, index::Inputs> {
             if !session.is_current(&source, &inputs) {
@@ -382,7 +381,11 @@ pub fn for_each_interview<T: Send + Serialize + DeserializeOwned>(
         }
         prepared(coded, warnings, key)
     };
-    let work = |path: &Path| (work(path), std::fs::metadata(path).map_or(0, |m| m.len()));
+    // One look at the file gives the index its stamp and the progress its size on disk.
+    let work = |path: &Path| {
+        let stamp = index::Stamp::of(path);
+        (work(path, stamp), stamp.map_or(0, |s| s.len))
+    };
     stream(&study.transcripts, work, |(done, size): (Done<T>, u64)| {
         progress(size);
         let (prepared, mut warnings, record) = match done {
