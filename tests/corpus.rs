@@ -23,7 +23,7 @@ const COUNTS: &[(&str, [usize; 6])] = &[
     ("ladybug-podcast", [75, 10134, 6696, 3438, 0, 0]),
     ("lennys-podcast", [303, 70222, 45140, 25082, 0, 0]),
     ("ml-quality-practitioner-interviews", [37, 5837, 3954, 1876, 7, 0]),
-    ("podcast-transcript-formats", [13, 431, 253, 173, 5, 0]),
+    ("podcast-transcript-formats", [16, 605, 389, 209, 7, 0]),
     ("qmsum-meetings", [233, 131231, 95838, 35388, 5, 0]),
     ("requirements-quality-coded-statements", [2, 14, 0, 0, 14, 0]),
     ("rust-unsafe-interviews", [27, 3022, 1740, 1244, 38, 0]),

@@ -352,6 +352,61 @@ fn json_behind_a_lying_extension() {
 }
 
 #[test]
+fn podcasting_html_cites_times_and_paragraphs() {
+    let path = fixture("podcast.html");
+    let bytes = std::fs::read(&path).expect("fixture");
+    assert_eq!(ingest::Format::sniff(&bytes), Some(ingest::Format::Html), "a page without its extension");
+    let t = check(
+        "podcast.html",
+        &[
+            "-|unknown|Hi, and welcome.|0|q-",
+            "Kevin|interviewer|What are you working on?|4|q-",
+            "Alban|participant|A new hosting plan & it's nearly done. Pricing is the hard part.|7|q1",
+            "Kevin|interviewer|Why pricing?|3723|q-",
+        ],
+    );
+    assert!(!t.document.contains("Episode 12") && !t.document.contains("not speech"), "{}", t.document);
+}
+
+/// The same episode published as HTML, JSON and SubRip reads into the same turns: speakers, words
+/// and (to the second the HTML gives) times. The JSON and SubRip files stop a few words short
+/// of the HTML at the very end.
+#[test]
+fn an_episode_in_html_reads_as_its_json_does() {
+    let Some(corpus) = shared_corpus() else { return };
+    let dir = corpus.join("podcast-transcript-formats/transcriptator");
+    let turns = |name: &str| {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).expect("corpus file");
+        let t = ingest::read(&path, &bytes).unwrap_or_else(|e| panic!("{name}: {e:?}")).transcript;
+        t.turns
+            .iter()
+            .map(|turn| {
+                let words = t.document[turn.text.clone()].split_whitespace().collect::<Vec<_>>().join(" ");
+                (turn.speaker.clone(), words, turn.time.map(|x| x.start))
+            })
+            .collect::<Vec<_>>()
+    };
+    let html = turns("buzzcast.html");
+    assert!(html.len() > 30, "{} turns", html.len());
+    for other in ["buzzcast.json", "buzzcast.srt"] {
+        let other_turns = turns(other);
+        assert_eq!(html.len(), other_turns.len(), "{other}");
+        let last = html.len() - 1;
+        for (i, ((speaker, words, time), (o_speaker, o_words, o_time))) in html.iter().zip(&other_turns).enumerate() {
+            assert_eq!(speaker, o_speaker, "{other}: turn {i}");
+            if i == last {
+                assert!(words.starts_with(o_words.as_str()), "{other}: last turn\n{words}\n{o_words}");
+            } else {
+                assert_eq!(words, o_words, "{other}: turn {i}");
+            }
+            let (t, o) = (time.expect("an HTML time"), o_time.expect("a time"));
+            assert!(t <= o && o - t < 1.0, "{other}: turn {i} at {t} and {o}");
+        }
+    }
+}
+
+#[test]
 fn docx_paragraphs_and_tables_but_not_page_headers() {
     let t = check(
         "table-header.docx",
@@ -413,6 +468,7 @@ fn mixed_study() -> TempStudy {
         "otter.txt",
         "zoom.vtt",
         "buzz.srt",
+        "podcast.html",
         "assemblyai.json",
         "table-header.docx",
         "cp1252.txt",
@@ -447,7 +503,7 @@ fn run_on_a_mixed_folder_reports_the_rest_and_names_each_unreadable_file() {
     assert!(stderr.contains("recording.bin: skipped: binary file (NUL bytes"), "{stderr}");
     assert!(!stderr.contains("codes.csv") && !stderr.contains("cover.png"), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&study.read("out/report.json")).expect("report.json");
-    assert_eq!(report["interviews"], 10, "{report}");
+    assert_eq!(report["interviews"], 11, "{report}");
 }
 
 #[test]
@@ -466,7 +522,7 @@ fn every_passage_slices_back_out_of_its_document() {
         .into_iter()
         .map(|d| (d["interview"].as_str().expect("id").to_string(), d["document"].as_str().expect("doc").to_string()))
         .collect();
-    assert_eq!(documents.len(), 10);
+    assert_eq!(documents.len(), 11);
     assert!(documents["zoom"].starts_with("Interviewer: What do you monitor every day?\n"));
     let (rows, _) = pith(["code".as_ref(), study.path().as_os_str()]).status(2);
     let rows = json_lines(&rows);

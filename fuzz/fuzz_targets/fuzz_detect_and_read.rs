@@ -4,8 +4,18 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: &[&str] =
-    &["fuzz", "fuzz.txt", "fuzz.md", "fuzz.vtt", "fuzz.srt", "fuzz.json", "fuzz.docx", "fuzz.pdf", "fuzz.xyz"];
+const NAMES: &[&str] = &[
+    "fuzz",
+    "fuzz.txt",
+    "fuzz.md",
+    "fuzz.vtt",
+    "fuzz.srt",
+    "fuzz.json",
+    "fuzz.docx",
+    "fuzz.html",
+    "fuzz.pdf",
+    "fuzz.xyz",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };

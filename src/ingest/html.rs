@@ -1,11 +1,28 @@
 //! HTML text, as Taguette stores its documents (paragraphs, headings and lists of sanitized
-//! HTML): takes the HTML, gives its plain text, one line per block element (`p`, headings,
-//! list items, table cells, `div`, `br`), and where each byte of the HTML's text content (its
-//! text nodes with entities decoded, as a browser's `textContent` has them) lies in that text.
+//! HTML) and podcast hosts publish transcripts (Podcasting 2.0's `text/html`: a `<cite>` speaker,
+//! a `<time>`, `<p>` speech): takes the HTML, gives its plain text, one line per block element
+//! (`p`, headings, list items, table cells, `div`, `br`), and where each byte of the HTML's text
+//! content (its text nodes with entities decoded, as a browser's `textContent` has them) lies in
+//! that text.
 //!
 //! Whitespace between blocks (the line breaks of the HTML source) is dropped; inside a block a
-//! line break is a space. Comments, `<script>` and `<style>` are skipped, unknown entities kept
-//! as written. Tags are read leniently: no element needs its end tag.
+//! line break is a space. Comments, `<script>`, `<style>` and `<title>` are skipped, unknown
+//! entities kept as written. Tags are read leniently: no element needs its end tag.
+
+use super::office::Paragraph;
+
+/// The lines of `html`'s plain text as paragraphs, for the readers of word-processor documents.
+pub(super) fn paragraphs(html: &str) -> Vec<Paragraph> {
+    HtmlText::new(html)
+        .text
+        .lines()
+        .map(|line| {
+            let mut p = Paragraph::default();
+            p.push(line, false);
+            p.finish()
+        })
+        .collect()
+}
 
 /// A run of the HTML's text content and where it went.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +124,7 @@ impl HtmlText {
                 }
                 continue;
             }
-            if !closing && matches!(name.as_str(), "script" | "style") && !inner.ends_with('/') {
+            if !closing && matches!(name.as_str(), "script" | "style" | "title") && !inner.ends_with('/') {
                 skip = Some(name);
             } else if BLOCKS.contains(&name.as_str()) {
                 out.line_break(name == "br");

@@ -9,6 +9,7 @@
 //! | WebVTT, SubRip | `cue` | pith's rendering: one `Speaker: text` line per merged turn |
 //! | JSON (Whisper, WhisperX, AssemblyAI, Deepgram, Podcasting 2.0, plain arrays) | `json` | pith's rendering |
 //! | Word `.docx`, OpenDocument `.odt` | `office` with `docx` or `odt` (paragraphs, then the notes or text rules) | pith's rendering |
+//! | HTML (Podcasting 2.0 `text/html`, saved pages) | `html` (a line per block), then the text rules as for `office` | pith's rendering |
 //! | interview notes (text, Markdown, docx) | `notes`, when the structure says so | as its format |
 //!
 //! Speaker labels and timestamps in text-like formats are parsed once, in [`speaker`]; VTT and
@@ -58,6 +59,8 @@ pub enum Format {
     Docx,
     /// OpenDocument text `.odt`.
     Odt,
+    /// An HTML page.
+    Html,
 }
 
 /// Extensions of formats pith does not read but a researcher may drop in: skipped with a reason.
@@ -66,13 +69,12 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("rtf", "RTF is not supported: save it as .docx or .txt"),
     ("pdf", "PDF is not supported: export the transcript as .txt, .docx or .vtt"),
     ("pages", "Pages files are not supported: export the transcript as .docx or .txt"),
-    ("html", "HTML transcripts are not supported: export the transcript as .txt, .vtt or .srt"),
-    ("htm", "HTML transcripts are not supported: export the transcript as .txt, .vtt or .srt"),
 ];
 
 impl Format {
     /// Every format, in detection order.
-    pub const ALL: [Format; 6] = [Format::Docx, Format::Odt, Format::Vtt, Format::Srt, Format::Json, Format::Text];
+    pub const ALL: [Format; 7] =
+        [Format::Docx, Format::Odt, Format::Vtt, Format::Srt, Format::Json, Format::Html, Format::Text];
 
     /// The format's name.
     pub fn name(self) -> &'static str {
@@ -83,6 +85,7 @@ impl Format {
             Format::Json => "json",
             Format::Docx => "docx",
             Format::Odt => "odt",
+            Format::Html => "html",
         }
     }
 
@@ -95,6 +98,7 @@ impl Format {
             Format::Json => &["json"],
             Format::Docx => &["docx"],
             Format::Odt => &["odt"],
+            Format::Html => &["html", "htm", "xhtml"],
         }
     }
 
@@ -105,7 +109,8 @@ impl Format {
     }
 
     /// Chooses a format from the content alone: zip → docx (its reader takes an `.odt` zip too),
-    /// `WEBVTT` → VTT, a number then a timing line → SRT, `{` or `[{` → JSON, other text → text; binary bytes → `None`.
+    /// `WEBVTT` → VTT, a number then a timing line → SRT, `{` or `[{` → JSON, `<!DOCTYPE html` or
+    /// `<html` → HTML, other text → text; binary bytes → `None`.
     pub fn sniff(bytes: &[u8]) -> Option<Format> {
         if bytes.starts_with(b"PK\x03\x04") {
             return Some(Format::Docx);
@@ -121,6 +126,10 @@ impl Format {
         let trimmed = text.trim_start();
         if trimmed.starts_with("WEBVTT") {
             return Some(Format::Vtt);
+        }
+        let starts = |prefix: &str| trimmed.get(..prefix.len()).is_some_and(|h| h.eq_ignore_ascii_case(prefix));
+        if starts("<!doctype html") || starts("<html") {
+            return Some(Format::Html);
         }
         let mut lines = trimmed.lines().filter(|l| !l.trim().is_empty());
         let first = lines.next().unwrap_or("").trim();
@@ -283,6 +292,7 @@ pub fn read_with(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Read, Rea
             Format::Vtt => cue::read(&text, cue::Dialect::Vtt)?,
             Format::Srt => cue::read(&text, cue::Dialect::Srt)?,
             Format::Json => json::read(&text, limits.max_json_depth)?,
+            Format::Html => office::transcript(&html::paragraphs(&text)),
             Format::Text | Format::Docx | Format::Odt => text::read(text),
         }
     };

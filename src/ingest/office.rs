@@ -110,7 +110,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, kind: Kind) -> Result<Transcri
 
 /// The transcript of a document's paragraphs: notes when their structure says so, else the text
 /// rules over the plain lines.
-fn transcript(paragraphs: &[Paragraph]) -> Transcript {
+pub(super) fn transcript(paragraphs: &[Paragraph]) -> Transcript {
     let lines = |marked: bool| -> String {
         let mut out = String::new();
         for p in paragraphs {

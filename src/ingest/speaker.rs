@@ -2,7 +2,7 @@
 //! the paragraphs of a `.docx`, and the `Name:` prefix inside subtitle cues).
 //!
 //! [`classify`] sorts one line into a [`Line`]: a speaker header on its own line
-//! (`Name (00:01:02):`, `Name  0:02`, `**Name**`, `***Name***\`, `[Name] 11:02:09`), a label with
+//! (`Name (00:01:02):`, `Name  0:02`, `Name: 0:02`, `**Name**`, `***Name***\`, `[Name] 11:02:09`), a label with
 //! the speech on the same line (`Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`,
 //! `**Name:** text`), a timestamp before unlabelled speech (`00:00:04 text`), a cue timing line
 //! (`00:01:25.000 --> 00:01:35.000`), markup that is not speech (headings, rules), or text.
@@ -90,8 +90,8 @@ static GRAMMAR: LazyLock<Option<Grammar>> = LazyLock::new(|| {
         bracket_name_header: re(format!(r"^\s*\[({NAME})\]\s+({TS})\s*$"))?,
         // `[00:01:02] Name: text`
         bracket_time_inline: re(format!(r"^\s*\[({TS})\]\s*({NAME})\s*:\s+"))?,
-        // `P1 0:00`, `Kelly Vaughn  0:00  `
-        name_time_header: re(format!(r"^\s*({NAME})\s+({TS})\s*$"))?,
+        // `P1 0:00`, `Kelly Vaughn  0:00  `, `Alban: 0:00` (an HTML transcript's `<cite>` and `<time>`)
+        name_time_header: re(format!(r"^\s*({NAME})\s*:?\s+({TS})\s*$"))?,
         // `00:00:04 text`, `[00:00:04] text`
         timed: re(format!(r"^\s*\[?({TS})\]?\s+(\S)"))?,
         timing: re(r"^\s*(\d+(?:[:.,]\d+)*)\s*-->\s*(\d+(?:[:.,]\d+)*)".into())?,
@@ -286,6 +286,13 @@ pub fn classify(line: &str) -> Line<'_> {
         return Line::Inline { name: label.name, time: None, text_start: label.text_start };
     }
     let timed = first.is_ascii_digit() || first == b'[';
+    if timed {
+        // A timestamp alone on its line (`0:00`, `[00:01:02]`): what follows is said at that time.
+        let bare = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(trimmed);
+        if let Some(t) = bare.contains(':').then(|| parse_timestamp(bare)).flatten() {
+            return Line::Header { name: None, time: Some(t) };
+        }
+    }
     if let Some(c) = timed.then(|| g.timed.captures(line)).flatten() {
         if let (Some(t), Some(speech)) = (time(c.get(1)), c.get(2)) {
             return Line::Timed { time: t, text_start: speech.start() };
@@ -418,6 +425,8 @@ mod tests {
         assert_eq!(classify("(00:01:16):"), Line::Header { name: None, time: Some(76.0) });
         assert_eq!(classify("Kelly Vaughn  0:17  "), h("Kelly Vaughn", Some(17.0)));
         assert_eq!(classify("P1 0:00"), h("P1", Some(0.0)));
+        assert_eq!(classify("Alban: 1:11 "), h("Alban", Some(71.0)));
+        assert_eq!(classify("Norma-Jean Belenky: 1:07"), h("Norma-Jean Belenky", Some(67.0)));
         assert_eq!(classify("**Interviewer**\\"), h("Interviewer", None));
         assert_eq!(classify("***Participant***\\"), h("Participant", None));
         assert_eq!(classify("**Emma Bostian** [1:02]"), h("Emma Bostian", Some(62.0)));
@@ -429,6 +438,8 @@ mod tests {
         assert_eq!(classify("[00:01:02] Ana: Hi"), Line::Inline { name: "Ana", time: Some(62.0), text_start: 16 });
         assert_eq!(classify("**Ana:** Hi"), Line::Inline { name: "Ana", time: None, text_start: 9 });
         assert_eq!(classify("00:00:04 welcome back"), Line::Timed { time: 4.0, text_start: 9 });
+        assert_eq!(classify("0:00 "), Line::Header { name: None, time: Some(0.0) });
+        assert_eq!(classify("[01:02:03]"), Line::Header { name: None, time: Some(3723.0) });
         assert_eq!(classify("00:00:04 Émile"), Line::Timed { time: 4.0, text_start: 9 });
         assert_eq!(classify("00:01:25.000 --> 00:01:35.000"), Line::Timing(TimeRange { start: 85.0, end: Some(95.0) }));
         assert_eq!(classify("## Section 2"), Line::Markup);

@@ -97,9 +97,11 @@ pub(super) fn turns(document: &str, from: usize) -> Vec<Turn> {
                 continue;
             }
             Line::Header { name: None, time } => {
-                // `(00:01:16):` continues the speaker in a new turn at the new time.
-                if let Some(t) = current.take() {
-                    current = t.split(&mut turns, time.and_then(at));
+                // `(00:01:16):` continues the speaker in a new turn at the new time; before any
+                // speaker, it is the time of what follows.
+                match current.take() {
+                    Some(t) => current = t.split(&mut turns, time.and_then(at)),
+                    None => pending_time = time.and_then(at).or(pending_time),
                 }
                 blank_run = false;
                 continue;
