@@ -29,7 +29,8 @@
 //! layer (`lexicons/meaning/weights.txt`, written by `-- --fit-meaning`; every run says whether the
 //! file is what a refit gives); the frozen split scores the rule OR the layer as pith runs it.
 //! Variants of the layer (the regression on each sentence too, the question's embedding, max
-//! pooling, a lower threshold where a term matched) are scored on the development set only.
+//! pooling, a lower threshold where a term matched) are scored on the development set only; a
+//! cheaper one (the rows' sum over the length of its first dimensions) on the frozen split too.
 //!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
 //! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
@@ -120,6 +121,8 @@ struct Scored {
     sentences: Vec<Vec<f64>>,
     /// The per-dimension maximum of its token rows.
     max_pooled: Vec<f64>,
+    /// The plain sum of its token rows.
+    summed: Vec<f64>,
     /// The question's pooled embedding (zeros when there is none).
     question: Vec<f64>,
     /// The families with a term matched in the passage, negated or not (the rule's weak signal).
@@ -223,6 +226,12 @@ The meaning layer's weights (lexicons/meaning/weights.txt) are {}",
     print_table(&frozen_scored);
     println!("\nFrozen test split, the rule OR pith's meaning layer (lexicons/meaning/weights.txt):");
     print_table(&meaning::shipped(&frozen_scored));
+    println!(
+        "\nFrozen test split, the rule OR the cheaper layer (the sum over the length of its first {} \
+         dimensions; fitted on the development set, not shipped):",
+        meaning::HEAD
+    );
+    print_table(&meaning::cheaper_on(&dev_scored, &frozen_scored));
     Ok(())
 }
 
@@ -264,6 +273,7 @@ fn score(
             embedding: pooled(&text),
             sentences: meaning::sentences(&text).map(pooled).collect(),
             max_pooled: meaning::max_pool(&text),
+            summed: meaning::sum_pool(&text),
             question: pooled(&question),
             touched: Family::ALL
                 .into_iter()
@@ -447,6 +457,7 @@ fn blank(scored: &[Scored]) -> Vec<Scored> {
             embedding: Vec::new(),
             sentences: Vec::new(),
             max_pooled: Vec::new(),
+            summed: Vec::new(),
             question: Vec::new(),
             touched: Vec::new(),
             meaning: Vec::new(),
