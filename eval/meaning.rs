@@ -35,19 +35,10 @@ pub fn print_tokens(embeddings: &Embeddings, path: &Path) -> Result<(), String> 
     Ok(())
 }
 
-/// The sentences of `text`: each ends at `.`, `!` or `?` before whitespace or the end of the text
-/// (the cut falls between tokens, so the sentences' tokens are the passage's).
+/// The sentences of `text` as pith cuts them ([`pith::words::sentences`]); each cut falls between
+/// tokens, so the sentences' tokens are the passage's.
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    let b = text.as_bytes();
-    let ends = (0..b.len())
-        .filter(move |&i| matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1).is_none_or(u8::is_ascii_whitespace))
-        .map(|i| i + 1);
-    let mut start = 0;
-    ends.chain(std::iter::once(text.len())).filter_map(move |end| {
-        let sentence = &text[start.min(end)..end];
-        start = end;
-        (!sentence.trim().is_empty()).then_some(sentence)
-    })
+    pith::words::sentences(text).into_iter().map(move |(range, _)| &text[range])
 }
 
 /// The per-dimension maximum of `text`'s token rows (zeros when no token is known).

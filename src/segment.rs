@@ -25,7 +25,7 @@ use std::ops::Range;
 use crate::ingest::speaker::{is_interviewer_label, is_participant_label, study_id};
 use crate::ingest::Limits;
 use crate::model::{Passage, Role, Span, TimeRange, Transcript, Turn};
-use crate::words::word_count;
+use crate::words::{sentences, word_count};
 
 /// Turns longer than this many words are split.
 pub const SPLIT_ABOVE: usize = 150;
@@ -225,30 +225,7 @@ fn split_turn(doc: &str, range: Range<usize>) -> Vec<Range<usize>> {
     if text.len().div_ceil(2) <= SPLIT_ABOVE || word_count(text) <= SPLIT_ABOVE {
         return vec![range];
     }
-    // Sentence ends: after . ! ? (and closing quotes/brackets) followed by whitespace.
-    let mut sentences: Vec<(Range<usize>, usize)> = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if matches!(bytes[i], b'.' | b'!' | b'?') {
-            let mut end = i + 1;
-            while end < bytes.len() && matches!(bytes[end], b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?') {
-                end += 1;
-            }
-            if end == bytes.len() || bytes[end].is_ascii_whitespace() {
-                let s = &text[start..end];
-                sentences.push((start..end, word_count(s)));
-                start = end;
-            }
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    if start < text.len() && !text[start..].trim().is_empty() {
-        sentences.push((start..text.len(), word_count(&text[start..])));
-    }
+    let sentences = sentences(text);
     let mut pieces: Vec<Range<usize>> = Vec::new();
     let mut current: Option<(Range<usize>, usize)> = None;
     let mut remaining: usize = sentences.iter().map(|x| x.1).sum();

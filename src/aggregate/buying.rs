@@ -80,7 +80,7 @@ impl Seen {
 
 /// The byte range of the sentence of `text` holding `at`.
 fn sentence_of(text: &str, at: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    quotes::sentences(text).into_iter().map(|(r, _)| r).find(|r| r.end > at.start).unwrap_or(0..text.len())
+    crate::words::sentences(text).into_iter().map(|(r, _)| r).find(|r| r.end > at.start).unwrap_or(0..text.len())
 }
 
 /// The relation mention in `sentence` nearest the role mention at `at`, if one is at most

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Passage;
 use crate::model::Tag;
-use crate::words::word_count;
+use crate::words::sentences;
 
 /// Words above which a quote is trimmed to the sentences around the mention.
 const TRIM_ABOVE: usize = 70;
@@ -177,24 +177,6 @@ pub(super) fn tidy(text: &str) -> String {
     out
 }
 
-/// The sentences of `text` (each ends at `.`, `!` or `?` before whitespace or the end of the
-/// text), each with its words.
-pub(super) fn sentences(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let b = text.as_bytes();
-    for i in 0..b.len() {
-        if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 == b.len() || b[i + 1].is_ascii_whitespace()) {
-            out.push((start..i + 1, word_count(&text[start..i + 1])));
-            start = i + 1;
-        }
-    }
-    if !text[start..].trim().is_empty() {
-        out.push((start..text.len(), word_count(&text[start..])));
-    }
-    out
-}
-
 /// Serde for an interview's best quotes with their scores, which reports never show (a
 /// [`Quote`] skips its score) but a summary kept between runs needs.
 pub(super) mod scored {
@@ -219,6 +201,7 @@ pub(super) mod scored {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::word_count;
 
     fn trim(text: &str, focus: usize) -> String {
         super::trim(text, word_count(text), focus)
@@ -250,25 +233,6 @@ mod tests {
     #[test]
     fn short_text_is_only_tidied() {
         assert_eq!(trim("We  worry\n about it.", 0), "We worry about it.");
-    }
-
-    #[test]
-    fn sentences_hold_the_words_split_whitespace_finds_in_them() {
-        for text in ["One. Two words!  Three more words? tail", "Caf\u{e9} ou th\u{e9}?\u{a0}Oui. Non", "x.y. z", ""] {
-            let found = sentences(text);
-            for (range, words) in &found {
-                assert_eq!(*words, text[range.clone()].split_whitespace().count(), "{text:?} {range:?}");
-            }
-            let ends: Vec<usize> = found.iter().map(|(r, _)| r.end).collect();
-            let expected: Vec<usize> = match text {
-                "One. Two words!  Three more words? tail" => vec![4, 15, 34, 39],
-                // A no-break space after "?" is not the whitespace that ends a sentence.
-                "Caf\u{e9} ou th\u{e9}?\u{a0}Oui. Non" => vec![20, 24],
-                "x.y. z" => vec![4, 6],
-                _ => vec![],
-            };
-            assert_eq!(ends, expected, "{text:?}");
-        }
     }
 
     #[test]
