@@ -1,11 +1,12 @@
 //! The one speaker-label and timestamp grammar for text-like transcripts (text, Markdown,
-//! the paragraphs of a `.docx`, and the `Name:` prefix inside subtitle cues).
+//! the paragraphs of a `.docx` or an HTML page, and the `Name:` prefix inside subtitle cues).
 //!
 //! [`classify`] sorts one line into a [`Line`]: a speaker header on its own line
-//! (`Name (00:01:02):`, `Name  0:02`, `Name: 0:02`, `**Name**`, `***Name***\`, `[Name] 11:02:09`), a label with
-//! the speech on the same line (`Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`,
-//! `**Name:** text`), a timestamp before unlabelled speech (`00:00:04 text`), a cue timing line
-//! (`00:01:25.000 --> 00:01:35.000`), markup that is not speech (headings, rules), or text.
+//! (`Name (00:01:02):`, `Name  0:02`, `Name: 0:02`, `**Name**`, `***Name***\`, `[Name] 11:02:09`;
+//! a timestamp alone, `0:02`, keeps the speaker), a label with the speech on the same line
+//! (`Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`, `**Name:** text`), a timestamp
+//! before unlabelled speech (`00:00:04 text`), a cue timing line (`00:01:25.000 --> 00:01:35.000`),
+//! markup that is not speech (headings, rules), or text.
 
 use std::sync::LazyLock;
 
