@@ -156,12 +156,13 @@ impl Format {
     }
 
     /// Chooses a format from the path's extension, then the content where the extension is
-    /// missing, unknown or lies (a `.txt` holding JSON or WebVTT, a `.docx` that is not a zip).
+    /// missing, unknown or lies (a `.txt` holding JSON, WebVTT or an HTML page, a `.docx` that is
+    /// not a zip).
     pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
         let sniffed = Format::sniff(bytes);
         match Format::from_extension(path) {
             Some(Format::Text) => match sniffed {
-                Some(f @ (Format::Json | Format::Vtt | Format::Srt)) => Some(f),
+                Some(f @ (Format::Json | Format::Vtt | Format::Srt | Format::Html)) => Some(f),
                 _ => Some(Format::Text),
             },
             Some(Format::Docx | Format::Odt) if sniffed != Some(Format::Docx) => sniffed,
@@ -356,6 +357,10 @@ mod tests {
         assert_eq!(detect("a.odt", b"Ana: hi"), Some(Format::Text));
         assert_eq!(detect("a.bin", b"\x00\x01\x02"), None);
         assert_eq!(detect("a.json", b"[{\"text\": \"hi\"}]"), Some(Format::Json));
+        assert_eq!(detect("a.txt", b"  <!DOCTYPE html>\n<p>hi</p>"), Some(Format::Html), "a page saved as .txt");
+        assert_eq!(detect("a", b"<HTML><body><p>hi</p>"), Some(Format::Html));
+        assert_eq!(detect("a.txt", b"<p>Ana: hi</p>"), Some(Format::Text), "markup in a text file is text");
+        assert_eq!(detect("a.html", b"Ana: hi"), Some(Format::Html), "a page without tags is still read as one");
     }
 
     #[test]
