@@ -215,7 +215,7 @@ The meaning layer's weights (lexicons/meaning/weights.txt) are {}",
         );
     }
 
-    meaning::report(&dev_scored, &or, embeddings.dims());
+    let cheaper = meaning::report(&dev_scored, &or, embeddings.dims());
 
     let frozen_scored = score(&frozen, &gold, &mut texts, &analyzer, &lexicon, None)?;
     println!(
@@ -231,7 +231,7 @@ The meaning layer's weights (lexicons/meaning/weights.txt) are {}",
          dimensions; fitted on the development set, not shipped):",
         meaning::HEAD
     );
-    print_table(&meaning::cheaper_on(&dev_scored, &frozen_scored));
+    print_table(&meaning::cheaper_on(&dev_scored, &frozen_scored, &cheaper));
     Ok(())
 }
 

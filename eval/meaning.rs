@@ -6,8 +6,8 @@
 //! with the meaning layer's choice of families: the regression applied to each sentence too, the
 //! question's embedding as inputs too, max pooling beside the mean, a lower threshold where a
 //! term of the family matched, and the rows' sum normalized by its leading dimensions alone (a
-//! cheaper layer, also scored on the frozen split). Other vectors per passage (the full encoder's, `eval/encoder.py`)
-//! can be scored by the same protocol in the table's place.
+//! cheaper layer, also scored on the frozen split). Other vectors per passage (the full
+//! encoder's, `eval/encoder.py`) can be scored by the same protocol in the table's place.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -126,10 +126,10 @@ const fn alone(inputs: Inputs) -> Use {
 /// The rule OR the regression over the pooled embedding: pith's meaning layer.
 const LAYER: Use = or(Inputs::Mean);
 
-/// The variants of the meaning layer (`docs/coding-quality.md` says what each costs).
 /// The cheaper variant, also scored on the frozen split ([`cheaper_on`]).
 const CHEAPER: Use = or(Inputs::HeadNormalized);
 
+/// The variants of the meaning layer (`docs/coding-quality.md` says what each costs).
 const VARIANTS: [(&str, Use); 6] = [
     ("sentence max", Use { inputs: Inputs::Mean, verdict: Verdict::OrRuleSentences }),
     ("question context", or(Inputs::MeanAndQuestion)),
@@ -171,8 +171,9 @@ fn restrict(rule: &[Scored], or: &[Scored], helped: &[Family]) -> Vec<Scored> {
 }
 
 /// Prints the three uses' leave-one-source-out tables, then the meaning layer's (the OR on the
-/// families it helps) with its sources and learning curve, then its variants'.
-pub fn report(scored: &[Scored], or: &Or, dims: usize) {
+/// families it helps) with its sources and learning curve, then its variants'. Gives the families
+/// the cheaper variant helps, for [`cheaper_on`].
+pub fn report(scored: &[Scored], or: &Or, dims: usize) -> Vec<Family> {
     for (what, how) in [
         ("a regression over the pooled embedding alone", alone(Inputs::Mean)),
         ("the rule OR a regression over the pooled embedding", LAYER),
@@ -202,10 +203,15 @@ pub fn report(scored: &[Scored], or: &Or, dims: usize) {
     println!("\nVariants of the meaning layer (each the rule OR its regression on the families where that raises F1), leave-one-source-out:");
     header("variant");
     row("the meaning layer", &layer, &or.helped);
+    let mut cheaper = Vec::new();
     for (name, how) in VARIANTS {
         let variant = chosen(scored, how);
         row(name, &restrict(scored, &variant.loso, &variant.helped), &variant.helped);
+        if how == CHEAPER {
+            cheaper = variant.helped;
+        }
     }
+    cheaper
 }
 
 /// The head of a table of [`row`]s.
@@ -302,10 +308,10 @@ pub fn shipped(scored: &[Scored]) -> Vec<Scored> {
     out
 }
 
-/// The rule OR the cheaper variant on `frozen`: its families chosen leave-one-source-out on
-/// `dev` and its regressions fitted on all of `dev`, as the meaning layer's are.
-pub fn cheaper_on(dev: &[Scored], frozen: &[Scored]) -> Vec<Scored> {
-    let helped = chosen(dev, CHEAPER).helped;
+/// The rule OR the cheaper variant on `frozen`: on the families it helps leave-one-source-out on
+/// `dev` (`helped`, from [`report`]), its regressions fitted on all of `dev`, as the meaning
+/// layer's are.
+pub fn cheaper_on(dev: &[Scored], frozen: &[Scored], helped: &[Family]) -> Vec<Scored> {
     let all: Vec<&Scored> = dev.iter().collect();
     let mut out = blank(frozen);
     for (o, s) in out.iter_mut().zip(frozen) {
