@@ -346,12 +346,13 @@ fn builtin_codes(id: &str, text: &str) -> bool {
 }
 
 #[test]
-fn a_commit_to_a_repository_is_no_mandate() {
+fn a_commitment_is_a_mandate_only_when_made_in_public() {
     let mandate = |text: &str| builtin_codes("trigger.mandate", text);
     assert!(!mandate("I pushed a commit and the build went green."));
     assert!(!mandate("We committed the fix on Friday; it commits the lock file too."));
+    assert!(!mandate("We have commitments to our producers, and provisions for commitments rose."));
     assert!(mandate("Our CEO made a public commitment to cut energy use."));
-    assert!(mandate("Those commitments set our targets for the year."));
+    assert!(mandate("The new regulation came in, and then a new CFO."));
 }
 
 #[test]
@@ -415,6 +416,8 @@ fn a_board_that_sets_no_mandate_is_no_mandate() {
     assert!(!mandate("Honestly it's a Grafana board fed by SNMP from the PDUs."));
     assert!(!mandate("Once everyone was on board we went back to the drawing board."));
     assert!(!mandate("I keep a personal board of directors, people I ask for advice."));
+    assert!(!mandate("I report to the board every quarter; it reads our numbers."));
+    assert!(!mandate("We saw the temperatures climbing on our own board."));
     assert!(mandate("The board asked us to cut energy use by a fifth."));
 }
 
@@ -424,6 +427,17 @@ fn a_leasing_team_is_no_lease_ending() {
     assert!(!change("The leasing team puts the score in the brochure."));
     assert!(change("Our lease ends next year, so we had to decide where the servers go."));
     assert!(change("When the lease expired we moved to a colo."));
+}
+
+#[test]
+fn growth_and_looking_around_are_triggers_only_when_they_set_something_moving() {
+    let trigger = |text: &str| ["trigger.event", "trigger.change"].iter().any(|id| builtin_codes(id, text));
+    assert!(!trigger("Revenue growth was 12% and we expect expansion in the second half."));
+    assert!(!trigger("Then you can start looking at the timestamps of each run."));
+    assert!(!trigger("Upgrading the linter caused lots of new lints to get triggered."));
+    assert!(trigger("As we grew, the old closet could not keep up."));
+    assert!(trigger("We outgrew the spreadsheet, so we started looking for a real tool."));
+    assert!(trigger("The motivation was that I was tired of chasing memory bugs in C++."));
 }
 
 /// The lexicon's expressions as a plain search runs them: (code, term, expression).

@@ -30,9 +30,9 @@ pub use render::write;
 
 /// Cosine similarity of code profiles at or above which two personas of different studies with
 /// different names are taken as the same persona. Profiles from a handful of interviews are
-/// noisy: in the two sample studies a renamed persona meets its namesake at 0.25 and the other
-/// persona at -0.25.
-pub const MATCH_SIMILARITY: f64 = 0.2;
+/// noisy: in the two sample studies a renamed persona meets its namesake at 0.17 and the other
+/// persona at -0.17.
+pub const MATCH_SIMILARITY: f64 = 0.15;
 
 /// Codes of the need family that say a need was stated rather than what it is: never a gap.
 const STATED: [&str; 2] = ["need.explicit", "need.pain_point"];
