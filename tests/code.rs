@@ -430,6 +430,20 @@ fn a_leasing_team_is_no_lease_ending() {
 }
 
 #[test]
+fn what_they_are_not_sure_of_or_what_it_depends_on_is_a_known_unknown() {
+    let unknown = |text: &str| builtin_codes("uncertainty.known_unknown", text);
+    assert!(unknown("As for my Tricare, I'm not too sure at the moment."));
+    assert!(unknown("It would depend on the claim, I guess."));
+    assert!(unknown("I would like to use the VA loan, but I don't know too much about it."));
+    assert!(unknown("Not sure how much the CPU was a bottleneck."));
+    assert!(unknown("The longer the uncertainty persists, the harder it gets."));
+    assert!(unknown("Traffic is hard to predict from one shop to the next."));
+    assert!(!unknown("I don't know, it was fine, we shipped it on Friday."));
+    assert!(!unknown("The result depends on the seed we pick."));
+    assert!(!unknown("I'm sure the restore works; we test it every month."));
+}
+
+#[test]
 fn growth_and_looking_around_are_triggers_only_when_they_set_something_moving() {
     let trigger = |text: &str| ["trigger.event", "trigger.change"].iter().any(|id| builtin_codes(id, text));
     assert!(!trigger("Revenue growth was 12% and we expect expansion in the second half."));
