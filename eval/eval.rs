@@ -33,7 +33,8 @@
 //! cheaper one (the rows' sum over the length of its first dimensions) on the frozen split too.
 //!
 //! Run: `cargo run --release --example eval` (`PITH_CORPUS=DIR` points at another corpus copy;
-//! `-- --misses FAMILY` lists a family's errors on the development set, never the frozen split;
+//! `-- --misses FAMILY` lists a family's errors on the development set and the rule's table there,
+//! and stops (in seconds, for editing a lexicon), never reading the frozen split;
 //! `-- --tokens TEXTS.json` prints the table rows of each text of a JSON list, for
 //! `eval/tokcheck.py`; `-- --vectors VECTORS.jsonl` scores other passage vectors, such as
 //! `eval/encoder.py`'s, in the meaning layer's place; `-- --fit-meaning` writes the meaning layer's
@@ -180,6 +181,10 @@ fn run() -> Result<(), String> {
         return meaning::print_tokens(embeddings, Path::new(&path));
     }
     let mut dev_scored = score(&dev, &gold, &mut texts, &analyzer, &lexicon, misses)?;
+    if misses.is_some() {
+        print_table(&dev_scored);
+        return Ok(());
+    }
     if let Some(path) = vectors {
         return meaning::report_vectors(&mut dev_scored, &path);
     }
