@@ -48,7 +48,7 @@ pub fn max_pool(text: &str) -> Vec<f64> {
     embeddings.token_rows(text, &mut rows);
     let mut max = vec![f32::NEG_INFINITY; embeddings.dims()];
     for &row in &rows {
-        for (m, v) in max.iter_mut().zip(embeddings.row(row)) {
+        for (m, v) in max.iter_mut().zip(&embeddings.row(row)) {
             *m = m.max(*v);
         }
     }
@@ -62,7 +62,7 @@ pub fn sum_pool(text: &str) -> Vec<f64> {
     embeddings.token_rows(text, &mut rows);
     let mut sum = vec![0f64; embeddings.dims()];
     for &row in &rows {
-        for (s, v) in sum.iter_mut().zip(embeddings.row(row)) {
+        for (s, v) in sum.iter_mut().zip(&embeddings.row(row)) {
             *s += f64::from(*v);
         }
     }

@@ -45,8 +45,10 @@ pub struct Embeddings {
     initial: FxHashMap<&'static str, u32>,
     /// Row of each continuation piece, without its `##`.
     continuation: FxHashMap<&'static str, u32>,
-    /// The rows times their scales, row after row: summing them is then one vector add a token.
-    values: Vec<f32>,
+    /// The int8 values, row after row.
+    values: Vec<i8>,
+    /// Each row's scale.
+    scales: Vec<f32>,
     /// Bytes of the longest token (continuations without their `##`).
     longest: usize,
     /// Which table this is, for the threads' word caches.
@@ -92,10 +94,10 @@ impl Embeddings {
             };
         }
         let longest = initial.keys().chain(continuation.keys()).map(|t| t.len()).max().unwrap_or(0);
-        let mut values = Vec::with_capacity(rows * dims);
+        let (mut values, mut scales) = (Vec::with_capacity(rows * dims), Vec::with_capacity(rows));
         for row in table[8..].chunks_exact(4 + dims) {
-            let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
-            values.extend(row[4..].iter().map(|&v| scale * f32::from(v as i8)));
+            scales.push(f32::from_le_bytes([row[0], row[1], row[2], row[3]]));
+            values.extend(row[4..].iter().map(|&v| v as i8));
         }
         static TABLES: AtomicU64 = AtomicU64::new(0);
         let id = TABLES.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +108,7 @@ impl Embeddings {
                 *row = initial.get(c.encode_utf8(&mut [0; 4]) as &str).copied().unwrap_or(NO_ROW);
             }
         }
-        Ok(Embeddings { dims, tokens, initial, continuation, values, longest, id, ascii })
+        Ok(Embeddings { dims, tokens, initial, continuation, values, scales, longest, id, ascii })
     }
 
     /// The dimensions of a row.
@@ -242,9 +244,10 @@ impl Embeddings {
     }
 
     /// The embedding of vocabulary token `row` (its int8 values times its scale).
-    pub fn row(&self, row: u32) -> &[f32] {
+    pub fn row(&self, row: u32) -> Vec<f32> {
         let at = row as usize * self.dims;
-        &self.values[at..at + self.dims]
+        let scale = self.scales[row as usize];
+        self.values[at..at + self.dims].iter().map(|&v| scale * f32::from(v)).collect()
     }
 
     /// The mean of `text`'s token rows, L2-normalized; all zeros when no token is known.
@@ -257,30 +260,38 @@ impl Embeddings {
     /// The normalized sum of `rows` and the norm it was divided by (0 when there is none).
     fn pool_rows(&self, rows: &[u32]) -> (Vec<f32>, f32) {
         let mut sum = vec![0f32; self.dims];
-        // A block of dimensions at a time, its sums held in registers over all the rows (each
-        // dimension adds its rows in the same order as one row after another would).
-        let blocks = self.dims / BLOCK * BLOCK;
-        for (b, out) in sum[..blocks].chunks_exact_mut(BLOCK).enumerate() {
-            let mut acc = [0f32; BLOCK];
-            for &row in rows {
-                let at = row as usize * self.dims + b * BLOCK;
-                for (a, v) in acc.iter_mut().zip(&self.values[at..at + BLOCK]) {
-                    *a += v;
-                }
-            }
-            out.copy_from_slice(&acc);
-        }
-        for &row in rows {
-            for (s, v) in sum[blocks..].iter_mut().zip(&self.row(row)[blocks..]) {
-                *s += v;
-            }
-        }
+        sum_rows(&self.values, &self.scales, self.dims, rows, &mut sum);
         // Summed in order, as when the weights were fitted: a refit gives the weights file byte for byte.
         let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             sum.iter_mut().for_each(|x| *x /= norm);
         }
         (sum, norm)
+    }
+}
+
+/// Adds the rows `rows` of `values` (`dims` wide, each times its scale) into `sum`, a block of
+/// dimensions at a time, its sums held in registers over all the rows. Each dimension adds its
+/// rows' products in the same order as one row after another would, so every build gives the same
+/// sums; the int8 table is a quarter of the memory an f32 one would read.
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn sum_rows(values: &[i8], scales: &[f32], dims: usize, rows: &[u32], sum: &mut [f32]) {
+    let blocks = dims / BLOCK * BLOCK;
+    for (b, out) in sum[..blocks].chunks_exact_mut(BLOCK).enumerate() {
+        let mut acc = [0f32; BLOCK];
+        for &row in rows {
+            let (at, scale) = (row as usize * dims + b * BLOCK, scales[row as usize]);
+            for (a, &v) in acc.iter_mut().zip(&values[at..at + BLOCK]) {
+                *a += scale * f32::from(v);
+            }
+        }
+        out.copy_from_slice(&acc);
+    }
+    for &row in rows {
+        let (at, scale) = (row as usize * dims, scales[row as usize]);
+        for (s, &v) in sum[blocks..].iter_mut().zip(&values[at + blocks..at + dims]) {
+            *s += scale * f32::from(v);
+        }
     }
 }
 
@@ -399,7 +410,7 @@ impl Meaning {
                 let mut shares: Vec<(u32, f32)> = Vec::new();
                 if norm > 0.0 {
                     for &row in &rows {
-                        let share = dot(self.embeddings.row(row), &c.weights) / norm;
+                        let share = dot(&self.embeddings.row(row), &c.weights) / norm;
                         match shares.iter_mut().find(|(r, _)| *r == row) {
                             Some((_, s)) => *s += share,
                             None => shares.push((row, share)),
@@ -555,6 +566,27 @@ mod tests {
     }
 
     /// Pooling by blocks of dimensions gives each dimension's plain sum, whatever the table's width.
+    /// What makes a refit of the weights byte-identical on any CPU: whichever build of the sum
+    /// runs, each dimension is the f32 sum of the rows' products in order, bit for bit.
+    #[test]
+    fn sums_are_bit_for_bit_those_of_one_row_after_another() {
+        let (dims, n) = (2 * BLOCK + 7, 40usize);
+        let values: Vec<i8> = (0..n * dims).map(|i| ((i * 7919 % 251) as i16 - 125) as i8).collect();
+        let scales: Vec<f32> = (0..n).map(|r| 0.0037 + 0.00113 * (r * r % 17) as f32).collect();
+        let rows: Vec<u32> = (0..300u32).map(|i| i * 13 % n as u32).collect();
+        let mut sum = vec![0f32; dims];
+        sum_rows(&values, &scales, dims, &rows, &mut sum);
+        let mut plain = vec![0f32; dims];
+        for &r in &rows {
+            for (d, p) in plain.iter_mut().enumerate() {
+                *p += scales[r as usize] * f32::from(values[r as usize * dims + d]);
+            }
+        }
+        for (d, (a, b)) in sum.iter().zip(&plain).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "dimension {d}: {a} vs {b}");
+        }
+    }
+
     #[test]
     fn pooling_sums_every_dimension_of_every_row() {
         let dims = BLOCK + 5;
