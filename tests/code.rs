@@ -444,6 +444,27 @@ fn what_they_are_not_sure_of_or_what_it_depends_on_is_a_known_unknown() {
 }
 
 #[test]
+fn uncertainty_doubt_and_headwinds_are_risks() {
+    let fear = |text: &str| builtin_codes("risk.fear", text);
+    assert!(fear("The longer the uncertainty persists, the harder it is to manage."));
+    assert!(fear("There continues to be some uncertainty about next year."));
+    assert!(fear("I have my doubts that the vendor will still be around."));
+    assert!(fear("Freight costs were a headwind again this quarter."));
+    assert!(!fear("No doubt the new rack made a difference."));
+    assert!(!fear("It was, without a doubt, the best quarter we had."));
+}
+
+#[test]
+fn an_opportunity_or_a_requirement_is_a_need_and_revenue_a_measure_of_winning() {
+    let need = |text: &str| builtin_codes("need.explicit", text);
+    assert!(need("There's a real opportunity in the mid-market that nobody serves."));
+    assert!(need("The main requirement is that it runs on our own servers."));
+    assert!(!need("Thanks for the opportunity to be here today."));
+    assert!(!need("Thank you for giving me the opportunity to ask a question."));
+    assert!(builtin_codes("reward.kpi", "Revenue per rack is what my team is judged on."));
+}
+
+#[test]
 fn growth_and_looking_around_are_triggers_only_when_they_set_something_moving() {
     let trigger = |text: &str| ["trigger.event", "trigger.change"].iter().any(|id| builtin_codes(id, text));
     assert!(!trigger("Revenue growth was 12% and we expect expansion in the second half."));
