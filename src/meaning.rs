@@ -565,7 +565,6 @@ mod tests {
         }
     }
 
-    /// Pooling by blocks of dimensions gives each dimension's plain sum, whatever the table's width.
     /// What makes a refit of the weights byte-identical on any CPU: whichever build of the sum
     /// runs, each dimension is the f32 sum of the rows' products in order, bit for bit.
     #[test]
@@ -587,6 +586,7 @@ mod tests {
         }
     }
 
+    /// Pooling by blocks of dimensions gives each dimension's plain sum, whatever the table's width.
     #[test]
     fn pooling_sums_every_dimension_of_every_row() {
         let dims = BLOCK + 5;
